@@ -1,0 +1,149 @@
+// Every autograd operation against central differences (double), on random shapes and
+// random non-zero data, through a random projection of its output.
+#include <catch2/catch.hpp>
+
+#include "test_helpers.hpp"
+
+using namespace deepdiff;
+using deepdiff_test::random_tensor;
+
+namespace {
+
+constexpr double kMaxRel = 1e-6;
+
+void expect_good(const GradCheckResult& r, const char* what) {
+  INFO(what << ": max rel " << r.max_rel_error << ", mean rel " << r.mean_rel_error << ", max abs "
+            << r.max_abs_error << ", " << r.checked << " elements (" << r.nonzero << " non-zero)");
+  CHECK(r.checked > 0);
+  CHECK(r.nonzero > 0);
+  CHECK(r.max_rel_error <= kMaxRel);
+}
+
+Index rnd(Rng& rng, Index lo, Index hi) { return lo + static_cast<Index>(rng.below(static_cast<std::uint64_t>(hi - lo + 1))); }
+
+}  // namespace
+
+TEST_CASE("autograd: gradient accumulates over uses and over backward passes", "[autograd]") {
+  Tape<double> tape;
+  Var<double> x = tape.leaf(Tensor<double>::from({1, 2}, {3.0, -2.0}));
+  Var<double> y = sum(add(mul(x, x), x));  // dy/dx = 2x + 1
+  tape.backward(y);
+  CHECK(x.grad()[0] == Approx(7.0));
+  CHECK(x.grad()[1] == Approx(-3.0));
+
+  ParameterStore<double> store;
+  const Index w = store.add("w", {2});
+  store.values() = {0.5, -1.5};
+  for (int pass = 1; pass <= 2; ++pass) {
+    Tape<double> t2;
+    Var<double> wv = store.var(t2, w);
+    Var<double> wv_again = store.var(t2, w);  // same leaf: a shared weight
+    CHECK(wv.id == wv_again.id);
+    t2.backward(sum(mul(wv, wv_again)));  // d/dw sum(w^2) = 2w
+    CHECK(store.grads()[0] == Approx(pass * 1.0));
+    CHECK(store.grads()[1] == Approx(pass * -3.0));
+  }
+  store.zero_grad();
+  CHECK(store.grads()[0] == 0.0);
+}
+
+TEST_CASE("autograd: constants get no gradient and no closure", "[autograd]") {
+  Tape<double> tape;
+  Var<double> a = tape.constant(Tensor<double>::from({2}, {1, 2}));
+  Var<double> b = tape.constant(Tensor<double>::from({2}, {3, 4}));
+  Var<double> c = add(a, b);
+  CHECK_FALSE(c.requires_grad());
+  CHECK_THROWS_AS(tape.backward(c), std::invalid_argument);  // not a scalar
+}
+
+TEST_CASE("autograd: shape errors name the shapes", "[autograd]") {
+  Tape<double> tape;
+  Var<double> a = tape.leaf(Tensor<double>({2, 3}));
+  Var<double> b = tape.leaf(Tensor<double>({4, 3}));
+  CHECK_THROWS_WITH(matmul(a, b), Catch::Contains("[2,3]") && Catch::Contains("[4,3]"));
+  CHECK_THROWS_WITH(add(a, b), Catch::Contains("do not broadcast"));
+  CHECK_THROWS_AS(slice_cols(a, 2, 2), std::invalid_argument);
+}
+
+TEST_CASE("gradcheck: elementwise operations with broadcasting", "[autograd][gradcheck]") {
+  Rng rng(11);
+  for (int trial = 0; trial < 4; ++trial) {
+    const Index R = rnd(rng, 1, 5), C = rnd(rng, 1, 6);
+    // (shape of a, shape of b): same, row-broadcast (rank 1), column-broadcast, scalar-like
+    const std::vector<std::pair<Shape, Shape>> cases = {
+        {{R, C}, {R, C}}, {{R, C}, {C}}, {{R, 1}, {R, C}}, {{1, 1}, {R, C}}, {{R, C}, {1, C}}};
+    for (const auto& sh : cases) {
+      std::vector<Tensor<double>> in = {random_tensor<double>(rng, sh.first), random_tensor<double>(rng, sh.second)};
+      expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return add(v[0], v[1]); }, in, rng), "add");
+      expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return sub(v[0], v[1]); }, in, rng), "sub");
+      expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return mul(v[0], v[1]); }, in, rng), "mul");
+    }
+  }
+}
+
+TEST_CASE("gradcheck: nonlinearities, affine, square", "[autograd][gradcheck]") {
+  Rng rng(12);
+  const Shape s{rnd(rng, 2, 5), rnd(rng, 2, 7)};
+  std::vector<Tensor<double>> in = {random_tensor<double>(rng, s, -3.0, 3.0)};
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return sigmoid(v[0]); }, in, rng), "sigmoid");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return deepdiff::tanh(v[0]); }, in, rng), "tanh");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return relu(v[0]); }, in, rng), "relu");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return square(v[0]); }, in, rng), "square");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return affine(v[0], -1.7, 0.3); }, in, rng), "affine");
+  // sigmoid stays finite and exact far out in both tails
+  CHECK(sigmoid_value(-800.0) >= 0.0);
+  CHECK(sigmoid_value(800.0) == 1.0);
+  CHECK(sigmoid_value(-30.0) == Approx(std::exp(-30.0) / (1 + std::exp(-30.0))));
+}
+
+TEST_CASE("gradcheck: matrix products", "[autograd][gradcheck]") {
+  Rng rng(13);
+  for (int trial = 0; trial < 4; ++trial) {
+    const Index m = rnd(rng, 1, 6), k = rnd(rng, 1, 6), n = rnd(rng, 1, 6);
+    std::vector<Tensor<double>> in = {random_tensor<double>(rng, {m, k}), random_tensor<double>(rng, {k, n})};
+    expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return matmul(v[0], v[1]); }, in, rng), "matmul");
+    std::vector<Tensor<double>> in_t = {random_tensor<double>(rng, {m, k}), random_tensor<double>(rng, {n, k})};
+    expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return matmul(v[0], v[1], true); }, in_t, rng), "matmul_nt");
+  }
+}
+
+TEST_CASE("gradcheck: reductions and softmax", "[autograd][gradcheck]") {
+  Rng rng(14);
+  const Shape s{rnd(rng, 1, 5), rnd(rng, 2, 9)};
+  std::vector<Tensor<double>> in = {random_tensor<double>(rng, s, -4.0, 4.0)};
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return sum(v[0]); }, in, rng), "sum");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return mean(v[0]); }, in, rng), "mean");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return softmax_rows(v[0]); }, in, rng), "softmax");
+
+  // stable for large inputs, rows sum to one
+  Tape<double> tape;
+  Var<double> big = tape.constant(Tensor<double>::from({1, 3}, {1000.0, 1001.0, 999.0}));
+  Var<double> p = softmax_rows(big);
+  CHECK(p.value().vec().sum() == Approx(1.0));
+  CHECK(std::isfinite(p.value()[0]));
+  CHECK(p.value()[1] == Approx(std::exp(1.0) / (1.0 + std::exp(1.0) + std::exp(-1.0))));
+}
+
+TEST_CASE("gradcheck: slicing, concatenation, reshape", "[autograd][gradcheck]") {
+  Rng rng(15);
+  const Index R = rnd(rng, 1, 4), C = rnd(rng, 3, 8);
+  std::vector<Tensor<double>> in = {random_tensor<double>(rng, {R, C}), random_tensor<double>(rng, {R, 2}),
+                                    random_tensor<double>(rng, {3, C})};
+  expect_good(gradcheck([C](Tape<double>&, const std::vector<Var<double>>& v) { return slice_cols(v[0], 1, C - 2); }, in, rng), "slice_cols");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return slice_rows(v[2], 1, 2); }, in, rng), "slice_rows");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return concat_cols<double>({v[0], v[1], v[0]}); }, in, rng), "concat_cols");
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return concat_rows<double>({v[0], v[2]}); }, in, rng), "concat_rows");
+  expect_good(gradcheck([R, C](Tape<double>&, const std::vector<Var<double>>& v) { return reshape(v[0], {C, R}); }, in, rng), "reshape");
+}
+
+TEST_CASE("gradcheck: pairwise distance matches PyTorch's definition", "[autograd][gradcheck]") {
+  Rng rng(16);
+  const Index R = rnd(rng, 1, 5), C = rnd(rng, 2, 10);
+  std::vector<Tensor<double>> in = {random_tensor<double>(rng, {R, C}), random_tensor<double>(rng, {R, C})};
+  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return pairwise_distance(v[0], v[1]); }, in, rng), "pairwise_distance");
+  Tape<double> tape;
+  Var<double> a = tape.constant(Tensor<double>::from({1, 2}, {1.0, 2.0}));
+  Var<double> b = tape.constant(Tensor<double>::from({1, 2}, {4.0, -2.0}));
+  const double e = 1e-6;
+  CHECK(pairwise_distance(a, b).value()[0] == Approx(std::sqrt((-3.0 + e) * (-3.0 + e) + (4.0 + e) * (4.0 + e))).epsilon(1e-14));
+}
