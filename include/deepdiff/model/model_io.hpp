@@ -1,0 +1,175 @@
+// A DeepDiff model (and, for resuming, its training state) to and from a checkpoint file
+// (docs/checkpoint-format.md). Loading checks the variant, the sizes and every parameter's
+// name and shape, and names the first thing that differs.
+#pragma once
+
+#include <cmath>
+#include <string>
+
+#include "deepdiff/io/checkpoint.hpp"
+#include "deepdiff/model/deepdiff_model.hpp"
+#include "deepdiff/train/trainer.hpp"
+
+namespace deepdiff {
+
+inline ModelConfig config_from_meta(const Checkpoint& ck, const std::string& path) {
+  auto get = [&](const char* key) -> std::string {
+    auto it = ck.meta.find(key);
+    if (it == ck.meta.end()) throw CheckpointError(path + ": checkpoint has no '" + key + "' entry");
+    return it->second;
+  };
+  auto get_index = [&](const char* key) -> Index {
+    const std::string v = get(key);
+    try {
+      std::size_t used = 0;
+      const long long x = std::stoll(v, &used);
+      if (used != v.size() || x < 1) throw std::invalid_argument(v);
+      return static_cast<Index>(x);
+    } catch (const std::exception&) {
+      throw CheckpointError(path + ": checkpoint entry " + key + "='" + v + "' is not a positive integer");
+    }
+  };
+  ModelConfig c;
+  try {
+    c.variant = parse_variant(get("variant"));
+  } catch (const std::invalid_argument& e) {
+    throw CheckpointError(path + ": " + e.what());
+  }
+  c.bins = get_index("bins");
+  c.marks = get_index("marks");
+  c.hidden1 = get_index("hidden1");
+  if (get_index("hidden2") != c.hidden2())
+    throw CheckpointError(path + ": hidden2 must be hidden1 / 2 in this implementation");
+  return c;
+}
+
+inline void config_to_meta(const ModelConfig& c, Checkpoint& ck) {
+  ck.meta["variant"] = variant_name(c.variant);
+  ck.meta["bins"] = std::to_string(c.bins);
+  ck.meta["marks"] = std::to_string(c.marks);
+  ck.meta["hidden1"] = std::to_string(c.hidden1);
+  ck.meta["hidden2"] = std::to_string(c.hidden2());
+}
+
+template <class T>
+Checkpoint model_checkpoint(const DeepDiff<T>& model, const std::vector<T>* values = nullptr) {
+  Checkpoint ck;
+  ck.scalar_bytes = sizeof(T) == 8 ? 8 : 4;
+  config_to_meta(model.config(), ck);
+  const ParameterStore<T>& s = model.params();
+  const std::vector<T>& v = values ? *values : s.values();
+  for (const ParamInfo& p : s.infos()) {
+    NamedArray a{p.name, p.shape, std::vector<double>(static_cast<std::size_t>(p.size))};
+    for (Index i = 0; i < p.size; ++i) a.values[static_cast<std::size_t>(i)] = static_cast<double>(v[static_cast<std::size_t>(p.offset + i)]);
+    ck.tensors.push_back(std::move(a));
+  }
+  return ck;
+}
+
+// Copy the parameters of `ck` into `model`, checking that both describe the same model.
+template <class T>
+void load_parameters(DeepDiff<T>& model, const Checkpoint& ck, const std::string& path) {
+  const ModelConfig c = config_from_meta(ck, path);
+  const ModelConfig& m = model.config();
+  if (c.variant != m.variant)
+    throw CheckpointError(path + ": checkpoint is of variant " + variant_name(c.variant) + ", the model is " +
+                          variant_name(m.variant));
+  if (c.bins != m.bins || c.marks != m.marks || c.hidden1 != m.hidden1)
+    throw CheckpointError(path + ": checkpoint sizes (bins " + std::to_string(c.bins) + ", marks " +
+                          std::to_string(c.marks) + ", hidden1 " + std::to_string(c.hidden1) +
+                          ") differ from the model's (bins " + std::to_string(m.bins) + ", marks " +
+                          std::to_string(m.marks) + ", hidden1 " + std::to_string(m.hidden1) + ")");
+  ParameterStore<T>& s = model.params();
+  Index found = 0;
+  for (const NamedArray& a : ck.tensors) {
+    if (a.name.rfind("__", 0) == 0) continue;  // training state, not a parameter
+    const Index id = s.find(a.name);
+    if (id < 0) throw CheckpointError(path + ": unexpected parameter '" + a.name + "' for variant " + variant_name(m.variant));
+    const ParamInfo& p = s.info(id);
+    if (p.shape != a.shape)
+      throw CheckpointError(path + ": parameter '" + a.name + "' has shape " + shape_string(a.shape) + ", expected " +
+                            shape_string(p.shape));
+    for (Index i = 0; i < p.size; ++i) s.value(id)[i] = static_cast<T>(a.values[static_cast<std::size_t>(i)]);
+    ++found;
+  }
+  if (found != s.count()) {
+    for (const ParamInfo& p : s.infos())
+      if (!ck.find(p.name)) throw CheckpointError(path + ": parameter '" + p.name + "' is missing");
+  }
+}
+
+template <class T>
+DeepDiff<T> load_model(const std::string& path) {
+  const Checkpoint ck = read_checkpoint(path);
+  DeepDiff<T> model(config_from_meta(ck, path));
+  load_parameters(model, ck, path);
+  return model;
+}
+
+// Training state for --resume: the current parameters, Adam's moments and step, the best
+// epoch's parameters and the per-epoch history.
+template <class T>
+Checkpoint training_checkpoint(const DeepDiff<T>& model, const TrainState<T>& st, const TrainOptions& opt) {
+  Checkpoint ck = model_checkpoint(model);
+  ck.scalar_bytes = 8;  // float parameters convert exactly; the history keeps full precision
+  ck.meta["epochs_done"] = std::to_string(st.epochs_done);
+  ck.meta["best_epoch"] = std::to_string(st.best_epoch);
+  ck.meta["adam_step"] = std::to_string(st.adam.step);
+  ck.meta["seed"] = std::to_string(opt.seed);
+  ck.meta["batch_size"] = std::to_string(opt.batch_size);
+  auto flat = [](const std::string& name, const std::vector<T>& v) {
+    NamedArray a{name, Shape{static_cast<Index>(v.size())}, std::vector<double>(v.begin(), v.end())};
+    return a;
+  };
+  ck.tensors.push_back(flat("__adam.m", st.adam.m));
+  ck.tensors.push_back(flat("__adam.v", st.adam.v));
+  ck.tensors.push_back(flat("__best_params", st.best_params));
+  NamedArray h{"__history", Shape{static_cast<Index>(st.history.size()), 8}, {}};
+  for (const EpochRecord& r : st.history)
+    for (double x : {static_cast<double>(r.epoch), r.train_loss, r.train_pcc, r.train_mse, r.valid_pcc, r.valid_mse,
+                     r.train_seconds, r.valid_seconds})
+      h.values.push_back(x);
+  ck.tensors.push_back(std::move(h));
+  return ck;
+}
+
+template <class T>
+void restore_training(DeepDiff<T>& model, TrainState<T>& st, const Checkpoint& ck, const std::string& path) {
+  load_parameters(model, ck, path);
+  auto need = [&](const char* name) -> const NamedArray& {
+    const NamedArray* a = ck.find(name);
+    if (!a) throw CheckpointError(path + ": not a training checkpoint (no " + name + "); resume needs the state file");
+    return *a;
+  };
+  auto to_vec = [&](const NamedArray& a) {
+    if (static_cast<Index>(a.values.size()) != model.params().numel())
+      throw CheckpointError(path + ": " + a.name + " has " + std::to_string(a.values.size()) + " values, expected " +
+                            std::to_string(model.params().numel()));
+    return std::vector<T>(a.values.begin(), a.values.end());
+  };
+  st.adam.m = to_vec(need("__adam.m"));
+  st.adam.v = to_vec(need("__adam.v"));
+  st.best_params = to_vec(need("__best_params"));
+  st.adam.step = std::stoll(ck.meta.at("adam_step"));
+  st.epochs_done = std::stoi(ck.meta.at("epochs_done"));
+  st.best_epoch = std::stoi(ck.meta.at("best_epoch"));
+  const NamedArray& h = need("__history");
+  st.history.clear();
+  for (std::size_t i = 0; i + 8 <= h.values.size(); i += 8) {
+    EpochRecord r;
+    r.epoch = static_cast<int>(h.values[i]);
+    r.train_loss = h.values[i + 1];
+    r.train_pcc = h.values[i + 2];
+    r.train_mse = h.values[i + 3];
+    r.valid_pcc = h.values[i + 4];
+    r.valid_mse = h.values[i + 5];
+    r.train_seconds = h.values[i + 6];
+    r.valid_seconds = h.values[i + 7];
+    st.history.push_back(r);
+  }
+  st.best_valid_pcc = -std::numeric_limits<double>::infinity();
+  for (const EpochRecord& r : st.history)
+    if (r.epoch == st.best_epoch) st.best_valid_pcc = r.valid_pcc;
+}
+
+}  // namespace deepdiff

@@ -1,0 +1,58 @@
+// The seven DeepDiff variants (code names of the public implementation) and the sizes that
+// define a model. See ../shared/docs/deepdiff-spec.md, "The seven variants".
+#pragma once
+
+#include <array>
+#include <stdexcept>
+#include <string>
+
+#include "deepdiff/tensor/tensor.hpp"
+
+namespace deepdiff {
+
+enum class Variant { raw_d, raw_c, raw, aux, raw_aux, aux_siamese, raw_aux_siamese };
+
+inline const std::array<Variant, 7>& all_variants() {
+  static const std::array<Variant, 7> v = {Variant::raw_d,   Variant::raw_c,       Variant::raw,
+                                           Variant::aux,     Variant::raw_aux,     Variant::aux_siamese,
+                                           Variant::raw_aux_siamese};
+  return v;
+}
+
+inline std::string variant_name(Variant v) {
+  switch (v) {
+    case Variant::raw_d: return "raw_d";
+    case Variant::raw_c: return "raw_c";
+    case Variant::raw: return "raw";
+    case Variant::aux: return "aux";
+    case Variant::raw_aux: return "raw_aux";
+    case Variant::aux_siamese: return "aux_siamese";
+    case Variant::raw_aux_siamese: return "raw_aux_siamese";
+  }
+  return "?";
+}
+
+inline Variant parse_variant(const std::string& s) {
+  for (Variant v : all_variants())
+    if (variant_name(v) == s) return v;
+  throw std::invalid_argument("unknown model name '" + s +
+                              "' (expected raw_d, raw_c, raw, aux, raw_aux, aux_siamese or raw_aux_siamese)");
+}
+
+inline bool has_aux_heads(Variant v) {
+  return v == Variant::aux || v == Variant::raw_aux || v == Variant::aux_siamese || v == Variant::raw_aux_siamese;
+}
+inline bool is_siamese(Variant v) { return v == Variant::aux_siamese || v == Variant::raw_aux_siamese; }
+inline bool has_raw_block(Variant v) { return v == Variant::raw_aux || v == Variant::raw_aux_siamese; }
+
+struct ModelConfig {
+  Variant variant = Variant::raw_d;
+  Index bins = 200;    // T
+  Index marks = 5;     // M
+  Index hidden1 = 32;  // level-1 LSTM hidden size per direction; level 2 uses hidden1 / 2
+  double gamma = 4.0;  // weight of the contrastive loss (siamese variants)
+  double margin = 2.0; // contrastive margin
+  Index hidden2() const { return hidden1 / 2; }
+};
+
+}  // namespace deepdiff
