@@ -15,7 +15,7 @@ namespace deepdiff {
 inline ModelConfig config_from_meta(const Checkpoint& ck, const std::string& path) {
   auto get = [&](const char* key) -> std::string {
     auto it = ck.meta.find(key);
-    if (it == ck.meta.end()) throw CheckpointError(path + ": checkpoint has no '" + key + "' entry");
+    if (it == ck.meta.end()) throw CheckpointError(path, std::string("checkpoint has no '") + key + "' entry");
     return it->second;
   };
   auto get_index = [&](const char* key) -> Index {
@@ -26,20 +26,20 @@ inline ModelConfig config_from_meta(const Checkpoint& ck, const std::string& pat
       if (used != v.size() || x < 1) throw std::invalid_argument(v);
       return static_cast<Index>(x);
     } catch (const std::exception&) {
-      throw CheckpointError(path + ": checkpoint entry " + key + "='" + v + "' is not a positive integer");
+      throw CheckpointError(path, std::string("checkpoint entry ") + key + "='" + v + "' is not a positive integer");
     }
   };
   ModelConfig c;
   try {
     c.variant = parse_variant(get("variant"));
   } catch (const std::invalid_argument& e) {
-    throw CheckpointError(path + ": " + e.what());
+    throw CheckpointError(path, e.what());
   }
   c.bins = get_index("bins");
   c.marks = get_index("marks");
   c.hidden1 = get_index("hidden1");
   if (get_index("hidden2") != c.hidden2())
-    throw CheckpointError(path + ": hidden2 must be hidden1 / 2 in this implementation");
+    throw CheckpointError(path, "hidden2 must be hidden1 / 2 in this implementation");
   return c;
 }
 
@@ -72,10 +72,10 @@ void load_parameters(DeepDiff<T>& model, const Checkpoint& ck, const std::string
   const ModelConfig c = config_from_meta(ck, path);
   const ModelConfig& m = model.config();
   if (c.variant != m.variant)
-    throw CheckpointError(path + ": checkpoint is of variant " + variant_name(c.variant) + ", the model is " +
+    throw CheckpointError(path, "checkpoint is of variant " + variant_name(c.variant) + ", the model is " +
                           variant_name(m.variant));
   if (c.bins != m.bins || c.marks != m.marks || c.hidden1 != m.hidden1)
-    throw CheckpointError(path + ": checkpoint sizes (bins " + std::to_string(c.bins) + ", marks " +
+    throw CheckpointError(path, "checkpoint sizes (bins " + std::to_string(c.bins) + ", marks " +
                           std::to_string(c.marks) + ", hidden1 " + std::to_string(c.hidden1) +
                           ") differ from the model's (bins " + std::to_string(m.bins) + ", marks " +
                           std::to_string(m.marks) + ", hidden1 " + std::to_string(m.hidden1) + ")");
@@ -84,17 +84,17 @@ void load_parameters(DeepDiff<T>& model, const Checkpoint& ck, const std::string
   for (const NamedArray& a : ck.tensors) {
     if (a.name.rfind("__", 0) == 0) continue;  // training state, not a parameter
     const Index id = s.find(a.name);
-    if (id < 0) throw CheckpointError(path + ": unexpected parameter '" + a.name + "' for variant " + variant_name(m.variant));
+    if (id < 0) throw CheckpointError(path, "unexpected parameter '" + a.name + "' for variant " + variant_name(m.variant));
     const ParamInfo& p = s.info(id);
     if (p.shape != a.shape)
-      throw CheckpointError(path + ": parameter '" + a.name + "' has shape " + shape_string(a.shape) + ", expected " +
+      throw CheckpointError(path, "parameter '" + a.name + "' has shape " + shape_string(a.shape) + ", expected " +
                             shape_string(p.shape));
     for (Index i = 0; i < p.size; ++i) s.value(id)[i] = static_cast<T>(a.values[static_cast<std::size_t>(i)]);
     ++found;
   }
   if (found != s.count()) {
     for (const ParamInfo& p : s.infos())
-      if (!ck.find(p.name)) throw CheckpointError(path + ": parameter '" + p.name + "' is missing");
+      if (!ck.find(p.name)) throw CheckpointError(path, "parameter '" + p.name + "' is missing");
   }
 }
 
@@ -138,12 +138,12 @@ void restore_training(DeepDiff<T>& model, TrainState<T>& st, const Checkpoint& c
   load_parameters(model, ck, path);
   auto need = [&](const char* name) -> const NamedArray& {
     const NamedArray* a = ck.find(name);
-    if (!a) throw CheckpointError(path + ": not a training checkpoint (no " + name + "); resume needs the state file");
+    if (!a) throw CheckpointError(path, std::string("not a training checkpoint (no ") + name + "); resume needs the state file");
     return *a;
   };
   auto to_vec = [&](const NamedArray& a) {
     if (static_cast<Index>(a.values.size()) != model.params().numel())
-      throw CheckpointError(path + ": " + a.name + " has " + std::to_string(a.values.size()) + " values, expected " +
+      throw CheckpointError(path, a.name + " has " + std::to_string(a.values.size()) + " values, expected " +
                             std::to_string(model.params().numel()));
     return std::vector<T>(a.values.begin(), a.values.end());
   };

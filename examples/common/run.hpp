@@ -1,0 +1,310 @@
+// One training run of the published recipe and everything it leaves in --save-root:
+// checkpoint.bin (best epoch), state.bin (resume), metrics.json, predictions.csv,
+// attention_beta.csv, attention_alpha.csv and SVG plots. Shared by `deepdiff train` and
+// `deepdiff-pairs`.
+#pragma once
+
+#include <deepdiff/data/dataset.hpp>
+#include <deepdiff/io/atomic_file.hpp>
+#include <deepdiff/io/csv.hpp>
+#include <deepdiff/io/json.hpp>
+#include <deepdiff/model/model_io.hpp>
+#include <deepdiff/train/trainer.hpp>
+
+#include <omp.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <unistd.h>
+
+#include "plots.hpp"
+
+namespace deepdiff_cli {
+
+using namespace deepdiff;
+
+struct RunOptions {
+  std::string data_root;
+  std::string cell1 = "Cell1", cell2 = "Cell2";
+  std::string model_name = "raw_d";
+  std::string save_root;
+  TrainOptions train;
+  Index hidden1 = 32;
+  int threads = 0;  // 0: OpenMP's default
+  bool resume = false;
+  bool plots = true;
+  bool alpha_csv = true;
+  bool quiet = false;
+};
+
+struct RunResult {
+  int best_epoch = 0;
+  double best_valid_pcc = 0, test_pcc = 0, test_mse = 0;
+  double train_seconds = 0, total_seconds = 0;
+  int epochs = 0;
+};
+
+inline std::string join(const std::string& dir, const std::string& file) {
+  return dir.empty() ? file : (dir.back() == '/' ? dir + file : dir + "/" + file);
+}
+
+inline std::string format_duration(double s) {
+  if (!(s >= 0)) return "?";
+  char buf[64];
+  const long long t = static_cast<long long>(s + 0.5);
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60)
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%.1fs", s);
+  return buf;
+}
+
+inline bool file_exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
+
+// predictions.csv: gene_id, target (when known), prediction, then the aux heads.
+inline std::string predictions_csv(const Split& s, const Predictions& p) {
+  CsvWriter w;
+  std::vector<std::string> h = {"gene_id"};
+  const bool known = !p.target.empty(), aux = !p.pred_a.empty();
+  if (known) h.push_back("target");
+  h.push_back("prediction");
+  if (aux) {
+    if (known) h.push_back("target_a");
+    h.push_back("prediction_a");
+    if (known) h.push_back("target_b");
+    h.push_back("prediction_b");
+  }
+  w.header(h);
+  for (std::size_t g = 0; g < p.pred.size(); ++g) {
+    std::vector<std::string> r = {s.gene_ids[g]};
+    if (known) r.push_back(csv_number(p.target[g]));
+    r.push_back(csv_number(p.pred[g]));
+    if (aux) {
+      if (known) r.push_back(csv_number(p.target_a[g]));
+      r.push_back(csv_number(p.pred_a[g]));
+      if (known) r.push_back(csv_number(p.target_b[g]));
+      r.push_back(csv_number(p.pred_b[g]));
+    }
+    w.row(r);
+  }
+  return w.str();
+}
+
+// attention_beta.csv: gene_id, one column per level-2 channel.
+inline std::string beta_csv(const Split& s, const std::vector<std::string>& names, const Predictions& p) {
+  CsvWriter w;
+  std::vector<std::string> h = {"gene_id"};
+  h.insert(h.end(), names.begin(), names.end());
+  w.header(h);
+  const Index K = p.beta.dim(1);
+  for (Index g = 0; g < p.beta.dim(0); ++g) {
+    std::vector<std::string> r = {s.gene_ids[static_cast<std::size_t>(g)]};
+    for (Index k = 0; k < K; ++k) r.push_back(csv_number(p.beta(g, k)));
+    w.row(r);
+  }
+  return w.str();
+}
+
+// attention_alpha.csv: gene_id, channel, then one column per bin (bin_1 .. bin_T).
+inline std::string alpha_csv(const Split& s, const std::vector<std::string>& names, const Predictions& p) {
+  CsvWriter w;
+  std::vector<std::string> h = {"gene_id", "channel"};
+  const Index K = p.alpha.dim(1), T = p.alpha.dim(2);
+  for (Index t = 0; t < T; ++t) h.push_back("bin_" + std::to_string(t + 1));
+  w.header(h);
+  for (Index g = 0; g < p.alpha.dim(0); ++g)
+    for (Index k = 0; k < K; ++k) {
+      std::vector<std::string> r = {s.gene_ids[static_cast<std::size_t>(g)], names[static_cast<std::size_t>(k)]};
+      for (Index t = 0; t < T; ++t) r.push_back(csv_number(p.alpha(g, k, t)));
+      w.row(r);
+    }
+  return w.str();
+}
+
+// Attention and prediction files of one split (used by train, eval and attention).
+inline std::vector<std::string> write_split_outputs(const std::string& dir, const std::string& tag, const Split& s,
+                                                    DeepDiff<float>& model, const Predictions& p, bool alpha, bool plots) {
+  std::vector<std::string> files;
+  auto put = [&](const std::string& name, const std::string& text) {
+    write_file_atomic(join(dir, name), text);
+    files.push_back(name);
+  };
+  put(tag.empty() ? "predictions.csv" : "predictions_" + tag + ".csv", predictions_csv(s, p));
+  put(tag.empty() ? "attention_beta.csv" : "attention_beta_" + tag + ".csv", beta_csv(s, model.beta_names(), p));
+  if (alpha && !p.alpha.empty())
+    put(tag.empty() ? "attention_alpha.csv" : "attention_alpha_" + tag + ".csv", alpha_csv(s, model.alpha_names(), p));
+  if (plots) {
+    const std::string sfx = tag.empty() ? "" : "_" + tag;
+    if (!p.target.empty()) put("scatter" + sfx + ".svg", scatter_svg(p, s.name));
+    put("attention_beta" + sfx + ".svg", beta_svg(model.beta_names(), p));
+    if (!p.alpha.empty()) put("attention_alpha" + sfx + ".svg", alpha_svg(model.alpha_names(), p));
+  }
+  return files;
+}
+
+inline std::string metrics_json(const RunOptions& o, const ModelConfig& cfg, const Split& train, const Split& valid,
+                                const Split* test, const TrainState<float>& st, const Predictions* tp, bool complete,
+                                double total_seconds, int threads) {
+  JsonWriter j;
+  j.begin_object();
+  j.field("complete", complete);
+  j.key("settings").begin_object();
+  j.field("data_root", o.data_root).field("cell_1", o.cell1).field("cell_2", o.cell2);
+  j.field("model_name", o.model_name).field("epochs", o.train.epochs).field("lr", o.train.lr);
+  j.field("batch_size", static_cast<long long>(o.train.batch_size)).field("clip", o.train.clip);
+  j.field("seed", static_cast<unsigned long long>(o.train.seed)).field("threads", threads);
+  j.field("encoder_path", std::string(o.train.path == EncoderPath::composed ? "composed" : "fused"));
+  j.field("precision", std::string("float32"));
+  j.field("bins", static_cast<long long>(cfg.bins)).field("marks", static_cast<long long>(cfg.marks));
+  j.field("hidden1", static_cast<long long>(cfg.hidden1)).field("hidden2", static_cast<long long>(cfg.hidden2()));
+  j.field("train_genes", static_cast<long long>(train.genes())).field("valid_genes", static_cast<long long>(valid.genes()));
+  if (test) j.field("test_genes", static_cast<long long>(test->genes()));
+  j.end_object();
+  j.field("best_epoch", st.best_epoch);
+  j.field("best_valid_pcc", st.best_valid_pcc);
+  j.key("epochs").begin_array();
+  for (const EpochRecord& r : st.history) {
+    j.begin_object();
+    j.field("epoch", r.epoch).field("train_loss", r.train_loss).field("train_pcc", r.train_pcc);
+    j.field("train_mse", r.train_mse).field("valid_pcc", r.valid_pcc).field("valid_mse", r.valid_mse);
+    j.field("train_seconds", r.train_seconds).field("valid_seconds", r.valid_seconds);
+    j.end_object();
+  }
+  j.end_array();
+  if (tp) {
+    j.key("test").begin_object();
+    j.field("pcc", pearson(tp->pred, tp->target)).field("mse", mean_squared_error(tp->pred, tp->target));
+    if (!tp->pred_a.empty()) {
+      j.field("pcc_a", pearson(tp->pred_a, tp->target_a)).field("pcc_b", pearson(tp->pred_b, tp->target_b));
+    }
+    j.field("genes", static_cast<long long>(tp->pred.size()));
+    j.end_object();
+  }
+  double train_s = 0;
+  for (const EpochRecord& r : st.history) train_s += r.train_seconds + r.valid_seconds;
+  j.key("timings").begin_object();
+  j.field("epoch_seconds_total", train_s);
+  j.field("mean_epoch_seconds", st.history.empty() ? 0.0 : train_s / static_cast<double>(st.history.size()));
+  j.field("run_seconds", total_seconds);
+  j.end_object();
+  j.end_object();
+  return j.str();
+}
+
+// The whole recipe: load, train (or resume), keep the best epoch, score it on test, write
+// every output. Progress goes to `log`.
+inline RunResult run_training(const RunOptions& o, std::ostream& log) {
+  using clock = std::chrono::steady_clock;
+  const auto t_start = clock::now();
+  if (o.threads > 0) omp_set_num_threads(o.threads);
+  const int threads = omp_get_max_threads();
+  make_directories(o.save_root);
+
+  Split train = load_split(o.data_root, o.cell1, o.cell2, "train");
+  Split valid = load_split(o.data_root, o.cell1, o.cell2, "valid");
+  Split test = load_split(o.data_root, o.cell1, o.cell2, "test");
+  if (train.bins != valid.bins || train.bins != test.bins || train.marks != valid.marks || train.marks != test.marks)
+    throw std::runtime_error("train, valid and test files have different bins or marks (" + describe(train) + "; " +
+                             describe(valid) + "; " + describe(test) + ")");
+  if (!o.quiet) log << "data: " << describe(train) << "; " << describe(valid) << "; " << describe(test) << "\n";
+
+  ModelConfig cfg;
+  cfg.variant = parse_variant(o.model_name);
+  cfg.bins = train.bins;
+  cfg.marks = train.marks;
+  cfg.hidden1 = o.hidden1;
+  DeepDiff<float> model(cfg);
+  Rng init(o.train.seed);
+  model.params().init_uniform(init, -0.1, 0.1);
+  Trainer<float> trainer(model, o.train);
+
+  const std::string state_path = join(o.save_root, "state.bin");
+  const std::string ckpt_path = join(o.save_root, "checkpoint.bin");
+  if (o.resume && file_exists(state_path)) {
+    Checkpoint ck = read_checkpoint(state_path);
+    restore_training(model, trainer.state(), ck, state_path);
+    if (!o.quiet) log << "resumed from " << state_path << " after epoch " << trainer.state().epochs_done << "\n";
+  } else if (o.resume && !o.quiet) {
+    log << "no " << state_path << " to resume from: starting afresh\n";
+  }
+  if (!o.quiet)
+    log << "model " << o.model_name << ": " << model.params().numel() << " parameters; " << o.train.epochs
+        << " epochs, batch " << o.train.batch_size << ", lr " << o.train.lr << ", " << threads << " thread(s)\n";
+
+  const bool tty = ::isatty(2) != 0;
+  double epoch_time_sum = 0;
+  int epochs_timed = 0;
+  while (trainer.state().epochs_done < o.train.epochs) {
+    const auto e0 = clock::now();
+    BatchProgress progress;
+    if (tty && !o.quiet) {
+      progress = [&, e0](Index done, Index total) {
+        const double el = std::chrono::duration<double>(clock::now() - e0).count();
+        if (el < 2.0) return;
+        std::fprintf(stderr, "\r  epoch %d: %lld/%lld genes, epoch ETA %s   ", trainer.state().epochs_done + 1,
+                     static_cast<long long>(done), static_cast<long long>(total),
+                     format_duration(el / static_cast<double>(done) * static_cast<double>(total - done)).c_str());
+      };
+    }
+    EpochRecord r = trainer.epoch(train, valid, progress);
+    if (progress) std::fprintf(stderr, "\r%70s\r", "");
+    epoch_time_sum += r.train_seconds + r.valid_seconds;
+    ++epochs_timed;
+    const double eta = epoch_time_sum / epochs_timed * (o.train.epochs - r.epoch);
+    const TrainState<float>& st = trainer.state();
+    if (!o.quiet) {
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "epoch %3d/%d  loss %.4f  train PCC %.4f  valid PCC %.4f  MSE %.4f  best %.4f (epoch %d)  %s  ETA %s",
+                    r.epoch, o.train.epochs, r.train_loss, r.train_pcc, r.valid_pcc, r.valid_mse, st.best_valid_pcc,
+                    st.best_epoch, format_duration(r.train_seconds + r.valid_seconds).c_str(),
+                    format_duration(eta).c_str());
+      log << line << std::endl;
+    }
+    // Every epoch: the resume state, the best model so far, the metrics so far.
+    write_checkpoint(state_path, training_checkpoint(model, st, o.train));
+    if (st.best_epoch == r.epoch || !file_exists(ckpt_path))
+      write_checkpoint(ckpt_path, model_checkpoint(model, &st.best_params));
+    write_file_atomic(join(o.save_root, "metrics.json"),
+                      metrics_json(o, cfg, train, valid, &test, st, nullptr, false,
+                                   std::chrono::duration<double>(clock::now() - t_start).count(), threads));
+  }
+
+  // Score the best epoch on test.
+  TrainState<float>& st = trainer.state();
+  if (!st.best_params.empty()) model.params().values() = st.best_params;
+  write_checkpoint(ckpt_path, model_checkpoint(model));
+  Predictions tp = predict_split(model, test, o.train.batch_size, o.alpha_csv || o.plots);
+  RunResult res;
+  res.best_epoch = st.best_epoch;
+  res.best_valid_pcc = st.best_valid_pcc;
+  res.test_pcc = pearson(tp.pred, tp.target);
+  res.test_mse = mean_squared_error(tp.pred, tp.target);
+  res.epochs = st.epochs_done;
+  for (const EpochRecord& r : st.history) res.train_seconds += r.train_seconds + r.valid_seconds;
+
+  std::vector<std::string> files = write_split_outputs(o.save_root, "", test, model, tp, o.alpha_csv, o.plots);
+  if (o.plots) {
+    write_file_atomic(join(o.save_root, "training_curves.svg"), curves_svg(st.history, o.model_name));
+    files.push_back("training_curves.svg");
+  }
+  res.total_seconds = std::chrono::duration<double>(clock::now() - t_start).count();
+  write_file_atomic(join(o.save_root, "metrics.json"),
+                    metrics_json(o, cfg, train, valid, &test, st, &tp, true, res.total_seconds, threads));
+  if (!o.quiet) {
+    char line[256];
+    std::snprintf(line, sizeof line, "best epoch %d (valid PCC %.4f); test PCC %.4f, MSE %.4f; %s in all", res.best_epoch,
+                  res.best_valid_pcc, res.test_pcc, res.test_mse, format_duration(res.total_seconds).c_str());
+    log << line << "\n";
+    log << "results in " << o.save_root << "/: checkpoint.bin, metrics.json";
+    for (const std::string& f : files) log << ", " << f;
+    log << "\n";
+  }
+  return res;
+}
+
+}  // namespace deepdiff_cli

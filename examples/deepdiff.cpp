@@ -1,0 +1,316 @@
+// deepdiff: the command-line program. Subcommands synth, train, eval, predict, attention.
+// Exit codes: 0 success, 2 usage error, 1 data or runtime error.
+#include <cxxopts.hpp>
+
+#include <deepdiff/data/synthetic.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "common/run.hpp"
+
+using namespace deepdiff;
+using namespace deepdiff_cli;
+
+namespace {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const char* kTopHelp = R"(deepdiff - DeepDiff (Sekhon, Singh & Qi 2018): differential gene expression between two
+cell types from five histone marks, with attention over marks and positions.
+
+usage: deepdiff <command> [options]      (deepdiff <command> --help for its options)
+
+commands:
+  synth      write synthetic data with a planted, known answer (same CSV format as the real data)
+  train      train a variant with the published recipe; writes checkpoint, metrics, predictions,
+             attention and plots into --save-root (resumable with --resume)
+  eval       score a checkpoint on a split (PCC, MSE)
+  predict    apply a checkpoint to genes (no expression needed); one CSV row per gene
+  attention  export a checkpoint's attention (beta per gene and channel, alpha per bin) + plots
+
+example:
+  deepdiff synth --out data/synth
+  deepdiff train --data-root data/synth --save-root results/synth --epochs 20
+
+exit codes: 0 success, 2 usage error, 1 data or runtime error.
+)";
+
+// Options shared by the commands that read a cell pair.
+void add_data_options(cxxopts::Options& o) {
+  o.add_options("data")
+      ("data-root", "folder with CELL.{train,valid,test,expr}.csv (the public DeepDiff layout)", cxxopts::value<std::string>())
+      ("cell-1", "first cell type (A); the target is log2((eB+1)/(eA+1))", cxxopts::value<std::string>()->default_value("Cell1"))
+      ("cell-2", "second cell type (B)", cxxopts::value<std::string>()->default_value("Cell2"));
+}
+
+void add_common(cxxopts::Options& o) {
+  o.add_options()("h,help", "show this help")
+      ("threads", "OpenMP threads (0: all cores / OMP_NUM_THREADS)", cxxopts::value<int>()->default_value("0"));
+}
+
+cxxopts::ParseResult parse(cxxopts::Options& o, int argc, char** argv) {
+  try {
+    o.allow_unrecognised_options();
+    cxxopts::ParseResult r = o.parse(argc, argv);
+    if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched().front() + "'");
+    return r;
+  } catch (const cxxopts::exceptions::exception& e) {
+    throw UsageError(e.what());
+  }
+}
+
+std::string need(const cxxopts::ParseResult& r, const std::string& key) {
+  if (!r.count(key)) throw UsageError("--" + key + " is required");
+  return r[key].as<std::string>();
+}
+
+void set_threads(const cxxopts::ParseResult& r) {
+  const int t = r["threads"].as<int>();
+  if (t < 0) throw UsageError("--threads must be >= 0");
+  if (t > 0) omp_set_num_threads(t);
+}
+
+int cmd_synth(int argc, char** argv) {
+  cxxopts::Options o("deepdiff synth",
+                     "Write synthetic data in the public CSV layout (CELL.{train,valid,test,expr}.csv for two cells)\n"
+                     "with a planted answer: H3K4me3 at the TSS, H3K36me3 over the gene body, H3K4me1 flanking and\n"
+                     "H3K27me3 (repressive) drive expression; H3K9me3 is noise. truth.md describes it.");
+  add_common(o);
+  o.add_options("synth")
+      ("genes", "genes in all (split 60/20/20 into train/valid/test)", cxxopts::value<long long>()->default_value("1000"))
+      ("bins", "bins per gene (T)", cxxopts::value<long long>()->default_value("200"))
+      ("seed", "random seed", cxxopts::value<unsigned long long>()->default_value("1"))
+      ("effect", "strength of the planted differential effect", cxxopts::value<double>()->default_value("1.0"))
+      ("cell-1", "name of the first cell", cxxopts::value<std::string>()->default_value("Cell1"))
+      ("cell-2", "name of the second cell", cxxopts::value<std::string>()->default_value("Cell2"))
+      ("out", "output folder (created)", cxxopts::value<std::string>());
+  auto r = parse(o, argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
+  }
+  SynthConfig c;
+  c.genes = static_cast<Index>(r["genes"].as<long long>());
+  c.bins = static_cast<Index>(r["bins"].as<long long>());
+  c.seed = r["seed"].as<unsigned long long>();
+  c.effect = r["effect"].as<double>();
+  c.cell1 = r["cell-1"].as<std::string>();
+  c.cell2 = r["cell-2"].as<std::string>();
+  if (c.genes < 10) throw UsageError("--genes must be at least 10");
+  if (c.bins < 1) throw UsageError("--bins must be at least 1");
+  const std::string out = need(r, "out");
+  SynthSummary s = write_synthetic(out, c);
+  std::cout << "synthetic data in " << out << ": " << s.train << " train, " << s.valid << " valid, " << s.test
+            << " test genes x " << c.bins << " bins (cells " << c.cell1 << ", " << c.cell2 << "); the planted answer is described in "
+            << join(out, "truth.md") << "\n";
+  return 0;
+}
+
+int cmd_train(int argc, char** argv) {
+  cxxopts::Options o("deepdiff train",
+                     "Train a DeepDiff variant with the published recipe (Adam, batch 10, gradient clipping 1,\n"
+                     "shuffled genes, uniform(-0.1, 0.1) init from --seed); the epoch with the best validation PCC\n"
+                     "(ties: the later) is kept and scored on the test split. Writes into --save-root:\n"
+                     "checkpoint.bin, state.bin (for --resume), metrics.json, predictions.csv,\n"
+                     "attention_beta.csv, attention_alpha.csv, training_curves.svg, scatter.svg,\n"
+                     "attention_beta.svg, attention_alpha.svg.");
+  add_common(o);
+  add_data_options(o);
+  o.add_options("training")
+      ("model-name", "variant: raw_d, raw_c, raw, aux, raw_aux, aux_siamese, raw_aux_siamese", cxxopts::value<std::string>()->default_value("raw_d"))
+      ("epochs", "epochs (the paper: 120)", cxxopts::value<int>()->default_value("120"))
+      ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.0001"))
+      ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
+      ("clip", "global gradient-norm clipping (0: off)", cxxopts::value<double>()->default_value("1"))
+      ("seed", "seed of the initialization and of the shuffling", cxxopts::value<unsigned long long>()->default_value("1"))
+      ("hidden", "level-1 LSTM hidden size per direction (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
+      ("encoder-path", "level-1 implementation: fused (fast) or composed (autograd reference, slow)", cxxopts::value<std::string>()->default_value("fused"))
+      ("save-root", "output folder (created)", cxxopts::value<std::string>())
+      ("resume", "continue from SAVE_ROOT/state.bin if it exists")
+      ("no-plots", "do not write SVG plots")
+      ("no-alpha-csv", "do not write attention_alpha.csv (large: genes x channels x bins)")
+      ("quiet", "print nothing but errors");
+  auto r = parse(o, argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
+  }
+  RunOptions ro;
+  ro.data_root = need(r, "data-root");
+  ro.save_root = need(r, "save-root");
+  ro.cell1 = r["cell-1"].as<std::string>();
+  ro.cell2 = r["cell-2"].as<std::string>();
+  ro.model_name = r["model-name"].as<std::string>();
+  try {
+    parse_variant(ro.model_name);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  ro.train.epochs = r["epochs"].as<int>();
+  ro.train.lr = r["lr"].as<double>();
+  ro.train.batch_size = static_cast<Index>(r["batch-size"].as<long long>());
+  ro.train.clip = r["clip"].as<double>();
+  ro.train.seed = r["seed"].as<unsigned long long>();
+  ro.hidden1 = static_cast<Index>(r["hidden"].as<long long>());
+  const std::string path = r["encoder-path"].as<std::string>();
+  if (path == "fused") ro.train.path = EncoderPath::fused;
+  else if (path == "composed") ro.train.path = EncoderPath::composed;
+  else throw UsageError("--encoder-path must be fused or composed");
+  if (ro.train.epochs < 1) throw UsageError("--epochs must be >= 1");
+  if (ro.train.batch_size < 1) throw UsageError("--batch-size must be >= 1");
+  if (!(ro.train.lr > 0)) throw UsageError("--lr must be > 0");
+  if (ro.hidden1 < 2 || ro.hidden1 % 2) throw UsageError("--hidden must be an even number >= 2");
+  ro.threads = r["threads"].as<int>();
+  if (ro.threads < 0) throw UsageError("--threads must be >= 0");
+  ro.resume = r.count("resume") > 0;
+  ro.plots = r.count("no-plots") == 0;
+  ro.alpha_csv = r.count("no-alpha-csv") == 0;
+  ro.quiet = r.count("quiet") > 0;
+  run_training(ro, std::cout);
+  return 0;
+}
+
+struct Loaded {
+  DeepDiff<float> model;
+  Split split;
+};
+
+Loaded load_for(const cxxopts::ParseResult& r, ExpressionMode mode) {
+  const std::string ck = need(r, "checkpoint");
+  DeepDiff<float> model = load_model<float>(ck);
+  Split s = load_split(need(r, "data-root"), r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>(),
+                       r["split"].as<std::string>(), mode);
+  if (s.bins != model.config().bins || s.marks != model.config().marks)
+    throw std::runtime_error("the checkpoint " + ck + " expects " + std::to_string(model.config().bins) + " bins x " +
+                             std::to_string(model.config().marks) + " marks, the data has " + describe(s));
+  return Loaded{std::move(model), std::move(s)};
+}
+
+void add_checkpoint_options(cxxopts::Options& o) {
+  o.add_options("model")
+      ("checkpoint", "a checkpoint.bin written by train (or tools/torch_to_deepdiff.py)", cxxopts::value<std::string>())
+      ("split", "which CELL.SPLIT.csv to read (train, valid, test, or any name)", cxxopts::value<std::string>()->default_value("test"))
+      ("batch-size", "genes per inference batch", cxxopts::value<long long>()->default_value("10"));
+}
+
+int cmd_eval(int argc, char** argv) {
+  cxxopts::Options o("deepdiff eval", "Score a checkpoint on a split: Pearson correlation (PCC) and MSE of the\n"
+                                      "predicted log2 fold change (and of the aux heads where the variant has them).");
+  add_common(o);
+  add_data_options(o);
+  add_checkpoint_options(o);
+  o.add_options("output")("json", "also write the scores to this JSON file", cxxopts::value<std::string>());
+  auto r = parse(o, argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
+  }
+  set_threads(r);
+  Loaded l = load_for(r, ExpressionMode::required);
+  const auto t0 = std::chrono::steady_clock::now();
+  Predictions p = predict_split(l.model, l.split, static_cast<Index>(r["batch-size"].as<long long>()), false);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double pcc = pearson(p.pred, p.target), mse = mean_squared_error(p.pred, p.target);
+  std::printf("%s (%s, %lld genes): PCC %.4f  MSE %.4f", l.split.name.c_str(), variant_name(l.model.variant()).c_str(),
+              static_cast<long long>(l.split.genes()), pcc, mse);
+  if (!p.pred_a.empty())
+    std::printf("  aux PCC A %.4f  B %.4f", pearson(p.pred_a, p.target_a), pearson(p.pred_b, p.target_b));
+  std::printf("  (%.1f genes/s)\n", static_cast<double>(l.split.genes()) / secs);
+  if (r.count("json")) {
+    JsonWriter j;
+    j.begin_object().field("split", l.split.name).field("model_name", variant_name(l.model.variant()));
+    j.field("genes", static_cast<long long>(l.split.genes())).field("pcc", pcc).field("mse", mse);
+    if (!p.pred_a.empty()) j.field("pcc_a", pearson(p.pred_a, p.target_a)).field("pcc_b", pearson(p.pred_b, p.target_b));
+    j.end_object();
+    write_file_atomic(r["json"].as<std::string>(), j.str());
+  }
+  return 0;
+}
+
+int cmd_predict(int argc, char** argv) {
+  cxxopts::Options o("deepdiff predict",
+                     "Apply a checkpoint to the genes of CELL.SPLIT.csv (expression not needed). Writes one row per\n"
+                     "gene: gene_id, [target,] prediction, then the aux heads' predictions where the variant has them\n"
+                     "(target columns only when CELL.expr.csv is present).");
+  add_common(o);
+  add_data_options(o);
+  add_checkpoint_options(o);
+  o.add_options("output")("out", "output CSV file", cxxopts::value<std::string>());
+  auto r = parse(o, argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
+  }
+  set_threads(r);
+  const std::string out = need(r, "out");
+  Loaded l = load_for(r, ExpressionMode::optional);
+  const auto t0 = std::chrono::steady_clock::now();
+  Predictions p = predict_split(l.model, l.split, static_cast<Index>(r["batch-size"].as<long long>()), false);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_file_atomic(out, predictions_csv(l.split, p));
+  std::printf("%lld predictions written to %s (%.1f genes/s)\n", static_cast<long long>(l.split.genes()), out.c_str(),
+              static_cast<double>(l.split.genes()) / secs);
+  return 0;
+}
+
+int cmd_attention(int argc, char** argv) {
+  cxxopts::Options o("deepdiff attention",
+                     "Export a checkpoint's attention on a split: attention_beta_SPLIT.csv (beta: gene x level-2\n"
+                     "channel), attention_alpha_SPLIT.csv (alpha: gene x channel x bin), predictions_SPLIT.csv, and\n"
+                     "plots of mean beta per channel and mean alpha per channel and bin.");
+  add_common(o);
+  add_data_options(o);
+  add_checkpoint_options(o);
+  o.add_options("output")("out-dir", "output folder (created)", cxxopts::value<std::string>())
+      ("no-plots", "do not write SVG plots");
+  auto r = parse(o, argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
+  }
+  set_threads(r);
+  const std::string dir = need(r, "out-dir");
+  Loaded l = load_for(r, ExpressionMode::optional);
+  Predictions p = predict_split(l.model, l.split, static_cast<Index>(r["batch-size"].as<long long>()), true);
+  make_directories(dir);
+  std::vector<std::string> files =
+      write_split_outputs(dir, l.split.name, l.split, l.model, p, true, r.count("no-plots") == 0);
+  std::cout << "attention of " << l.split.genes() << " genes written to " << dir << ":";
+  for (const std::string& f : files) std::cout << " " << f;
+  std::cout << "\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fputs(kTopHelp, stderr);
+    return 2;
+  }
+  const std::string cmd = argv[1];
+  try {
+    if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+      std::fputs(kTopHelp, stdout);
+      return 0;
+    }
+    if (cmd == "synth") return cmd_synth(argc - 1, argv + 1);
+    if (cmd == "train") return cmd_train(argc - 1, argv + 1);
+    if (cmd == "eval") return cmd_eval(argc - 1, argv + 1);
+    if (cmd == "predict") return cmd_predict(argc - 1, argv + 1);
+    if (cmd == "attention") return cmd_attention(argc - 1, argv + 1);
+    throw UsageError("unknown command '" + cmd + "'");
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "deepdiff %s: %s\n(see deepdiff %s --help)\n", cmd.c_str(), e.what(),
+                 cmd == "synth" || cmd == "train" || cmd == "eval" || cmd == "predict" || cmd == "attention" ? cmd.c_str() : "");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "deepdiff %s: error: %s\n", cmd.c_str(), e.what());
+    return 1;
+  }
+}

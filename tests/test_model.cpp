@@ -1,0 +1,154 @@
+// The DeepDiff model: parameter names and counts, output and attention shapes of every
+// variant, gradient checks of every variant (composed and fused level 1) on a tiny
+// configuration, and agreement of the fused, composed and inference paths.
+#include <catch2/catch.hpp>
+
+#include <deepdiff/model/deepdiff_model.hpp>
+
+#include "test_helpers.hpp"
+
+using namespace deepdiff;
+using deepdiff_test::random_tensor;
+
+namespace {
+
+struct Expect {
+  Variant v;
+  Index params;       // at the published sizes (T = 200, H1 = 32)
+  Index alpha, beta;  // channels
+};
+
+const std::vector<Expect> kExpect = {
+    {Variant::raw_d, 55681, 5, 5},         {Variant::raw_c, 100801, 10, 10},     {Variant::raw, 145921, 15, 15},
+    {Variant::aux, 113475, 10, 10},        {Variant::raw_aux, 257283, 15, 25},   {Variant::aux_siamese, 68355, 10, 10},
+    {Variant::raw_aux_siamese, 212163, 15, 25}};
+
+// Targets with both contrastive labels present (|y| >= 2 and < 2).
+void targets(Index B, Tensor<double>& y, Tensor<double>& ya, Tensor<double>& yb) {
+  y = Tensor<double>({B, 1});
+  ya = Tensor<double>({B, 1});
+  yb = Tensor<double>({B, 1});
+  for (Index b = 0; b < B; ++b) {
+    ya[b] = 1.0 + 0.7 * static_cast<double>(b);
+    yb[b] = (b % 2 == 0) ? ya[b] + 2.5 : ya[b] - 0.5;
+    y[b] = yb[b] - ya[b];
+  }
+}
+
+}  // namespace
+
+TEST_CASE("model: parameter counts and PyTorch names of every variant", "[model]") {
+  for (const Expect& e : kExpect) {
+    ModelConfig c;
+    c.variant = e.v;
+    DeepDiff<float> m(c);
+    INFO(variant_name(e.v));
+    CHECK(m.params().numel() == e.params);
+    CHECK(m.alpha_channels() == e.alpha);
+    CHECK(m.beta_channels() == e.beta);
+    CHECK(m.params().info(0).name == "rnn_hms.0.rnn.weight_ih_l0");
+    CHECK(static_cast<Index>(m.beta_names().size()) == e.beta);
+  }
+  ModelConfig c;
+  c.variant = Variant::raw_d;
+  DeepDiff<float> m(c);
+  const ParameterStore<float>& s = m.params();
+  CHECK(s.info(s.id("rnn_hms.4.bin_attention.bin_context_vector")).shape == Shape{64, 1});
+  CHECK(s.info(s.id("hm_level_rnn_1.rnn.weight_ih_l0")).shape == Shape{64, 64});
+  CHECK(s.info(s.id("hm_level_rnn_1.rnn.weight_hh_l0_reverse")).shape == Shape{64, 16});
+  CHECK(s.info(s.id("hm_level_rnn_1.bin_attention.bin_context_vector")).shape == Shape{32, 1});
+  CHECK(s.info(s.id("fdiff1_1.weight")).shape == Shape{1, 32});
+  CHECK(m.params().info(m.params().count() - 1).name == "fdiff1_1.bias");
+  CHECK(parse_variant("raw_aux_siamese") == Variant::raw_aux_siamese);
+  CHECK_THROWS_WITH(parse_variant("rawd"), Catch::Contains("unknown model name 'rawd'"));
+}
+
+TEST_CASE("model: output and attention shapes of every variant", "[model]") {
+  Rng rng(31);
+  const Index B = 3, T = 6;
+  for (const Expect& e : kExpect) {
+    INFO(variant_name(e.v));
+    ModelConfig c;
+    c.variant = e.v;
+    c.bins = T;
+    c.hidden1 = 4;
+    DeepDiff<double> m(c);
+    m.params().init_uniform(rng, -0.1, 0.1);
+    Tensor<double> xa = random_tensor<double>(rng, {B, T, 5}, 0.0, 4.0), xb = random_tensor<double>(rng, {B, T, 5}, 0.0, 4.0);
+    Tape<double> tape;
+    ModelOutput<double> out = m.forward(tape, xa, xb, EncoderPath::composed);
+    CHECK(out.pred.shape() == Shape{B, 1});
+    CHECK(out.beta.shape() == Shape{B, e.beta});
+    CHECK(out.alpha.shape() == Shape{B, e.alpha, T});
+    CHECK(out.pred_a.valid() == has_aux_heads(e.v));
+    CHECK(out.pred_b.valid() == has_aux_heads(e.v));
+    CHECK(out.emb_a.valid() == is_siamese(e.v));
+    if (is_siamese(e.v)) CHECK(out.emb_a.shape() == Shape{B, 5 * 8});
+    // aux variants concatenate the two level-2 softmaxes (A's, then B's)
+    const double beta_total = (e.v == Variant::aux || e.v == Variant::aux_siamese) ? 2.0 : 1.0;
+    for (Index b = 0; b < B; ++b) {
+      CHECK(out.beta.matrix().row(b).sum() == Approx(beta_total));
+      for (Index k = 0; k < e.alpha; ++k) {
+        double s = 0;
+        for (Index t = 0; t < T; ++t) s += out.alpha(b, k, t);
+        CHECK(s == Approx(1.0));
+      }
+    }
+  }
+  ModelConfig c;
+  DeepDiff<float> m(c);
+  Tape<float> tape;
+  CHECK_THROWS_WITH(m.forward(tape, Tensor<float>({2, 100, 5}), Tensor<float>({2, 100, 5})),
+                    Catch::Contains("expected [B, 200, 5]"));
+}
+
+TEST_CASE("model: every variant passes a gradient check (composed level 1)", "[model][gradcheck]") {
+  Rng rng(32);
+  const Index B = 3, T = 3;
+  // The loss sums many terms; a larger step keeps round-off in L(x +- h) below truncation.
+  GradCheckOptions opts;
+  opts.step = 1e-5;
+  for (const Expect& e : kExpect) {
+    INFO(variant_name(e.v));
+    ModelConfig c;
+    c.variant = e.v;
+    c.bins = T;
+    c.hidden1 = 2;
+    DeepDiff<double> m(c);
+    m.params().init_uniform(rng, -0.5, 0.5);
+    Tensor<double> xa = random_tensor<double>(rng, {B, T, 5}, 0.0, 3.0), xb = random_tensor<double>(rng, {B, T, 5}, 0.0, 3.0);
+    Tensor<double> y, ya, yb;
+    targets(B, y, ya, yb);
+    GradCheckResult r = gradcheck(
+        [&](Tape<double>& tape, const std::vector<Var<double>>&) {
+          ModelOutput<double> out = m.forward(tape, xa, xb, EncoderPath::composed);
+          return m.loss(tape, out, y, ya, yb).total;
+        },
+        {}, rng, &m.params(), opts);
+    INFO("max rel " << r.max_rel_error << " mean rel " << r.mean_rel_error << " over " << r.checked);
+    CHECK(r.nonzero > r.checked / 2);
+    CHECK(r.max_rel_error <= 1e-6);
+  }
+}
+
+TEST_CASE("model: loss terms add up as the spec says", "[model][loss]") {
+  Rng rng(33);
+  const Index B = 4, T = 5;
+  ModelConfig c;
+  c.variant = Variant::raw_aux_siamese;
+  c.bins = T;
+  c.hidden1 = 4;
+  DeepDiff<double> m(c);
+  m.params().init_uniform(rng, -0.3, 0.3);
+  Tensor<double> xa = random_tensor<double>(rng, {B, T, 5}, 0.0, 3.0), xb = random_tensor<double>(rng, {B, T, 5}, 0.0, 3.0);
+  Tensor<double> y, ya, yb;
+  targets(B, y, ya, yb);
+  Tape<double> tape;
+  ModelOutput<double> out = m.forward(tape, xa, xb, EncoderPath::composed);
+  ModelLoss<double> l = m.loss(tape, out, y, ya, yb);
+  CHECK(l.total.value()[0] == Approx(l.diff + l.aux_a + l.aux_b + 4.0 * l.contrastive).epsilon(1e-14));
+  double mse = 0;
+  for (Index b = 0; b < B; ++b) mse += (out.pred.value()[b] - y[b]) * (out.pred.value()[b] - y[b]);
+  CHECK(l.diff == Approx(mse / B).epsilon(1e-14));
+  CHECK(l.contrastive > 0.0);
+}

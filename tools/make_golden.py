@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Write the golden files the C++ implementation is checked against (tests/golden/).
+
+What: for each DeepDiff variant (tools/deepdiff_torch.py) and each case, in float64
+(model.double()): the parameters, the inputs and targets, the forward outputs (predictions,
+attention, siamese embeddings), the losses, the gradient of the total loss with respect to
+every parameter, and a 5-step Adam trajectory (lr 1e-3, default betas and eps; each step
+zero_grad, forward, backward, clip_grad_norm_(params, 1.0), step) on the same batch.
+
+Cases:
+  random  B=3 genes, T=7 bins, M=5 marks, H1=6, H2=3; parameters uniform(-0.5, 0.5) so the
+          gates are not all near 0.5; inputs counts-like reals in [0.05, 3) plus a planted
+          peak and a ramp; expression counts fixed so that two genes have |y| >= 2 and one
+          does not (both labels of the contrastive loss occur).
+  sample  the first 4 genes of ../shared/data/deepdiff-sample Cell1 (A) / Cell2 (B), train
+          split, with their expression from CellN.expr.csv; T=200, H1=4, H2=2; parameters
+          uniform(-0.1, 0.1) as published.
+Parameters come from torch.manual_seed(seed) then uniform_ over model.parameters() in
+state_dict order; the random inputs from a torch.Generator seeded with the same seed.
+
+How to run (Debian's PyTorch, so the system interpreter):
+    /usr/bin/python3 tools/make_golden.py --seed 1 --out tests/golden
+    /usr/bin/python3 tools/make_golden.py --seed 1 --out /tmp/g --variants raw_d --cases random
+Generated with torch 1.13 (Debian python3-torch 1.13.1+dfsg, torch.__version__ 1.13.0a0),
+single-threaded. The output is deterministic: running it twice gives identical bytes.
+
+File format (text, one file tests/golden/<variant>.<case>.txt):
+    # deepdiff golden file
+    # command: /usr/bin/python3 tools/make_golden.py --seed 1 --out tests/golden
+    # torch 1.13.0a0
+    # variant raw_d
+    # case random
+    # config bins=7 marks=5 hidden1=6 hidden2=3 batch=3
+    # ... more '# key value' lines (init, adam, ...)
+    tensor <name> <rank> <d0> <d1> ...
+    <all values, row-major, on one line, separated by single spaces>
+Values are Python repr() of float64: the shortest text that reads back to the same double.
+Tensor names: param/<state_dict name>, input/xa, input/xb [B,T,M], target/y, target/ya,
+target/yb [B,1], out/pred [B,1], out/pred_a, out/pred_b [B,1] (aux variants), out/beta [B,K2],
+out/alpha [B,K,T], out/emb_a, out/emb_b [B,M*2*H1] (siamese), loss/total, loss/diff,
+loss/aux_a, loss/aux_b, loss/contrastive (rank 0, those the variant has), grad/<name>,
+adam/loss [5] (loss before each step), adam/grad_norm [5] (total gradient norm before
+clipping, as clip_grad_norm_ returns it), adam/param/<name> (after the 5 steps).
+The '# command:' line always names the canonical command for the seed (--out tests/golden,
+no filters), so that a file regenerated elsewhere compares equal byte for byte.
+"""
+
+import argparse
+import copy
+import csv
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+try:
+    import torch
+except ImportError:  # pragma: no cover
+    sys.stderr.write("make_golden.py needs PyTorch; on this machine run it with /usr/bin/python3\n")
+    sys.exit(1)
+
+import deepdiff_torch as ddt  # noqa: E402
+
+CASES = ("random", "sample")
+DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data", "deepdiff-sample"))
+
+ADAM_STEPS = 5
+ADAM_LR = 1e-3
+CLIP_NORM = 1.0
+
+CASE_CONFIG = {
+    "random": dict(bins=7, marks=5, hidden1=6, hidden2=3, batch=3, init=0.5),
+    "sample": dict(bins=200, marks=5, hidden1=4, hidden2=2, batch=4, init=0.1),
+}
+RANDOM_EXPR_A = [10.0, 200.0, 50.0]   # y = log2((eB+1)/(eA+1)) = 3.05, -2.70, 0.26
+RANDOM_EXPR_B = [90.0, 30.0, 60.0]
+
+
+class DataError(Exception):
+    pass
+
+
+def fmt(v):
+    return repr(float(v))
+
+
+def random_case_inputs(seed, cfg):
+    """Counts-like, non-zero, with some structure: a TSS-centred peak on mark 1 (H3K4me3),
+    a ramp over the gene body on mark 4 (H3K36me3), different in A and B."""
+    g = torch.Generator().manual_seed(seed)
+    b, t, m = cfg["batch"], cfg["bins"], cfg["marks"]
+    pos = torch.arange(t, dtype=torch.float64)
+    peak = torch.exp(-((pos - (t - 1) / 2.0) / 1.5) ** 2)
+    ramp = pos / max(t - 1, 1)
+
+    def one():
+        x = 0.05 + 2.95 * torch.rand(b, t, m, generator=g, dtype=torch.float64)
+        amp = torch.rand(b, 1, generator=g, dtype=torch.float64)
+        if m > 1:
+            x[:, :, 1] += 3.0 * amp * peak
+        if m > 4:
+            x[:, :, 4] += 2.0 * (1 - amp) * ramp
+        return x
+
+    xa, xb = one(), one()
+    if bool((xa == 0).any() or (xb == 0).any() or (xa == xb).any()):
+        raise AssertionError("random inputs should be non-zero and differ between A and B")
+    return xa, xb, torch.tensor(RANDOM_EXPR_A, dtype=torch.float64), \
+        torch.tensor(RANDOM_EXPR_B, dtype=torch.float64)
+
+
+def _read_marks(path, n_genes, bins, marks):
+    genes, rows = [], []
+    try:
+        with open(path, newline="") as f:
+            reader = csv.reader(f)
+            for lineno, row in enumerate(reader, 1):
+                if lineno > n_genes * bins:
+                    break
+                if len(row) != 1 + marks:
+                    raise DataError("%s:%d: expected %d fields, got %d" % (path, lineno, 1 + marks, len(row)))
+                parts = row[0].split("_")
+                gene, b = parts[0], int(parts[-1])
+                want_bin = (lineno - 1) % bins + 1
+                if b != want_bin:
+                    raise DataError("%s:%d: expected bin %d, got %d" % (path, lineno, want_bin, b))
+                if want_bin == 1:
+                    genes.append(gene)
+                elif gene != genes[-1]:
+                    raise DataError("%s:%d: gene %s inside gene %s" % (path, lineno, gene, genes[-1]))
+                rows.append([float(v) for v in row[1:]])
+    except OSError as e:
+        raise DataError("cannot read %s: %s" % (path, e))
+    if len(rows) != n_genes * bins:
+        raise DataError("%s: fewer than %d genes" % (path, n_genes))
+    return genes, torch.tensor(rows, dtype=torch.float64).reshape(n_genes, bins, marks)
+
+
+def _read_expr(path, genes):
+    want, found = set(genes), {}
+    try:
+        with open(path, newline="") as f:
+            for row in csv.reader(f):
+                if row and row[0] in want:
+                    found[row[0]] = float(row[1])
+    except OSError as e:
+        raise DataError("cannot read %s: %s" % (path, e))
+    missing = [g for g in genes if g not in found]
+    if missing:
+        raise DataError("%s: no expression for %s" % (path, ", ".join(missing)))
+    return torch.tensor([found[g] for g in genes], dtype=torch.float64)
+
+
+def sample_case_inputs(data_dir, cfg):
+    n, t, m = cfg["batch"], cfg["bins"], cfg["marks"]
+    genes_a, xa = _read_marks(os.path.join(data_dir, "Cell1.train.csv"), n, t, m)
+    genes_b, xb = _read_marks(os.path.join(data_dir, "Cell2.train.csv"), n, t, m)
+    if genes_a != genes_b:
+        raise DataError("Cell1 and Cell2 train splits list different genes: %s vs %s" % (genes_a, genes_b))
+    ea = _read_expr(os.path.join(data_dir, "Cell1.expr.csv"), genes_a)
+    eb = _read_expr(os.path.join(data_dir, "Cell2.expr.csv"), genes_a)
+    return xa, xb, ea, eb, genes_a
+
+
+class Writer:
+    def __init__(self):
+        self.lines = []
+
+    def comment(self, key, value):
+        self.lines.append("# %s %s" % (key, value))
+
+    def tensor(self, name, t):
+        t = t.detach().to(torch.float64).contiguous()
+        if " " in name or not name:
+            raise ValueError("bad tensor name %r" % name)
+        self.lines.append("tensor %s %d%s" % (name, t.dim(), "".join(" %d" % d for d in t.shape)))
+        self.lines.append(" ".join(fmt(v) for v in t.reshape(-1).tolist()))
+
+    def text(self):
+        return "\n".join(self.lines) + "\n"
+
+
+def golden_text(variant, case, seed, data_dir):
+    cfg = CASE_CONFIG[case]
+    torch.set_num_threads(1)
+    header_extra = []
+    if case == "random":
+        xa, xb, ea, eb = random_case_inputs(seed, cfg)
+    else:
+        xa, xb, ea, eb, genes = sample_case_inputs(data_dir, cfg)
+        header_extra.append(("data", "deepdiff-sample Cell1 (A) / Cell2 (B) train split, first %d genes"
+                             % cfg["batch"]))
+        header_extra.append(("genes", ",".join(genes)))
+    targets = ddt.make_targets(ea, eb)
+
+    model = ddt.build_model(variant, n_bins=cfg["bins"], n_hms=cfg["marks"],
+                            hidden1=cfg["hidden1"], hidden2=cfg["hidden2"]).double()
+    torch.manual_seed(seed)
+    ddt.init_uniform_(model, cfg["init"])
+    start = copy.deepcopy(model)
+
+    w = Writer()
+    w.lines.append("# deepdiff golden file")
+    w.comment("command:", "/usr/bin/python3 tools/make_golden.py --seed %d --out tests/golden" % seed)
+    w.comment("torch", torch.__version__)
+    w.comment("variant", variant)
+    w.comment("case", case)
+    w.comment("config", "bins=%d marks=%d hidden1=%d hidden2=%d batch=%d" % (
+        cfg["bins"], cfg["marks"], cfg["hidden1"], cfg["hidden2"], cfg["batch"]))
+    w.comment("seed", str(seed))
+    w.comment("init", "uniform(-%s, %s) over parameters in state_dict order after torch.manual_seed(seed)"
+              % (cfg["init"], cfg["init"]))
+    w.comment("expression", "A=%s B=%s" % (",".join(fmt(v) for v in ea.tolist()),
+                                            ",".join(fmt(v) for v in eb.tolist())))
+    for k, v in header_extra:
+        w.comment(k, v)
+    w.comment("loss", "total = diff%s%s" % (" + aux_a + aux_b" if model.has_aux else "",
+                                            " + 4.0 * contrastive" if model.siamese else ""))
+    w.comment("adam", "steps=%d lr=%s betas=0.9,0.999 eps=1e-08 clip_grad_norm=%s" % (
+        ADAM_STEPS, ADAM_LR, CLIP_NORM))
+
+    names = list(model.state_dict().keys())
+    for name, p in model.state_dict().items():
+        w.tensor("param/" + name, p)
+    w.tensor("input/xa", xa)
+    w.tensor("input/xb", xb)
+    for k in ("y", "ya", "yb"):
+        w.tensor("target/" + k, targets[k])
+
+    out = model(xa, xb)
+    losses = ddt.deepdiff_loss(model, out, targets)
+    for k in ("pred", "pred_a", "pred_b", "beta", "alpha", "emb_a", "emb_b"):
+        if k in out:
+            w.tensor("out/" + k, out[k])
+    for k, v in losses.items():
+        w.tensor("loss/" + k, v)
+    model.zero_grad()
+    losses["total"].backward()
+    params = dict(model.named_parameters())
+    for name in names:
+        w.tensor("grad/" + name, params[name].grad)
+
+    # Adam trajectory from the same starting parameters, on the same batch.
+    model = start
+    opt = torch.optim.Adam(model.parameters(), lr=ADAM_LR)
+    step_losses, norms = [], []
+    for _ in range(ADAM_STEPS):
+        opt.zero_grad()
+        loss = ddt.deepdiff_loss(model, model(xa, xb), targets)["total"]
+        step_losses.append(loss.item())
+        loss.backward()
+        norms.append(float(torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)))
+        opt.step()
+    w.tensor("adam/loss", torch.tensor(step_losses, dtype=torch.float64))
+    w.tensor("adam/grad_norm", torch.tensor(norms, dtype=torch.float64))
+    for name, p in model.state_dict().items():
+        w.tensor("adam/param/" + name, p)
+    return w.text()
+
+
+def parse_list(text, allowed, what):
+    items = [s for s in text.split(",") if s]
+    bad = [s for s in items if s not in allowed]
+    if bad or not items:
+        raise argparse.ArgumentTypeError("unknown %s %s (expected a comma-separated list of %s)"
+                                         % (what, ",".join(bad) or "(none)", ", ".join(allowed)))
+    return items
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(
+        description="Write the DeepDiff golden files (float64 PyTorch reference values).",
+        epilog="Canonical: /usr/bin/python3 tools/make_golden.py --seed 1 --out tests/golden")
+    ap.add_argument("--seed", type=int, default=1, help="seed of parameters and random inputs (default 1)")
+    ap.add_argument("--out", required=True, help="output folder (created if missing)")
+    ap.add_argument("--variants", default=",".join(ddt.VARIANTS),
+                    type=lambda s: parse_list(s, ddt.VARIANTS, "variant"),
+                    help="comma-separated subset of the variants (default: all seven)")
+    ap.add_argument("--cases", default=",".join(CASES), type=lambda s: parse_list(s, CASES, "case"),
+                    help="comma-separated subset of: random, sample (default: both)")
+    ap.add_argument("--data", default=DEFAULT_DATA,
+                    help="deepdiff-sample folder for the sample case (default: %(default)s)")
+    args = ap.parse_args(argv)
+
+    os.makedirs(args.out, exist_ok=True)
+    try:
+        for case in args.cases:
+            for variant in args.variants:
+                text = golden_text(variant, case, args.seed, args.data)
+                path = os.path.join(args.out, "%s.%s.txt" % (variant, case))
+                tmp = path + ".tmp"
+                with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+                    f.write(text)
+                os.replace(tmp, path)
+                print("wrote %s (%d bytes)" % (path, len(text.encode("utf-8"))))
+    except DataError as e:
+        sys.stderr.write("make_golden.py: %s\n" % e)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
