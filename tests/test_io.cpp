@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -342,6 +343,18 @@ TEST_CASE("parse_json: standard escapes and clear errors", "[io]") {
 
 namespace {
 
+// The metadata every checkpoint needs, and its bytes in the file (keys sorted).
+std::map<std::string, std::string> required_meta() {
+  return {{"variant", "raw_d"}, {"bins", "200"}, {"marks", "5"}, {"hidden1", "32"}, {"hidden2", "16"}};
+}
+const std::string kRequiredMetaText = "bins=200\nhidden1=32\nhidden2=16\nmarks=5\nvariant=raw_d\n";
+
+std::string le64(std::uint64_t v) {
+  std::string s;
+  for (int k = 0; k < 8; ++k) s += static_cast<char>((v >> (8 * k)) & 0xFF);
+  return s;
+}
+
 Checkpoint sample_checkpoint(std::uint32_t scalar_bytes) {
   deepdiff::Rng rng(7);
   Checkpoint ck;
@@ -408,6 +421,7 @@ TEST_CASE("checkpoint: float32 and float64 round trips are bit-exact", "[io][che
   deepdiff::Rng rng(3);
   const Tensor<float> t = deepdiff_test::random_tensor<float>(rng, {3, 4, 5});
   Checkpoint ck;
+  ck.meta = required_meta();
   ck.tensors.push_back(to_named_array("w", t));
   const std::string p = d.file("t.ddc");
   write_checkpoint(p, ck);
@@ -418,14 +432,17 @@ TEST_CASE("checkpoint: float32 and float64 round trips are bit-exact", "[io][che
 
 TEST_CASE("checkpoint: the bytes follow docs/checkpoint-format.md", "[io][checkpoint]") {
   Checkpoint ck;
-  ck.meta = {{"b", "2"}, {"a", "1"}};
+  ck.meta = required_meta();
+  ck.meta["zz"] = "last";
+  ck.meta["a"] = "1";
   ck.tensors.push_back(NamedArray{"x", {2}, {1.0, -2.0}});
   const std::string s = encode_checkpoint(ck);
+  const std::string meta = "a=1\n" + kRequiredMetaText + "zz=last\n";  // sorted keys
   std::string expect("DDIFFCKP", 8);
   expect += std::string("\x01\x00\x00\x00", 4);  // version 1
   expect += std::string("\x04\x00\x00\x00", 4);  // float32
-  expect += std::string("\x08\x00\x00\x00\x00\x00\x00\x00", 8);
-  expect += "a=1\nb=2\n";  // sorted keys
+  expect += le64(meta.size());
+  expect += meta;
   expect += std::string("\x01\x00\x00\x00\x00\x00\x00\x00", 8);
   expect += std::string("\x01\x00\x00\x00", 4) + "x";
   expect += std::string("\x01\x00\x00\x00", 4);
@@ -487,23 +504,26 @@ TEST_CASE("checkpoint: wrong magic, other version, trailing bytes, absurd sizes"
   CHECK(contains(err(with_checksum(meta)), "truncated: metadata needs 1152921504606846976 bytes"));
 
   // n_tensors of 2^60
+  const std::size_t meta_len = kRequiredMetaText.size();
   Checkpoint empty;
-  empty.meta = {{"k", "v"}};
+  empty.meta = required_meta();
   std::string none = encode_checkpoint(empty);
   none.resize(none.size() - 8);
-  put_u64_at(none, 24 + 4, 1ull << 60);  // after the 4-byte metadata "k=v\n"
+  put_u64_at(none, 24 + meta_len, 1ull << 60);
   CHECK(contains(err(with_checksum(none)), "tensors cannot fit"));
 
   // one dimension of 2^62 (values would be 2^65 bytes)
   Checkpoint one;
+  one.meta = required_meta();
   one.tensors.push_back(NamedArray{"w", {3}, {1, 2, 3}});
   std::string dim = encode_checkpoint(one);
   dim.resize(dim.size() - 8);
-  const std::size_t dim_at = 8 + 4 + 4 + 8 + 0 + 8 + 4 + 1 + 4;
+  const std::size_t dim_at = 8 + 4 + 4 + 8 + meta_len + 8 + 4 + 1 + 4;
   put_u64_at(dim, dim_at, 1ull << 62);
   CHECK(contains(err(with_checksum(dim)), "dimension 4611686018427387904 does not fit"));
   // two dims whose product overflows 64 bits
   Checkpoint two;
+  two.meta = required_meta();
   two.tensors.push_back(NamedArray{"w", {1, 1}, {1}});
   std::string prod = encode_checkpoint(two);
   prod.resize(prod.size() - 8);
@@ -516,10 +536,22 @@ TEST_CASE("checkpoint: wrong magic, other version, trailing bytes, absurd sizes"
   rank[dim_at - 4] = 5;
   CHECK(contains(err(with_checksum(rank)), "rank 5"));
 
-  std::string dup_meta = encode_checkpoint(empty);
-  dup_meta.resize(dup_meta.size() - 8);
-  dup_meta.replace(24, 4, "k=v;");  // metadata without its final newline
-  CHECK(contains(err(with_checksum(dup_meta)), "metadata does not end with a newline"));
+  std::string no_newline = encode_checkpoint(empty);
+  no_newline.resize(no_newline.size() - 8);
+  no_newline[24 + meta_len - 1] = ';';  // metadata without its final newline
+  CHECK(contains(err(with_checksum(no_newline)), "metadata does not end with a newline"));
+
+  // metadata out of order, duplicated, or lacking a required key (checksums valid)
+  auto with_meta = [&](const std::string& text) {
+    return with_checksum(body.substr(0, 16) + le64(text.size()) + text + le64(0));
+  };
+  CHECK_NOTHROW(decode_checkpoint(with_meta(kRequiredMetaText)));
+  CHECK(contains(err(with_meta("variant=raw_d\n" + kRequiredMetaText.substr(0, kRequiredMetaText.size() - 14))),
+                 "metadata keys are not sorted ('bins' after 'variant')"));
+  CHECK(contains(err(with_meta("bins=1\n" + kRequiredMetaText)), "'bins' appears twice"));
+  CHECK(contains(err(with_meta("bins=200\nmarks=5\nvariant=raw_d\n")), "lacks the required key(s) hidden1, hidden2"));
+  CHECK(contains(err(with_meta("a\n" + kRequiredMetaText)), "is not key=value"));
+  CHECK(contains(err(with_meta("a=\xff\n" + kRequiredMetaText)), "not valid UTF-8"));
 
   TempDir d;
   const std::string missing = d.file("missing.ddc");
@@ -529,20 +561,67 @@ TEST_CASE("checkpoint: wrong magic, other version, trailing bytes, absurd sizes"
 
 TEST_CASE("checkpoint: the writer refuses what it could not read back", "[io][checkpoint]") {
   Checkpoint ck;
+  ck.meta = required_meta();
   ck.tensors.push_back(NamedArray{"w", {2, 2}, {1, 2, 3}});
   CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
   ck.tensors = {NamedArray{"w", {1}, {1}}, NamedArray{"w", {1}, {2}}};
   CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
   ck.tensors = {NamedArray{"w", {1, 1, 1, 1, 1}, {1}}};
   CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
+  ck.tensors = {NamedArray{"\xc3(", {1}, {1}}};  // not UTF-8
+  CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
+  ck.tensors = {NamedArray{"w", {-1}, {}}};
+  CHECK_THROWS_AS(encode_checkpoint(ck), std::exception);
   ck.tensors.clear();
-  ck.meta = {{"a=b", "1"}};
+  CHECK_NOTHROW(encode_checkpoint(ck));
+  ck.meta["a=b"] = "1";
   CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
-  ck.meta = {{"a", "1\n2"}};
+  ck.meta = required_meta();
+  ck.meta["a"] = "1\n2";
   CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
-  ck.meta.clear();
+  ck.meta["a"] = "1\r";
+  CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
+  ck.meta = required_meta();
+  ck.meta.erase("hidden2");
+  CHECK(contains(error_of([&] { encode_checkpoint(ck, "w.ddc"); }), "w.ddc: metadata lacks the required key(s) hidden2"));
+  ck.meta = required_meta();
   ck.scalar_bytes = 2;
   CHECK_THROWS_AS(encode_checkpoint(ck), CheckpointError);
+}
+
+TEST_CASE("checkpoint: tools/checkpoint.py reads ours and we read its files", "[io][checkpoint]") {
+  const std::string tool = deepdiff_test::source_dir() + "/tools/checkpoint.py";
+  if (!deepdiff_test::path_exists(tool) || std::system("python3 -c 'import sys' > /dev/null 2>&1") != 0) {
+    WARN("skipped: needs python3 and " << tool);
+    return;
+  }
+  TempDir d;
+  for (std::uint32_t sb : {4u, 8u}) {
+    const Checkpoint ck = sample_checkpoint(sb);
+    const std::string ours = d.file("ours" + std::to_string(sb) + ".ddc");
+    write_checkpoint(ours, ck);
+    // Python re-encodes what it read; the bytes must come back identical.
+    const std::string theirs = d.file("theirs" + std::to_string(sb) + ".ddc");
+    const std::string cmd = "python3 -c \"import sys; sys.path.insert(0, sys.argv[1]); import checkpoint as c; "
+                            "k = c.read_checkpoint(sys.argv[2]); "
+                            "c.write_checkpoint(sys.argv[3], k.meta, [(n, t.shape, t.values) for n, t in k.tensors.items()], k.scalar_bytes)\" '" +
+                            deepdiff_test::source_dir() + "/tools' '" + ours + "' '" + theirs + "'";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    CHECK(read_file(theirs) == read_file(ours));
+    const Checkpoint back = read_checkpoint(theirs);
+    CHECK(back.meta == ck.meta);
+    REQUIRE(back.tensors.size() == ck.tensors.size());
+    for (std::size_t t = 0; t < ck.tensors.size(); ++t)
+      for (std::size_t i = 0; i < ck.tensors[t].values.size(); ++i)
+        CHECK(bits_of(back.tensors[t].values[i]) == bits_of(ck.tensors[t].values[i]));
+  }
+  // and its verdict on a corrupted file of ours agrees with ours
+  const std::string ours = d.file("ours4.ddc");
+  std::string bytes = read_file(ours);
+  bytes[bytes.size() / 2] ^= 4;
+  write_file_atomic(d.file("bad.ddc"), bytes);
+  CHECK(std::system(("python3 '" + tool + "' info '" + d.file("bad.ddc") + "' > /dev/null 2>&1").c_str()) != 0);
+  CHECK_THROWS_AS(read_checkpoint(d.file("bad.ddc")), CheckpointError);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,8 +6,8 @@
 using namespace deepdiff;
 
 TEST_CASE("adam: three steps match the PyTorch update computed by hand", "[train][adam]") {
-  std::vector<double> p = {0.5, -0.25};
-  const std::vector<std::vector<double>> grads = {{0.1, -2.0}, {0.3, 1.0}, {-0.2, 0.5}};
+  AlignedVector<double> p = {0.5, -0.25};
+  const std::vector<AlignedVector<double>> grads = {{0.1, -2.0}, {0.3, 1.0}, {-0.2, 0.5}};
   AdamState<double> st;
   AdamOptions o;
   o.lr = 0.01;
@@ -24,13 +24,13 @@ TEST_CASE("adam: three steps match the PyTorch update computed by hand", "[train
     }
   }
   // the first step of Adam moves each parameter by lr (times sign of the gradient)
-  std::vector<double> r = {1.0};
+  AlignedVector<double> r = {1.0};
   AdamState<double> s2;
-  adam_step(r, std::vector<double>{-3.0}, s2, o);
+  adam_step(r, AlignedVector<double>{-3.0}, s2, o);
   CHECK(r[0] == Approx(1.0 + 0.01).epsilon(1e-9));
   CHECK(st.step == 3);
-  std::vector<double> wrong = {1.0, 2.0, 3.0};
-  CHECK_THROWS(adam_step(wrong, std::vector<double>{1, 2, 3}, st, o));
+  AlignedVector<double> wrong = {1.0, 2.0, 3.0};
+  CHECK_THROWS(adam_step(wrong, AlignedVector<double>{1, 2, 3}, st, o));
 }
 
 TEST_CASE("clip_grad_norm: global norm over parameters, PyTorch coefficient", "[train][clip]") {

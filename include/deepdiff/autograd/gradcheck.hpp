@@ -59,7 +59,7 @@ inline GradCheckResult gradcheck(const GradCheckBuild& build, std::vector<Tensor
 
   std::vector<Tensor<double>> analytic;
   eval(true, &analytic);
-  std::vector<double> param_analytic;
+  AlignedVector<double> param_analytic;
   if (store) param_analytic = store->grads();
 
   GradCheckResult r;

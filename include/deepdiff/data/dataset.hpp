@@ -233,7 +233,7 @@ inline MarksTable parse_marks(const std::string& path, const std::string& text) 
         throw DataError(path, ln, "expected a row id and at least one count, found 1 column",
                         "rows look like " + std::string(example) + ",c1,...,c5");
       t.marks = static_cast<Index>(columns - 1);
-      t.x.reserve(approx_rows * columns);
+      t.x.reserve(approx_rows * (columns - 1));  // exact unless there are blank lines: no regrowth, no shrink copy
     } else if (fields.size() != columns) {
       throw DataError(path, ln,
                       "expected " + std::to_string(columns) + " columns (as on the first row), found " +
@@ -304,7 +304,6 @@ inline MarksTable parse_marks(const std::string& path, const std::string& text) 
   }
   if (t.ids.empty()) throw DataError(path, "empty file: no data rows", "rows look like " + std::string(example) + ",c1,...,c5");
   finish_gene(t.last_line);
-  t.x.shrink_to_fit();
   return t;
 }
 

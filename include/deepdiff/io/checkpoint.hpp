@@ -53,6 +53,13 @@ struct CheckpointError : std::runtime_error {
 
 constexpr std::uint32_t kCheckpointVersion = 1;
 
+// Metadata every checkpoint carries (docs/checkpoint-format.md); tools/checkpoint.py
+// insists on them too, so a file one side accepts the other accepts.
+inline const std::vector<std::string>& checkpoint_required_meta() {
+  static const std::vector<std::string> keys = {"variant", "bins", "marks", "hidden1", "hidden2"};
+  return keys;
+}
+
 namespace ckpt_detail {
 
 constexpr char kMagic[8] = {'D', 'D', 'I', 'F', 'F', 'C', 'K', 'P'};
@@ -122,15 +129,58 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-inline std::string encode_meta(const std::string& path, const std::map<std::string, std::string>& meta) {
-  std::string s;
-  for (const auto& kv : meta) {
-    if (kv.first.empty() || kv.first.find_first_of("=\n") != std::string::npos)
-      throw CheckpointError(path, "metadata key '" + kv.first + "' is empty or holds '=' or a newline");
-    if (kv.second.find('\n') != std::string::npos)
-      throw CheckpointError(path, "metadata value of '" + kv.first + "' holds a newline");
-    s += kv.first + "=" + kv.second + "\n";
+// Well-formed UTF-8 (no overlong forms, no surrogates, at most U+10FFFF), as Python's
+// decoder demands of names and metadata.
+inline bool valid_utf8(const std::string& s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    std::size_t n = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      n = 1, cp = c & 0x1Fu;
+    } else if ((c & 0xF0) == 0xE0) {
+      n = 2, cp = c & 0x0Fu;
+    } else if ((c & 0xF8) == 0xF0) {
+      n = 3, cp = c & 0x07u;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;  // the sequence runs past the end
+    for (std::size_t k = 1; k <= n; ++k) {
+      const unsigned char d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    static const std::uint32_t min_cp[4] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min_cp[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
+    i += n + 1;
   }
+  return true;
+}
+
+inline void check_meta(const std::string& path, const std::map<std::string, std::string>& meta) {
+  for (const auto& kv : meta) {
+    if (kv.first.empty() || kv.first.find_first_of("=\r\n") != std::string::npos)
+      throw CheckpointError(path, "metadata key '" + kv.first + "' is empty or holds '=' or a line break");
+    if (kv.second.find_first_of("\r\n") != std::string::npos)
+      throw CheckpointError(path, "metadata value of '" + kv.first + "' holds a line break");
+    if (!valid_utf8(kv.first) || !valid_utf8(kv.second))
+      throw CheckpointError(path, "metadata entry '" + kv.first + "' is not valid UTF-8");
+  }
+  std::string missing;
+  for (const std::string& k : checkpoint_required_meta())
+    if (!meta.count(k)) missing += (missing.empty() ? "" : ", ") + k;
+  if (!missing.empty()) throw CheckpointError(path, "metadata lacks the required key(s) " + missing);
+}
+
+inline std::string encode_meta(const std::string& path, const std::map<std::string, std::string>& meta) {
+  check_meta(path, meta);
+  std::string s;
+  for (const auto& kv : meta) s += kv.first + "=" + kv.second + "\n";  // std::map: sorted bytewise
   return s;
 }
 
@@ -144,10 +194,14 @@ inline std::map<std::string, std::string> decode_meta(const std::string& path, c
     const std::size_t eq = line.find('=');
     if (eq == std::string::npos || eq == 0)
       throw CheckpointError(path, "metadata line '" + line.substr(0, 60) + "' is not key=value");
-    if (!meta.emplace(line.substr(0, eq), line.substr(eq + 1)).second)
-      throw CheckpointError(path, "metadata key '" + line.substr(0, eq) + "' appears twice");
+    const std::string key = line.substr(0, eq);
+    if (!meta.empty() && key < meta.rbegin()->first)
+      throw CheckpointError(path, "metadata keys are not sorted ('" + key + "' after '" + meta.rbegin()->first + "')");
+    if (!meta.emplace(key, line.substr(eq + 1)).second)
+      throw CheckpointError(path, "metadata key '" + key + "' appears twice");
     start = nl + 1;
   }
+  check_meta(path, meta);
   return meta;
 }
 
@@ -169,6 +223,9 @@ inline std::string encode_checkpoint(const Checkpoint& ck, const std::string& pa
   for (const NamedArray& t : ck.tensors) {
     if (t.name.empty() || !names.insert(t.name).second)
       throw CheckpointError(path, "tensor name '" + t.name + "' is empty or appears twice");
+    if (!cd::valid_utf8(t.name)) throw CheckpointError(path, "tensor name '" + t.name + "' is not valid UTF-8");
+    for (Index dim : t.shape)
+      if (dim < 0) throw CheckpointError(path, "tensor '" + t.name + "' has a negative dimension");
     if (t.shape.size() > cd::kMaxRank)
       throw CheckpointError(path, "tensor '" + t.name + "' has rank " + std::to_string(t.shape.size()) + " > 4");
     if (static_cast<Index>(t.values.size()) != shape_numel(t.shape))
@@ -230,6 +287,7 @@ inline Checkpoint decode_checkpoint(const std::string& bytes, const std::string&
     t.name = r.bytes(name_len, which + " name");
     if (t.name.empty() || !names.insert(t.name).second)
       throw CheckpointError(path, which + " name '" + t.name + "' is empty or appears twice");
+    if (!cd::valid_utf8(t.name)) throw CheckpointError(path, which + " name is not valid UTF-8");
     const std::uint32_t rank = r.u32("tensor '" + t.name + "' rank");
     if (rank > cd::kMaxRank) throw CheckpointError(path, "tensor '" + t.name + "' has rank " + std::to_string(rank) + " > 4");
     std::uint64_t count = 1;

@@ -520,12 +520,12 @@ inline std::string heatmap(const Heatmap& h) {
         step = s;
         break;
       }
-    // Count labels from 1 (bin numbers) when there are no explicit labels: 1, 20, 40, ...
-    for (Index c = 0; c < C; c += step) ticks.push_back(c);
     if (h.col_labels.empty() && step > 1) {
-      ticks.clear();
+      // Default labels are bin numbers counted from 1: show 1, step, 2 step, ...
       ticks.push_back(0);
       for (Index c = step - 1; c < C; c += step) ticks.push_back(c);
+    } else {
+      for (Index c = 0; c < C; c += step) ticks.push_back(c);
     }
   }
   for (Index c : ticks) {

@@ -196,6 +196,101 @@ inline void tanh_inplace(StridedArr<T> x) {
   x = x.tanh();
 }
 
+// ---- register-tiled products ----------------------------------------------------------------
+//
+// C[M, N] += A[M, Kd] B[Kd, N]: B and C row-major (leading dimensions ldb, ldc), A(r, k) at
+// A[r * ars + k * aks] (so A may be read transposed), N a whole number of packets. Tiles of
+// MR rows x NR packets of C stay in registers over the whole Kd loop: per k, NR packet loads
+// of B and MR broadcasts of A feed MR*NR fused multiply-adds. Written with Eigen's packet
+// primitives, so it vectorizes for whatever SIMD Eigen targets. Unlike Eigen's general GEMM
+// it packs nothing per call: at [10, 32] x [32, 128], repacking the weights at every step
+// costs about a third of the product. Each element of C is one accumulation chain over k in
+// order, so the result depends on nothing but the data.
+//
+// With `init` the accumulators start from the rank-1 term x_r u + v (x_r = init->x[r *
+// init->xs]; u, v of length N) instead of C: the input projection and bias of a step.
+
+template <class T>
+constexpr Index packet_size() {
+  return static_cast<Index>(Eigen::internal::packet_traits<T>::size);
+}
+
+template <class T>
+struct Rank1Init {
+  const T* x;  // x_r at x[r * xs]
+  Index xs;
+  const T* u;  // [N]
+  const T* v;  // [N]
+};
+
+template <class T, int MR, int NR>
+inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc, Index Kd,
+                         const Rank1Init<T>* init, Index col) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr Index PS = packet_size<T>();
+  P acc[MR][NR];
+  if (init) {
+    for (int r = 0; r < MR; ++r) {
+      const P xr = Eigen::internal::pset1<P>(init->x[r * init->xs]);
+      for (int c = 0; c < NR; ++c)
+        acc[r][c] = Eigen::internal::pmadd(xr, Eigen::internal::ploadu<P>(init->u + col + c * PS),
+                                           Eigen::internal::ploadu<P>(init->v + col + c * PS));
+    }
+  } else {
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) acc[r][c] = Eigen::internal::ploadu<P>(C + r * ldc + c * PS);
+  }
+  for (Index k = 0; k < Kd; ++k) {
+    P b[NR];
+    for (int c = 0; c < NR; ++c) b[c] = Eigen::internal::ploadu<P>(B + k * ldb + c * PS);
+    for (int r = 0; r < MR; ++r) {
+      const P a = Eigen::internal::pset1<P>(A[r * ars + k * aks]);
+      for (int c = 0; c < NR; ++c) acc[r][c] = Eigen::internal::pmadd(a, b[c], acc[r][c]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int c = 0; c < NR; ++c) Eigen::internal::pstoreu(C + r * ldc + c * PS, acc[r][c]);
+}
+
+template <class T, int NR>
+inline void product_panel(Index M, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc,
+                          Index Kd, const Rank1Init<T>* init, Index col) {
+  Index r = 0;
+  Rank1Init<T> sub{};
+  auto at = [&](Index row) -> const Rank1Init<T>* {
+    if (!init) return nullptr;
+    sub = *init;
+    sub.x = init->x + row * init->xs;
+    return &sub;
+  };
+  for (; r + 4 <= M; r += 4)
+    product_tile<T, 4, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col);
+  switch (M - r) {
+    case 3: product_tile<T, 3, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col); break;
+    case 2: product_tile<T, 2, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col); break;
+    case 1: product_tile<T, 1, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col); break;
+    default: break;
+  }
+}
+
+// Requires N % packet_size<T>() == 0.
+template <class T>
+void tiled_product(Index M, Index N, Index Kd, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
+                   Index ldc, const Rank1Init<T>* init = nullptr) {
+  constexpr Index PS = packet_size<T>();
+  Index c = 0;
+  for (; c + 4 * PS <= N; c += 4 * PS) product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  for (; c + 2 * PS <= N; c += 2 * PS) product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  for (; c < N; c += PS) product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+}
+
+// Whether a length-n row is a whole number of packets (the tiled and fused paths need it;
+// other shapes take Eigen's GEMM and Eigen array expressions).
+template <class T>
+constexpr bool whole_packets(Index n) {
+  return n % packet_size<T>() == 0;
+}
+
 // ---- the plan: blocks and buffer layout ---------------------------------------------------
 
 // Everything about the shapes of one call, and where each task's data lives.
@@ -282,7 +377,7 @@ struct EncWeights {
 //     tc_s  = tanh(c_s)                          [Bj,H]
 //     h_s   = o * tc_s                           [Bj,H]
 //   x: the channel, row b at x[(b0+b)*T + t] (pass x already offset to gene b0).
-//   Cached for backward (training): A_s, c_s, tc_s, h_s.
+//   Cached for backward (training): A_s, c_s, tc_s, h_s. WT: workspace [H, G] for W_hh^T.
 //
 // The input projection of a step is written straight into the step's gate tile, and the
 // recurrent product accumulates onto it (Eigen GEMM with C += A B); with one input value per
@@ -291,19 +386,18 @@ struct EncWeights {
 // ==========================================================================================
 template <class T>
 void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeights<T>& w, const T* bias,
-                        bool reverse, const LstmStore<T>& st) {
+                        bool reverse, const LstmStore<T>& st, T* WT) {
   const Index G = 4 * H;
   CRowVec<T> w_ih(w.w_ih, G);
   CRowVec<T> b(bias, G);
-  CMatView<T> W_hh(w.w_hh, G, H);
+  MatView<T>(WT, H, G) = CMatView<T>(w.w_hh, G, H).transpose();  // W_hh^T, packed once
   std::fill(st.h, st.h + Bj * H, T(0));  // h_{-1}
   for (Index s = 0; s < nt; ++s) {
     const Index t = reverse ? nt - 1 - s : s;
     T* a = st.acts_at(s);
     MatView<T> Z(a, Bj, G);
     for (Index r = 0; r < Bj; ++r) Z.row(r) = x[r * nt + t] * w_ih + b;
-    CMatView<T> h_prev(st.h + s * Bj * H, Bj, H);
-    Z.noalias() += h_prev * W_hh.transpose();
+    recurrent_product<T>(Bj, H, st.h + s * Bj * H, w.w_hh, WT, a);
 
     sigmoid_inplace<T>(StridedArr<T>(a, Bj, 2 * H, Eigen::OuterStride<>(G)));  // i, f
     tanh_inplace<T>(StridedArr<T>(a + 2 * H, Bj, H, Eigen::OuterStride<>(G)));  // g
@@ -398,7 +492,7 @@ void attention_backward_block(const T* hf, const T* hb, Index nt, Index Bj, Inde
 // LSTM backward sweep: one direction of one channel, a block of Bj genes.
 //   Injected from attention at bin t:  dh_t = alpha_t dr^d + de_t w^d          [Bj,H]
 //   for s = T-1..0 (t as in the forward), dc = 0 and dZ_T = 0 to start:
-//     dh    = dh_t + dZ_{s+1} W_hh                    [Bj,G] x [G,H]
+//     dh    = dh_t + dZ_{s+1} W_hh                    [Bj,G] x [G,H]: the one product per step
 //     dc   += dh * o * (1 - tc_s^2)
 //     dZ_o  = dh * tc_s * o (1 - o)
 //     dZ_i  = dc * g * i (1 - i)
@@ -438,7 +532,6 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeigh
                          bool reverse, const LstmStore<T>& st, const T* alpha, Index alpha_ld, const T* dr,
                          Index dr_ld, const T* de, Index de_ld, const BackwardWorkspace<T>& ws, T* grad) {
   const Index G = 4 * H;
-  CMatView<T> W_hh(w.w_hh, G, H);
   CRowVec<T> wd(w_ctx_d, H);
   MatView<T> dH(ws.dh, Bj, H);
   ArrView<T> dC(ws.dc, Bj, H);
@@ -447,15 +540,10 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeigh
     const Index t = reverse ? nt - 1 - s : s;
     const T* a = st.acts_at(s);
     T* dz_s = ws.dz + s * Bj * G;
-    // Recurrent part, then the attention's injection at bin t.
-    if (s == nt - 1) {
-      dH.setZero();
-    } else {
-      CMatView<T> dZ_next(ws.dz + (s + 1) * Bj * G, Bj, G);
-      dH.noalias() = dZ_next * W_hh;
-    }
+    // The attention's injection at bin t, then the recurrent part.
     for (Index r = 0; r < Bj; ++r)
-      dH.row(r) += alpha[r * alpha_ld + t] * CRowVec<T>(dr + r * dr_ld, H) + de[r * de_ld + t] * wd;
+      dH.row(r) = alpha[r * alpha_ld + t] * CRowVec<T>(dr + r * dr_ld, H) + de[r * de_ld + t] * wd;
+    if (s < nt - 1) recurrent_product_backward<T>(Bj, H, ws.dz + (s + 1) * Bj * G, w.w_hh, ws.dh);
 
     CStridedArr<T> i(a, Bj, H, Eigen::OuterStride<>(G));
     CStridedArr<T> f(a + H, Bj, H, Eigen::OuterStride<>(G));
@@ -512,7 +600,7 @@ struct EncoderCache {
   Plan plan;
   std::vector<Index> task_offset;  // into `data`, per LSTM task
   AlignedBuffer<T> data;
-  std::vector<std::vector<T>> x;  // the channels, [B, T] each
+  std::vector<AlignedVector<T>> x;  // the channels, [B, T] each
   Tensor<T> alpha;               // [B, K, T]
   explicit EncoderCache(Plan p) : plan(std::move(p)) {}
 };
@@ -563,8 +651,10 @@ void encode_forward(const Plan& p, const std::vector<const EncWeights<T>*>& enc,
   const int nth = max_threads();
   const Index Bm = p.max_rows;
   const TileSizes<T> tmax(p, Bm);
-  // Per thread: inference tiles (acts, 2 x c, tc) and the attention scores [Bm, T].
-  const Index scratch_each = (cache ? 0 : tmax.acts + 3 * tmax.cell) + round_up<T>(Bm * nt);
+  // Per thread: W_hh^T [H, G], inference tiles (acts, 2 x c, tc), attention scores [Bm, T].
+  const Index wt_size = round_up<T>(H * p.G);
+  const Index tiles = cache ? 0 : tmax.acts + 3 * tmax.cell;
+  const Index scratch_each = wt_size + tiles + round_up<T>(Bm * nt);
   AlignedBuffer<T> scratch(scratch_each * nth);
 
   auto region = [&](Index k, Index d, Index j, LstmStore<T>& st, T* thread_scratch) {
@@ -581,7 +671,7 @@ void encode_forward(const Plan& p, const std::vector<const EncWeights<T>*>& enc,
       st.ping_pong = false;
     } else {
       st.h = r;
-      st.acts = thread_scratch;
+      st.acts = thread_scratch + wt_size;
       st.c = st.acts + tmax.acts;
       st.tc = st.c + 2 * tmax.cell;
       st.acts_stride = 0;
@@ -603,7 +693,7 @@ void encode_forward(const Plan& p, const std::vector<const EncWeights<T>*>& enc,
       const EncWeights<T>& w = *enc[static_cast<std::size_t>(k)];
       const Index b0 = p.b0[static_cast<std::size_t>(j)];
       lstm_forward_sweep<T>(x[static_cast<std::size_t>(k)] + b0 * nt, nt, p.rows[static_cast<std::size_t>(j)], H,
-                            w.dir[d], w.bias[d].data(), d == 1, st);
+                            w.dir[d], w.bias[d].data(), d == 1, st, mine);
     }
 #pragma omp for schedule(dynamic, 1)
     for (Index task = 0; task < p.attention_tasks(); ++task) {
@@ -612,7 +702,7 @@ void encode_forward(const Plan& p, const std::vector<const EncWeights<T>*>& enc,
       LstmStore<T> sf, sb;
       region(k, 0, j, sf, mine);
       region(k, 1, j, sb, mine);
-      T* scores = mine + (cache ? 0 : tmax.acts + 3 * tmax.cell);
+      T* scores = mine + wt_size + tiles;
       attention_forward_block<T>(sf.h, sb.h, nt, p.rows[static_cast<std::size_t>(j)], H,
                                  enc[static_cast<std::size_t>(k)]->context, scores, alpha + (b0 * p.K + k) * nt,
                                  p.K * nt, reps + b0 * p.K * 2 * H + k * 2 * H, p.K * 2 * H);

@@ -52,12 +52,12 @@ inline void config_to_meta(const ModelConfig& c, Checkpoint& ck) {
 }
 
 template <class T>
-Checkpoint model_checkpoint(const DeepDiff<T>& model, const std::vector<T>* values = nullptr) {
+Checkpoint model_checkpoint(const DeepDiff<T>& model, const AlignedVector<T>* values = nullptr) {
   Checkpoint ck;
   ck.scalar_bytes = sizeof(T) == 8 ? 8 : 4;
   config_to_meta(model.config(), ck);
   const ParameterStore<T>& s = model.params();
-  const std::vector<T>& v = values ? *values : s.values();
+  const AlignedVector<T>& v = values ? *values : s.values();
   for (const ParamInfo& p : s.infos()) {
     NamedArray a{p.name, p.shape, std::vector<double>(static_cast<std::size_t>(p.size))};
     for (Index i = 0; i < p.size; ++i) a.values[static_cast<std::size_t>(i)] = static_cast<double>(v[static_cast<std::size_t>(p.offset + i)]);
@@ -117,7 +117,7 @@ Checkpoint training_checkpoint(const DeepDiff<T>& model, const TrainState<T>& st
   ck.meta["adam_step"] = std::to_string(st.adam.step);
   ck.meta["seed"] = std::to_string(opt.seed);
   ck.meta["batch_size"] = std::to_string(opt.batch_size);
-  auto flat = [](const std::string& name, const std::vector<T>& v) {
+  auto flat = [](const std::string& name, const AlignedVector<T>& v) {
     NamedArray a{name, Shape{static_cast<Index>(v.size())}, std::vector<double>(v.begin(), v.end())};
     return a;
   };
@@ -145,7 +145,7 @@ void restore_training(DeepDiff<T>& model, TrainState<T>& st, const Checkpoint& c
     if (static_cast<Index>(a.values.size()) != model.params().numel())
       throw CheckpointError(path, a.name + " has " + std::to_string(a.values.size()) + " values, expected " +
                             std::to_string(model.params().numel()));
-    return std::vector<T>(a.values.begin(), a.values.end());
+    return AlignedVector<T>(a.values.begin(), a.values.end());
   };
   st.adam.m = to_vec(need("__adam.m"));
   st.adam.v = to_vec(need("__adam.v"));

@@ -73,10 +73,10 @@ class ParameterStore {
     return MatrixMap<T>(grad(id), r, r ? p.size / r : 0);
   }
 
-  std::vector<T>& values() { return values_; }
-  const std::vector<T>& values() const { return values_; }
-  std::vector<T>& grads() { return grads_; }
-  const std::vector<T>& grads() const { return grads_; }
+  AlignedVector<T>& values() { return values_; }
+  const AlignedVector<T>& values() const { return values_; }
+  AlignedVector<T>& grads() { return grads_; }
+  const AlignedVector<T>& grads() const { return grads_; }
 
   void zero_grad() { std::fill(grads_.begin(), grads_.end(), T(0)); }
 
@@ -100,8 +100,8 @@ class ParameterStore {
  private:
   std::vector<ParamInfo> params_;
   std::unordered_map<std::string, Index> index_;
-  std::vector<T> values_;
-  std::vector<T> grads_;
+  AlignedVector<T> values_;  // aligned: reductions over them must not depend on malloc
+  AlignedVector<T> grads_;
 };
 
 }  // namespace deepdiff

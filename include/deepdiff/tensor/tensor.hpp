@@ -27,6 +27,13 @@ namespace deepdiff {
 using Index = Eigen::Index;
 using Shape = std::vector<Index>;
 
+// Storage aligned as Eigen's packets want it. Not for speed: Eigen's vectorized reductions
+// (sum, dot, small products) start their packets at the first aligned element, so with
+// malloc's varying alignment the summation order - and the last bits of the result - would
+// change from run to run. Aligned storage makes every result reproducible.
+template <class T>
+using AlignedVector = std::vector<T, Eigen::aligned_allocator<T>>;
+
 template <class T>
 using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 template <class T>
@@ -67,13 +74,13 @@ class Tensor {
   }
   Tensor(std::initializer_list<Index> shape) : Tensor(Shape(shape)) {}
 
-  static Tensor from(Shape shape, std::vector<T> values) {
+  static Tensor from(Shape shape, const std::vector<T>& values) {
     Tensor t;
     t.shape_ = std::move(shape);
     if (static_cast<Index>(values.size()) != shape_numel(t.shape_))
       throw std::invalid_argument("Tensor::from: " + std::to_string(values.size()) +
                                   " values for shape " + shape_string(t.shape_));
-    t.data_ = std::move(values);
+    t.data_.assign(values.begin(), values.end());
     return t;
   }
 
@@ -87,8 +94,8 @@ class Tensor {
   bool empty() const { return data_.empty(); }
   T* data() { return data_.data(); }
   const T* data() const { return data_.data(); }
-  std::vector<T>& storage() { return data_; }
-  const std::vector<T>& storage() const { return data_; }
+  AlignedVector<T>& storage() { return data_; }
+  const AlignedVector<T>& storage() const { return data_; }
 
   // Rows and columns of the rank-2 view: rank 0 -> 1x1, rank 1 -> 1xN (a row, as NumPy
   // broadcasts it), rank >= 2 -> dim0 x (product of the rest).
@@ -154,7 +161,7 @@ class Tensor {
   }
 
   Shape shape_;
-  std::vector<T> data_;
+  AlignedVector<T> data_;
 };
 
 }  // namespace deepdiff

@@ -24,12 +24,12 @@ struct AdamOptions {
 
 template <class T>
 struct AdamState {
-  std::vector<T> m, v;
+  AlignedVector<T> m, v;
   std::int64_t step = 0;
 };
 
 template <class T>
-void adam_step(std::vector<T>& params, const std::vector<T>& grads, AdamState<T>& state, const AdamOptions& o) {
+void adam_step(AlignedVector<T>& params, const AlignedVector<T>& grads, AdamState<T>& state, const AdamOptions& o) {
   if (grads.size() != params.size()) throw std::invalid_argument("adam_step: gradient and parameter sizes differ");
   if (state.m.size() != params.size()) {
     if (state.step != 0 || !state.m.empty()) throw std::invalid_argument("adam_step: state of another model");

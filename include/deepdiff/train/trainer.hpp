@@ -107,7 +107,7 @@ struct TrainState {
   int epochs_done = 0;
   int best_epoch = 0;  // 1-based; 0 = none yet
   double best_valid_pcc = -std::numeric_limits<double>::infinity();
-  std::vector<T> best_params;
+  AlignedVector<T> best_params;
   std::vector<EpochRecord> history;
   AdamState<T> adam;
 };
