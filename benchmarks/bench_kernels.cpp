@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include <time.h>
+
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -37,6 +39,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// CPU seconds of the calling thread: with one thread, the time the call really ran, whatever
+// else the machine is doing (wall-clock times of a shared machine include other work).
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 void set_threads(int n) {
 #ifdef _OPENMP
   omp_set_num_threads(n);
@@ -45,22 +55,28 @@ void set_threads(int n) {
 #endif
 }
 
-// Median seconds of `body` over repetitions: at least min_reps, until min_seconds have passed.
-// `setup` runs before each repetition, untimed.
-double time_median(const std::function<void()>& setup, const std::function<void()>& body, int min_reps,
-                   double min_seconds) {
+// Wall-clock seconds of `body`, best (minimum) and median over repetitions: at least
+// min_reps, until min_seconds have passed. `setup` runs before each repetition, untimed.
+struct Timing {
+  double best = 0, median = 0, cpu_best = 0;
+};
+Timing time_body(const std::function<void()>& setup, const std::function<void()>& body, int min_reps,
+                 double min_seconds) {
   std::vector<double> t;
+  double cpu = 1e30;
   const Clock::time_point start = Clock::now();
   while (static_cast<int>(t.size()) < min_reps ||
          std::chrono::duration<double>(Clock::now() - start).count() < min_seconds) {
     setup();
+    const double c = thread_cpu_seconds();
     const Clock::time_point a = Clock::now();
     body();
     t.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+    cpu = std::min(cpu, thread_cpu_seconds() - c);
     if (t.size() >= 1000) break;
   }
   std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return {t.front(), t[t.size() / 2], cpu};
 }
 
 double forward_flops(double T, double H) {
@@ -72,17 +88,21 @@ double backward_flops(double T, double H) {
   return T * (2 * (4 * G * H + 4 * G + 28 * H) + 4 * H + 4);
 }
 
-// Eigen single-threaded float GEMM, n x n x n, best of reps (GFLOP/s).
-double gemm_peak(int n, int reps) {
+// Eigen single-threaded float GEMM, n x n x n, best of reps (GFLOP/s), by wall clock and by
+// thread CPU time.
+std::pair<double, double> gemm_peak(int n, int reps) {
   Eigen::MatrixXf A = Eigen::MatrixXf::Random(n, n), B = Eigen::MatrixXf::Random(n, n), C(n, n);
-  double best = 1e30;
+  double best = 1e30, cpu = 1e30;
   for (int r = 0; r < reps; ++r) {
+    const double c = thread_cpu_seconds();
     const Clock::time_point a = Clock::now();
     C.noalias() = A * B;
     best = std::min(best, std::chrono::duration<double>(Clock::now() - a).count());
+    cpu = std::min(cpu, thread_cpu_seconds() - c);
     A(0, 0) += C(0, 0) * 1e-12f;  // keep the products dependent
   }
-  return 2.0 * n * n * n / best / 1e9;
+  const double flops = 2.0 * n * n * n;
+  return {flops / best / 1e9, flops / cpu / 1e9};
 }
 
 struct Problem {
@@ -105,7 +125,7 @@ struct Problem {
 };
 
 struct Times {
-  double fwd = 0, bwd = 0, inf = 0;  // seconds per call
+  Timing fwd, bwd, inf;  // seconds per call
 };
 
 template <class Encode>
@@ -113,9 +133,9 @@ Times time_training(Problem& p, Encode encode, int min_reps, double min_seconds)
   Times t;
   std::unique_ptr<Tape<float>> tape;
   EncodedChannels<float> out;
-  t.fwd = time_median([&] { tape = std::make_unique<Tape<float>>(); },
+  t.fwd = time_body([&] { tape = std::make_unique<Tape<float>>(); },
                       [&] { out = encode(*tape, p.store, p.encoders, p.channels); }, min_reps, min_seconds);
-  t.bwd = time_median(
+  t.bwd = time_body(
       [&] {
         tape = std::make_unique<Tape<float>>();
         out = encode(*tape, p.store, p.encoders, p.channels);
@@ -191,15 +211,26 @@ int main(int argc, char** argv) {
     min_reps = 2;
   }
 
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {  // other work on the machine skews wall-clock times
+    char buf[128] = {0};
+    if (std::fgets(buf, sizeof buf, f)) std::printf("load average at start: %s", buf);
+    std::fclose(f);
+  }
   set_threads(1);
-  const double peak = quick ? gemm_peak(256, 5) : std::max(gemm_peak(512, 30), gemm_peak(1024, 5));
-  std::printf("float GEMM peak, Eigen %s, 1 thread: %.1f GFLOP/s (best of repeated C = A B, %s)\n",
-              quick ? "256^3" : "512^3 and 1024^3", peak, "column-major");
-  std::printf("K = %ld channels, H = %ld, float; times are medians; per gene = per call / B\n", static_cast<long>(K),
+  std::pair<double, double> pk = gemm_peak(512, quick ? 5 : 30);
+  if (!quick) {
+    const std::pair<double, double> big = gemm_peak(1024, 5);
+    pk = {std::max(pk.first, big.first), std::max(pk.second, big.second)};
+  }
+  const double peak = pk.first, peak_cpu = pk.second;
+  std::printf("float GEMM peak, Eigen %s, 1 thread: %.1f GFLOP/s wall clock, %.1f GFLOP/s thread CPU time\n"
+              "(best of repeated C = A B, column-major)\n",
+              quick ? "512^3" : "512^3 and 1024^3", peak, peak_cpu);
+  std::printf("K = %ld channels, H = %ld, float; per gene = per call / B\n", static_cast<long>(K),
               static_cast<long>(H));
   std::printf("ops per gene per channel: forward T*(2*(2HG+3G+5H)+8H+4), backward T*(2*(4GH+4G+28H)+4H+4)\n\n");
-  std::printf("%-9s %5s %5s %4s %11s %10s %12s %8s %7s %8s %11s\n", "pass", "B", "T", "thr", "ms/call", "us/gene",
-              "Mop/gene", "GFLOP/s", "%peak", "x 1thr", "x composed");
+  std::printf("%-9s %5s %5s %4s %9s %9s %9s %10s %8s %7s %7s %10s %9s %8s\n", "pass", "B", "T", "thr", "best ms",
+              "median ms", "us/gene", "Mop/gene", "GFLOP/s", "%peak", "x 1thr", "x composed", "cpuGF/s", "%cpupk");
 
   for (const std::pair<Index, Index>& cfg : configs) {
     const Index B = cfg.first, T = cfg.second;
@@ -207,8 +238,8 @@ int main(int argc, char** argv) {
     Problem pc(composed_B, T, K, H, 7);
     set_threads(1);
     const Times comp = time_training(pc, encode_channels_composed<float>, quick ? 1 : 3, quick ? 0.0 : 0.5);
-    const double comp_fwd_gene = comp.fwd / static_cast<double>(composed_B);
-    const double comp_bwd_gene = comp.bwd / static_cast<double>(composed_B);
+    const double comp_fwd_gene = comp.fwd.best / static_cast<double>(composed_B);
+    const double comp_bwd_gene = comp.bwd.best / static_cast<double>(composed_B);
 
     Problem p(B, T, K, H, 11);
     const double fl_f = forward_flops(static_cast<double>(T), static_cast<double>(H)) * static_cast<double>(K);
@@ -218,28 +249,37 @@ int main(int argc, char** argv) {
       set_threads(th);
       Times t = time_training(p, encode_channels_fused<float>, min_reps, min_time);
       Tensor<float> reps, alpha;
-      t.inf = time_median([] {}, [&] { encode_channels_inference(p.store, p.encoders, p.channels, reps, alpha); },
-                          min_reps, min_time);
+      t.inf = time_body([] {}, [&] { encode_channels_inference(p.store, p.encoders, p.channels, reps, alpha); },
+                        min_reps, min_time);
       if (th == threads.front()) one = t;
       struct Row {
         const char* name;
-        double sec, flops, base, comp;
-      } rows[] = {{"forward", t.fwd, fl_f, one.fwd, comp_fwd_gene},
-                  {"backward", t.bwd, fl_b, one.bwd, comp_bwd_gene},
-                  {"fwd+bwd", t.fwd + t.bwd, fl_f + fl_b, one.fwd + one.bwd, comp_fwd_gene + comp_bwd_gene},
-                  {"inference", t.inf, fl_f, one.inf, comp_fwd_gene}};
+        double sec, med, cpu, flops, base, comp;
+      } rows[] = {{"forward", t.fwd.best, t.fwd.median, t.fwd.cpu_best, fl_f, one.fwd.best, comp_fwd_gene},
+                  {"backward", t.bwd.best, t.bwd.median, t.bwd.cpu_best, fl_b, one.bwd.best, comp_bwd_gene},
+                  {"fwd+bwd", t.fwd.best + t.bwd.best, t.fwd.median + t.bwd.median, t.fwd.cpu_best + t.bwd.cpu_best,
+                   fl_f + fl_b, one.fwd.best + one.bwd.best, comp_fwd_gene + comp_bwd_gene},
+                  {"inference", t.inf.best, t.inf.median, t.inf.cpu_best, fl_f, one.inf.best, comp_fwd_gene}};
       for (const Row& r : rows) {
         const double per_gene = r.sec / static_cast<double>(B);
         const double gflops = r.flops * static_cast<double>(B) / r.sec / 1e9;
-        std::printf("%-9s %5ld %5ld %4d %11.3f %10.1f %12.2f %8.1f %6.1f%% %8.2f %11.0f\n", r.name,
-                    static_cast<long>(B), static_cast<long>(T), th, r.sec * 1e3, per_gene * 1e6, r.flops / 1e6, gflops,
-                    100.0 * gflops / peak, r.base / r.sec, r.comp / per_gene);
+        char cpu[64] = "        -        -";
+        if (th == 1) {
+          const double g = r.flops * static_cast<double>(B) / r.cpu / 1e9;
+          std::snprintf(cpu, sizeof cpu, "%9.1f %7.1f%%", g, 100.0 * g / peak_cpu);
+        }
+        std::printf("%-9s %5ld %5ld %4d %9.3f %9.3f %9.1f %10.2f %8.1f %6.1f%% %7.2f %10.0f %s\n", r.name,
+                    static_cast<long>(B), static_cast<long>(T), th, r.sec * 1e3, r.med * 1e3, per_gene * 1e6,
+                    r.flops / 1e6, gflops, 100.0 * gflops / peak, r.base / r.sec, r.comp / per_gene, cpu);
       }
     }
     std::printf("  composed reference (B=%ld, 1 thread): forward %.2f ms/gene, backward %.2f ms/gene\n\n",
                 static_cast<long>(composed_B), comp_fwd_gene * 1e3, comp_bwd_gene * 1e3);
   }
-  std::printf("x 1thr: speedup over the first thread count; x composed: composed time per gene / fused time per gene\n"
-              "(inference is compared with the composed forward).\n");
+  std::printf("best ms / median ms: wall clock per call over repetitions; us/gene, GFLOP/s, %%peak and the ratios use\n"
+              "the best. x 1thr: speedup over the first thread count; x composed: composed time per gene (best, 1\n"
+              "thread) / fused time per gene (inference is compared with the composed forward). cpuGF/s, %%cpupk\n"
+              "(1 thread only): the same from the calling thread's CPU time against the GEMM peak in CPU time,\n"
+              "which leaves out the time other processes held the core.\n");
   return 0;
 }

@@ -103,7 +103,7 @@ struct Problem {
 template <class T>
 struct Run {
   Tensor<T> reps, alpha;
-  std::vector<T> grads;
+  AlignedVector<T> grads;
 };
 
 template <class T, class F>
@@ -249,6 +249,8 @@ TEST_CASE("fused encoder node passes a central-difference gradient check", "[ker
       {}, rng, &pr.store);
   INFO("max rel " << r.max_rel_error << ", mean rel " << r.mean_rel_error << ", max abs " << r.max_abs_error << ", "
                   << r.checked << " elements (" << r.nonzero << " non-zero)");
+  WARN("gradient check of the fused node (double): max rel " << r.max_rel_error << ", mean rel " << r.mean_rel_error
+                                                           << " over " << r.checked << " parameters");
   CHECK(r.checked == pr.store.numel());
   CHECK(r.nonzero == r.checked);
   CHECK(r.max_rel_error <= 1e-6);
@@ -329,6 +331,45 @@ TEST_CASE("fused encoders: parameter gradients accumulate across backward passes
     tape.backward(out.reps, pr.seed);
   }
   for (std::size_t i = 0; i < once.grads.size(); ++i) CHECK(pr.store.grads()[i] == Approx(3 * once.grads[i]));
+}
+
+TEST_CASE("vectorized sigmoid and tanh of the fused float path against std", "[kernels]") {
+  // Every float in [-20, 20] on a grid of 2^-12 (163,841 points), padded to whole packets.
+  const Index n0 = 40 * 4096 + 1, ps = kernels::packet_size<float>();
+  const Index n = (n0 + ps - 1) / ps * ps;
+  std::vector<float> x(static_cast<std::size_t>(n)), s(x.size()), t(x.size());
+  for (Index i = 0; i < n; ++i) x[static_cast<std::size_t>(i)] = -20.0f + static_cast<float>(std::min(i, n0 - 1)) / 4096.0f;
+  kernels::fused_sigmoid<float>(x.data(), s.data(), n);
+  kernels::fused_tanh<float>(x.data(), t.data(), n);
+  double s_abs = 0, s_rel = 0, t_abs = 0, t_rel = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double v = x[i];
+    const double sr = 1.0 / (1.0 + std::exp(-v)), tr = std::tanh(v);  // double precision, then compare
+    s_abs = std::max(s_abs, std::abs(s[i] - sr));
+    s_rel = std::max(s_rel, std::abs(s[i] - sr) / sr);
+    t_abs = std::max(t_abs, std::abs(t[i] - tr));
+    if (tr != 0.0) t_rel = std::max(t_rel, std::abs(t[i] - tr) / std::abs(tr));
+  }
+  WARN("float sigmoid vs exact: max abs " << s_abs << ", max rel " << s_rel << "; tanh: max abs " << t_abs
+                                          << ", max rel " << t_rel << " (float epsilon 1.19e-7)");
+  CHECK(s_rel <= 4e-7);  // a few ulp
+  CHECK(t_rel <= 6e-7);
+  CHECK(t_abs <= 6e-7);
+}
+
+TEST_CASE("kernel buffers come back from the pool with the same results", "[kernels]") {
+  Rng rng(108);
+  Problem<float> pr(rng, 40, 50, 32, {0, 1});  // blocks above the pool's minimum size
+  const Run<float> a = run_fused(pr);
+  const Run<float> b = run_fused(pr);  // reuses the blocks the first run released
+  kernels::release_buffer_pool();
+  CHECK(kernels::BufferPool::instance().held_bytes() == 0);
+  const Run<float> c = run_fused(pr);  // fresh blocks
+  CHECK(a.reps.storage() == b.reps.storage());
+  CHECK(a.grads == b.grads);
+  CHECK(a.reps.storage() == c.reps.storage());
+  CHECK(a.grads == c.grads);
+  CHECK(kernels::BufferPool::instance().held_bytes() > 0);
 }
 
 TEST_CASE("fused encoders reject inconsistent calls", "[kernels]") {

@@ -96,7 +96,7 @@ void check_case(const std::string& file, EncoderPath path, double tol) {
   REQUIRE(meta_index(g, "hidden2") == c.hidden2());
   DeepDiff<T> m(c);
   load_params(m, g);
-  Checker<T> ck{g, tol};
+  Checker<T> ck{g, tol, 0.0, std::string()};
 
   const Tensor<T> xa = cast<T>(ck.ref("input/xa")), xb = cast<T>(ck.ref("input/xb"));
   const Tensor<T> y = cast<T>(ck.ref("target/y")), ya = cast<T>(ck.ref("target/ya")), yb = cast<T>(ck.ref("target/yb"));

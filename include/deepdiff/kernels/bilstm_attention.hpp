@@ -21,10 +21,22 @@
 // outputs, and parameter gradients are reduced serially in a fixed order (k, d, j), so
 // results are bit-identical for any number of threads.
 //
-// Memory. Buffers are 64-byte aligned and every per-step tile of the forward pass starts on
-// a 64-byte boundary, in the training cache and in the inference scratch alike: Eigen's
-// vectorized loops then split every tile the same way, which is what makes the inference
-// path bit-identical to the training forward.
+// Two code paths, chosen by shape only (so a given shape always takes the same one):
+//   fast:   the per-step products are register-tiled kernels written with Eigen's packet
+//           primitives (no per-call packing), the gate nonlinearities and cell update are one
+//           fused pass, the cell and gate deltas another. Needs G = 4H (forward product), H
+//           (backward product, fused passes) in whole SIMD packets, and, for the fused
+//           forward pass, a vectorized tanh (float). DeepDiff's H = 32 in float takes it.
+//   general: the same math with Eigen GEMM and Eigen array expressions (double; H that is not
+//           a multiple of the packet size).
+//
+// Memory. The training cache keeps, per gene, channel, direction and step, the gate
+// activations (G), the cell state (H) and h (H): 2 * T * (G + 2H) values per gene and channel,
+// 307 KB in float at T = 200, H = 32. tanh(c) is recomputed in the backward pass. Buffers
+// come from a process-wide pool (BufferPool) and are 64-byte aligned; every per-step tile of
+// the forward pass starts on a 64-byte boundary, in the training cache and in the inference
+// scratch alike, so Eigen's vectorized loops split every tile the same way: that is what makes
+// the inference path bit-identical to the training forward.
 //
 // Floating-point environment. While a kernel runs, each thread sets MXCSR's flush-to-zero
 // (FTZ) and denormals-are-zero (DAZ) bits and restores them afterwards (FlushDenormalsScope).
@@ -32,9 +44,11 @@
 // the denormal range, where x86 arithmetic is ~100x slower. Values below 1.2e-38 (float)
 // or 2.2e-308 (double) are read and written as zero; nothing else changes.
 //
-// Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) and tanh with Eigen's vectorized exp and tanh
-// (float: Eigen's rational tanh; double: Eigen has no vectorized tanh, std::tanh is used).
-// Measured errors against std are in docs/kernels.md.
+// Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) with Eigen's vectorized exp and an exact
+// division, tanh with Eigen's vectorized rational tanh (float); double uses the same sigma and
+// std::tanh (Eigen 3.4 has no vectorized double tanh). std::tanh costs ~13 ns per float here,
+// 45x the vectorized one. Errors against std, measured by tests/test_kernels.cpp, are in
+// docs/kernels.md.
 #pragma once
 
 #include <Eigen/Core>
@@ -45,6 +59,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -86,9 +101,15 @@ struct EncodedChannels {
 
 namespace kernels {
 
-// Genes per task. Larger blocks make the per-step products more efficient; 32 keeps a task's
-// per-step working set (W_hh 16 KB, a [32, 128] gate tile 16 KB for float) inside L1/L2.
-inline constexpr Index kMaxBlockGenes = 32;
+// Genes per task, at most. A task's forward product runs in register tiles of up to 6 genes
+// (6 rows x 4 packets), so a block of 12 is two tiles; the per-step working set (W_hh^T 16 KB,
+// a 6 KB gate tile in float at H = 32) stays in L1. On one thread, blocks of 12 ran B = 32
+// faster than blocks of 6 and tied at B = 10 (one block, 10 LSTM tasks at K = 5) and B = 128
+// (docs/kernels.md). Blocks depend on B only, never on the thread count.
+#ifndef DEEPDIFF_KERNELS_MAX_BLOCK_GENES
+#define DEEPDIFF_KERNELS_MAX_BLOCK_GENES 12
+#endif
+inline constexpr Index kMaxBlockGenes = DEEPDIFF_KERNELS_MAX_BLOCK_GENES;
 inline constexpr std::size_t kAlignBytes = 64;
 
 // ---- floating-point environment ----------------------------------------------------------
@@ -116,10 +137,85 @@ class FlushDenormalsScope {
   unsigned saved_ = 0;
 };
 
-// ---- aligned, uninitialized buffers ------------------------------------------------------
+// ---- aligned, uninitialized, pooled buffers -----------------------------------------------
 
-// An owning, 64-byte aligned array that is NOT value-initialized (a cache is written before
-// it is read; zero-filling 100 MB per step would cost as much as a small forward pass).
+// Large kernel buffers (the training cache: ~300 KB per gene and channel in float) are kept
+// for reuse when released: freshly mapped memory page-faults on first touch, and at B = 32,
+// K = 5 that alone tripled the cost of a training forward pass. The pool is process-wide
+// and thread-safe; it holds at most kPoolBlocks released blocks and kPoolBytes in all (the
+// oldest go first) and release_buffer_pool() frees them. Blocks under kPoolMinBytes bypass it.
+class BufferPool {
+ public:
+  static constexpr std::size_t kPoolBlocks = 16;
+  static constexpr std::size_t kPoolBytes = std::size_t(1) << 30;
+  static constexpr std::size_t kPoolMinBytes = std::size_t(1) << 16;
+
+  static BufferPool& instance() {
+    static BufferPool* pool = new BufferPool();  // never destroyed: tapes may outlive statics
+    return *pool;
+  }
+  // A block of at least `bytes` (a multiple of kAlignBytes); its size goes to *got.
+  void* acquire(std::size_t bytes, std::size_t* got) {
+    if (bytes >= kPoolMinBytes) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      std::size_t best = free_.size();
+      for (std::size_t i = 0; i < free_.size(); ++i)
+        if (free_[i].bytes >= bytes && free_[i].bytes <= 2 * bytes &&
+            (best == free_.size() || free_[i].bytes < free_[best].bytes))
+          best = i;
+      if (best < free_.size()) {
+        const Block b = free_[best];
+        free_.erase(free_.begin() + static_cast<std::ptrdiff_t>(best));
+        held_ -= b.bytes;
+        *got = b.bytes;
+        return b.ptr;
+      }
+    }
+    void* p = std::aligned_alloc(kAlignBytes, bytes);
+    if (!p) throw std::bad_alloc();
+    *got = bytes;
+    return p;
+  }
+  void release(void* p, std::size_t bytes) {
+    if (bytes < kPoolMinBytes || bytes > kPoolBytes) {
+      std::free(p);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    free_.push_back(Block{p, bytes});
+    held_ += bytes;
+    while (free_.size() > kPoolBlocks || held_ > kPoolBytes) {
+      std::free(free_.front().ptr);
+      held_ -= free_.front().bytes;
+      free_.erase(free_.begin());
+    }
+  }
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Block& b : free_) std::free(b.ptr);
+    free_.clear();
+    held_ = 0;
+  }
+  std::size_t held_bytes() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return held_;
+  }
+
+ private:
+  struct Block {
+    void* ptr;
+    std::size_t bytes;
+  };
+  std::mutex mutex_;
+  std::vector<Block> free_;
+  std::size_t held_ = 0;
+};
+
+// Frees the blocks the pool holds (kernel buffers in use are not affected).
+inline void release_buffer_pool() { BufferPool::instance().clear(); }
+
+// An owning, 64-byte aligned array from the pool, NOT value-initialized (everything is written
+// before it is read; debug builds fill it with NaN to check that).
 template <class T>
 class AlignedBuffer {
  public:
@@ -127,23 +223,39 @@ class AlignedBuffer {
   explicit AlignedBuffer(Index n) : n_(n) {
     if (n_ > 0) {
       const std::size_t bytes = (static_cast<std::size_t>(n_) * sizeof(T) + kAlignBytes - 1) / kAlignBytes * kAlignBytes;
-      p_.reset(static_cast<T*>(std::aligned_alloc(kAlignBytes, bytes)));
-      if (!p_) throw std::bad_alloc();
+      p_ = static_cast<T*>(BufferPool::instance().acquire(bytes, &bytes_));
 #if DEEPDIFF_KERNELS_NAN_FILL
-      std::fill(p_.get(), p_.get() + n_, std::numeric_limits<T>::quiet_NaN());
+      std::fill(p_, p_ + n_, std::numeric_limits<T>::quiet_NaN());
 #endif
     }
   }
-  T* data() { return p_.get(); }
-  const T* data() const { return p_.get(); }
+  ~AlignedBuffer() { reset(); }
+  AlignedBuffer(AlignedBuffer&& o) noexcept : p_(o.p_), n_(o.n_), bytes_(o.bytes_) { o.p_ = nullptr; }
+  AlignedBuffer& operator=(AlignedBuffer&& o) noexcept {
+    if (this != &o) {
+      reset();
+      p_ = o.p_;
+      n_ = o.n_;
+      bytes_ = o.bytes_;
+      o.p_ = nullptr;
+    }
+    return *this;
+  }
+  AlignedBuffer(const AlignedBuffer&) = delete;
+  AlignedBuffer& operator=(const AlignedBuffer&) = delete;
+
+  T* data() { return p_; }
+  const T* data() const { return p_; }
   Index size() const { return n_; }
 
  private:
-  struct Free {
-    void operator()(T* p) const { std::free(p); }
-  };
-  std::unique_ptr<T, Free> p_;
+  void reset() {
+    if (p_) BufferPool::instance().release(p_, bytes_);
+    p_ = nullptr;
+  }
+  T* p_ = nullptr;
   Index n_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 // Elements per 64 bytes; tile sizes are rounded up to it.
@@ -252,24 +364,36 @@ inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb
     for (int c = 0; c < NR; ++c) Eigen::internal::pstoreu(C + r * ldc + c * PS, acc[r][c]);
 }
 
+// Rows [0, M) of one column panel, in balanced tiles of at most MaxMR rows (10 rows with
+// MaxMR = 6 -> 5 + 5: a short leftover tile would waste its loads of B).
+template <class T, int NR, int MR = 1>
+inline void product_tile_dispatch(Index mr, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
+                                  Index ldc, Index Kd, const Rank1Init<T>* init, Index col) {
+  if constexpr (MR < 12) {
+    if (mr != MR) {
+      product_tile_dispatch<T, NR, MR + 1>(mr, A, ars, aks, B, ldb, C, ldc, Kd, init, col);
+      return;
+    }
+  }
+  product_tile<T, MR, NR>(A, ars, aks, B, ldb, C, ldc, Kd, init, col);
+}
+
 template <class T, int NR>
 inline void product_panel(Index M, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc,
                           Index Kd, const Rank1Init<T>* init, Index col) {
-  Index r = 0;
-  Rank1Init<T> sub{};
-  auto at = [&](Index row) -> const Rank1Init<T>* {
-    if (!init) return nullptr;
-    sub = *init;
-    sub.x = init->x + row * init->xs;
-    return &sub;
-  };
-  for (; r + 4 <= M; r += 4)
-    product_tile<T, 4, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col);
-  switch (M - r) {
-    case 3: product_tile<T, 3, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col); break;
-    case 2: product_tile<T, 2, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col); break;
-    case 1: product_tile<T, 1, NR>(A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, at(r), col); break;
-    default: break;
+  // Accumulators MR * NR plus NR loads of B and one broadcast must fit 32 vector registers.
+  constexpr Index MaxMR = NR >= 4 ? 6 : 12;
+  const Index tiles = (M + MaxMR - 1) / MaxMR;
+  for (Index q = 0, r = 0; q < tiles; ++q) {
+    const Index mr = M * (q + 1) / tiles - r;
+    Rank1Init<T> sub{};
+    if (init) {
+      sub = *init;
+      sub.x = init->x + r * init->xs;
+    }
+    product_tile_dispatch<T, NR>(mr, A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, init ? &sub : nullptr,
+                                 col);
+    r += mr;
   }
 }
 
@@ -322,27 +446,26 @@ struct TileSizes {
   Index acts, cell, h;  // [Bj, G], [Bj, H], h region of (T+1) steps [Bj, H] each (contiguous)
   TileSizes(const Plan& p, Index Bj)
       : acts(round_up<T>(Bj * p.G)), cell(round_up<T>(Bj * p.H)), h(round_up<T>((p.nt + 1) * Bj * p.H)) {}
-  // One LSTM task's training cache: acts T tiles, c T tiles, tanh(c) T tiles, h.
-  Index train(Index nt) const { return nt * (acts + 2 * cell) + h; }
+  // One LSTM task's training cache: T gate tiles, T cell tiles, h. tanh(c) is recomputed by
+  // the backward pass rather than stored (by the same function).
+  Index train(Index nt) const { return nt * (acts + cell) + h; }
 };
 
 // Where one LSTM task keeps its activations. h holds T+1 steps contiguously ([(T+1)*Bj, H]):
 // step 0 is h_{-1} = 0 and step s+1 is h_s, so that "all h_{s-1}" and "all h_s" are
 // contiguous [T*Bj, H] matrices for the weight-gradient and attention products.
-// Training: acts/c/tc have one tile per step (stride = tile size). Inference: acts and tc are
-// one reused tile (stride 0) and c alternates between two tiles.
+// Training: acts and c have one tile per step (stride = tile size). Inference: acts is one
+// reused tile (stride 0) and c alternates between two tiles.
 template <class T>
 struct LstmStore {
   T* acts = nullptr;  // [T][Bj, G] gate activations i, f, g, o
   T* c = nullptr;     // [T][Bj, H] cell states
-  T* tc = nullptr;    // [T][Bj, H] tanh(c)
   T* h = nullptr;     // [(T+1)*Bj, H]
-  Index acts_stride = 0, c_stride = 0, tc_stride = 0;
+  Index acts_stride = 0, c_stride = 0;
   bool ping_pong = false;  // inference: c tile of step s is (s & 1)
 
   T* acts_at(Index s) const { return acts + s * acts_stride; }
   T* c_at(Index s) const { return c + (ping_pong ? (s & 1) : s) * c_stride; }
-  T* tc_at(Index s) const { return tc + s * tc_stride; }
 };
 
 // Weights of one direction, as raw pointers into parameter values (row-major as stored).
@@ -372,37 +495,109 @@ struct EncWeights {
 //   for s = 0..T-1, t = s (forward) or T-1-s (backward), h_{-1} = c_{-1} = 0:
 //     Z_s   = x_t w_ih^T + 1 (b_ih + b_hh)^T     [Bj,1] x [1,G]: input projection (rank 1)
 //     Z_s  += h_{s-1} W_hh^T                     [Bj,H] x [H,G]: the one product per step
-//     A_s   = [sig(Z_i) sig(Z_f) tanh(Z_g) sig(Z_o)]   in place, one pass per gate kind
+//     A_s   = [sig(Z_i) sig(Z_f) tanh(Z_g) sig(Z_o)]   gate activations, in place
 //     c_s   = f * c_{s-1} + i * g                [Bj,H]
 //     tc_s  = tanh(c_s)                          [Bj,H]
 //     h_s   = o * tc_s                           [Bj,H]
-//   x: the channel, row b at x[(b0+b)*T + t] (pass x already offset to gene b0).
-//   Cached for backward (training): A_s, c_s, tc_s, h_s. WT: workspace [H, G] for W_hh^T.
+//   x: the channel, row b at x[b*T + t] (pass x already offset to the block's first gene).
+//   Cached for backward (training): A_s, c_s, h_s. WT: workspace [H, G] for W_hh^T.
 //
-// The input projection of a step is written straight into the step's gate tile, and the
-// recurrent product accumulates onto it (Eigen GEMM with C += A B); with one input value per
-// bin this is the same arithmetic as one [T*Bj, 1] x [1, G] outer product ahead of the
-// loop, without a second pass over a [T*Bj, G] buffer that does not fit in L2.
+// Input size 1 makes the input projection of a step a rank-1 term; it initializes the
+// accumulators of the step's product (tiled path), so the gate tile is written once per step
+// instead of once by a [T*Bj, 1] x [1, G] outer product ahead of the loop and again by the
+// product. The gate nonlinearities and the cell update are one fused pass over the tile
+// (float, H a whole number of packets); other shapes use the same math as Eigen expressions.
 // ==========================================================================================
+
+// sigma(z) = 1 / (1 + exp(-z)) on a packet: the same operations as sigmoid_inplace's
+// Eigen expression.
+template <class T, class P>
+inline P psigmoid(const P& z) {
+  const P one = Eigen::internal::pset1<P>(T(1));
+  return Eigen::internal::pdiv(one, Eigen::internal::padd(one, Eigen::internal::pexp(Eigen::internal::pnegate(z))));
+}
+
+// Fused gates + cell update for one step, rows of whole packets: reads the pre-activations
+// in a [Bj, G], writes the activations back, and c, h [Bj, H] (c_prev null at s = 0).
+template <class T>
+inline void gates_cell_fused(T* a, const T* c_prev, T* c, T* h, Index Bj, Index H) {
+  using namespace Eigen::internal;
+  using P = typename packet_traits<T>::type;
+  constexpr Index PS = packet_size<T>();
+  const Index G = 4 * H;
+  for (Index r = 0; r < Bj; ++r) {
+    T* ar = a + r * G;
+    for (Index j = 0; j < H; j += PS) {
+      const P i = psigmoid<T>(ploadu<P>(ar + j));
+      const P f = psigmoid<T>(ploadu<P>(ar + H + j));
+      const P g = ptanh(ploadu<P>(ar + 2 * H + j));
+      const P o = psigmoid<T>(ploadu<P>(ar + 3 * H + j));
+      pstoreu(ar + j, i);
+      pstoreu(ar + H + j, f);
+      pstoreu(ar + 2 * H + j, g);
+      pstoreu(ar + 3 * H + j, o);
+      const Index q = r * H + j;
+      const P cn = c_prev ? pmadd(f, ploadu<P>(c_prev + q), pmul(i, g)) : pmul(i, g);
+      const P t = ptanh(cn);
+      pstoreu(c + q, cn);
+      pstoreu(h + q, pmul(o, t));
+    }
+  }
+}
+
+template <class T>
+constexpr bool has_fused_gates() {
+  return Eigen::internal::packet_traits<T>::Vectorizable && Eigen::internal::packet_traits<T>::HasExp &&
+         Eigen::internal::packet_traits<T>::HasTanh;
+}
+
+// The fused path's sigma and tanh applied to n values (n a whole number of packets); for
+// measuring their error against std (tests/test_kernels.cpp). Only where has_fused_gates<T>().
+template <class T>
+void fused_sigmoid(const T* x, T* y, Index n) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  for (Index q = 0; q < n; q += packet_size<T>())
+    Eigen::internal::pstoreu(y + q, psigmoid<T>(Eigen::internal::ploadu<P>(x + q)));
+}
+template <class T>
+void fused_tanh(const T* x, T* y, Index n) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  for (Index q = 0; q < n; q += packet_size<T>())
+    Eigen::internal::pstoreu(y + q, Eigen::internal::ptanh(Eigen::internal::ploadu<P>(x + q)));
+}
+
 template <class T>
 void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeights<T>& w, const T* bias,
                         bool reverse, const LstmStore<T>& st, T* WT) {
   const Index G = 4 * H;
+  const bool tiled = whole_packets<T>(G);
+  const bool fused = has_fused_gates<T>() && whole_packets<T>(H);
   CRowVec<T> w_ih(w.w_ih, G);
   CRowVec<T> b(bias, G);
-  MatView<T>(WT, H, G) = CMatView<T>(w.w_hh, G, H).transpose();  // W_hh^T, packed once
+  if (tiled) MatView<T>(WT, H, G) = CMatView<T>(w.w_hh, G, H).transpose();  // W_hh^T, packed once
   std::fill(st.h, st.h + Bj * H, T(0));  // h_{-1}
   for (Index s = 0; s < nt; ++s) {
     const Index t = reverse ? nt - 1 - s : s;
     T* a = st.acts_at(s);
-    MatView<T> Z(a, Bj, G);
-    for (Index r = 0; r < Bj; ++r) Z.row(r) = x[r * nt + t] * w_ih + b;
-    recurrent_product<T>(Bj, H, st.h + s * Bj * H, w.w_hh, WT, a);
-
-    sigmoid_inplace<T>(StridedArr<T>(a, Bj, 2 * H, Eigen::OuterStride<>(G)));  // i, f
-    tanh_inplace<T>(StridedArr<T>(a + 2 * H, Bj, H, Eigen::OuterStride<>(G)));  // g
+    const T* h_prev = st.h + s * Bj * H;
+    if (tiled) {
+      const Rank1Init<T> init{x + t, nt, w.w_ih, bias};
+      tiled_product<T>(Bj, G, H, h_prev, H, 1, WT, G, a, G, &init);
+    } else {
+      MatView<T> Z(a, Bj, G);
+      for (Index r = 0; r < Bj; ++r) Z.row(r) = x[r * nt + t] * w_ih + b;
+      Z.noalias() += CMatView<T>(h_prev, Bj, H) * CMatView<T>(w.w_hh, G, H).transpose();
+    }
+    T* h = st.h + (s + 1) * Bj * H;
+    if constexpr (has_fused_gates<T>()) {
+      if (fused) {
+        gates_cell_fused<T>(a, s == 0 ? nullptr : st.c_at(s - 1), st.c_at(s), h, Bj, H);
+        continue;
+      }
+    }
+    sigmoid_inplace<T>(StridedArr<T>(a, Bj, 2 * H, Eigen::OuterStride<>(G)));      // i, f
+    tanh_inplace<T>(StridedArr<T>(a + 2 * H, Bj, H, Eigen::OuterStride<>(G)));     // g
     sigmoid_inplace<T>(StridedArr<T>(a + 3 * H, Bj, H, Eigen::OuterStride<>(G)));  // o
-
     CStridedArr<T> i(a, Bj, H, Eigen::OuterStride<>(G));
     CStridedArr<T> f(a + H, Bj, H, Eigen::OuterStride<>(G));
     CStridedArr<T> g(a + 2 * H, Bj, H, Eigen::OuterStride<>(G));
@@ -414,10 +609,7 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeight
       CArrView<T> c_prev(st.c_at(s - 1), Bj, H);
       c = f * c_prev + i * g;
     }
-    ArrView<T> tc(st.tc_at(s), Bj, H);
-    tc = c.tanh();
-    ArrView<T> h(st.h + (s + 1) * Bj * H, Bj, H);
-    h = o * tc;
+    ArrView<T>(h, Bj, H) = o * c.tanh();
   }
 }
 
@@ -499,12 +691,14 @@ void attention_backward_block(const T* hf, const T* hb, Index nt, Index Bj, Inde
 //     dZ_f  = dc * c_{s-1} * f (1 - f)                (0 at s = 0)
 //     dZ_g  = dc * i * (1 - g^2)
 //     dc    = dc * f                                  (carried to step s-1)
-//   Then, once over all steps (rows s*Bj + b of [T*Bj, .] matrices):
-//     dW_hh        = dZ^T [h_{-1}; ...; h_{T-2}]       [G, T*Bj] x [T*Bj, H]
-//     [dw_ih, db]  = dZ^T [x | 1]                      [G, T*Bj] x [T*Bj, 2]  (db: b_ih and b_hh)
-//     dw^d         = [h_0; ...; h_{T-1}]^T de          [H, T*Bj] x [T*Bj]     (context, this half)
-//   Writes (assigns) the task's gradient block: grad = [dW_hh (G*H) | dw_ih (G) | db (G) | dw^d (H)].
-//   Workspace: dz [T*Bj*G], u [T*Bj*2], ev [T*Bj], dh [Bj*H], dc [Bj*H].
+//   Then, once over all steps (rows s*Bj + b of [T*Bj, .] matrices), one product each:
+//     dW_hh^T      = [h_{-1}; ...; h_{T-2}]^T dZ       [H, T*Bj] x [T*Bj, G]
+//     [dw_ih; db]  = [x | 1]^T dZ                      [2, T*Bj] x [T*Bj, G]  (db: b_ih and b_hh)
+//     dw^d         = de^T [h_0; ...; h_{T-1}]          [1, T*Bj] x [T*Bj, H]  (context, this half)
+//   Writes (assigns) the task's gradient block:
+//     grad = [dW_hh^T (H*G, row-major [H, G]) | dw_ih (G) | db (G) | dw^d (H)].
+//   tc_s = tanh(c_s) is recomputed from the cached c_s.
+//   Workspace: dz [T*Bj*G], u [T*Bj*2], ev [T*Bj], dh [Bj*H], dc [Bj*H], tc [Bj*H].
 // ==========================================================================================
 template <class T>
 struct BackwardWorkspace {
@@ -513,9 +707,10 @@ struct BackwardWorkspace {
   T* ev = nullptr;
   T* dh = nullptr;
   T* dc = nullptr;
+  T* tc = nullptr;
   static Index size(Index nt, Index Bmax, Index H) {
     const Index G = 4 * H;
-    return round_up<T>(nt * Bmax * G) + round_up<T>(nt * Bmax * 2) + round_up<T>(nt * Bmax) + 2 * round_up<T>(Bmax * H);
+    return round_up<T>(nt * Bmax * G) + round_up<T>(nt * Bmax * 2) + round_up<T>(nt * Bmax) + 3 * round_up<T>(Bmax * H);
   }
   BackwardWorkspace(T* base, Index nt, Index Bmax, Index H) {
     const Index G = 4 * H;
@@ -524,14 +719,54 @@ struct BackwardWorkspace {
     ev = u + round_up<T>(nt * Bmax * 2);
     dh = ev + round_up<T>(nt * Bmax);
     dc = dh + round_up<T>(Bmax * H);
+    tc = dc + round_up<T>(Bmax * H);
   }
 };
+
+// tc = tanh(c) over a [Bj, H] tile, by the same function the forward pass used.
+template <class T>
+inline void tanh_tile(const T* c, T* tc, Index Bj, Index H) {
+  if constexpr (has_fused_gates<T>()) {
+    if (whole_packets<T>(H)) {
+      fused_tanh<T>(c, tc, Bj * H);
+      return;
+    }
+  }
+  ArrView<T>(tc, Bj, H) = CArrView<T>(c, Bj, H).tanh();
+}
+
+// Fused cell and gate deltas for one step, rows of whole packets (c_prev null at s = 0).
+template <class T>
+inline void gate_deltas_fused(const T* a, const T* tc, const T* c_prev, const T* dh, T* dc, T* dz, Index Bj,
+                              Index H) {
+  using namespace Eigen::internal;
+  using P = typename packet_traits<T>::type;
+  constexpr Index PS = packet_size<T>();
+  const Index G = 4 * H;
+  const P one = pset1<P>(T(1));
+  for (Index r = 0; r < Bj; ++r) {
+    const T* ar = a + r * G;
+    T* zr = dz + r * G;
+    for (Index j = 0; j < H; j += PS) {
+      const Index q = r * H + j;
+      const P i = ploadu<P>(ar + j), f = ploadu<P>(ar + H + j), g = ploadu<P>(ar + 2 * H + j);
+      const P o = ploadu<P>(ar + 3 * H + j), t = ploadu<P>(tc + q), d = ploadu<P>(dh + q);
+      const P c = padd(ploadu<P>(dc + q), pmul(pmul(d, o), psub(one, pmul(t, t))));
+      pstoreu(zr + 3 * H + j, pmul(pmul(d, t), pmul(o, psub(one, o))));
+      pstoreu(zr + j, pmul(pmul(c, g), pmul(i, psub(one, i))));
+      pstoreu(zr + H + j, c_prev ? pmul(pmul(c, ploadu<P>(c_prev + q)), pmul(f, psub(one, f))) : pzero(one));
+      pstoreu(zr + 2 * H + j, pmul(pmul(c, i), psub(one, pmul(g, g))));
+      pstoreu(dc + q, pmul(c, f));
+    }
+  }
+}
 
 template <class T>
 void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeights<T>& w, const T* w_ctx_d,
                          bool reverse, const LstmStore<T>& st, const T* alpha, Index alpha_ld, const T* dr,
                          Index dr_ld, const T* de, Index de_ld, const BackwardWorkspace<T>& ws, T* grad) {
   const Index G = 4 * H;
+  const bool tiled_h = whole_packets<T>(H), tiled_g = whole_packets<T>(G);
   CRowVec<T> wd(w_ctx_d, H);
   MatView<T> dH(ws.dh, Bj, H);
   ArrView<T> dC(ws.dc, Bj, H);
@@ -540,22 +775,32 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeigh
     const Index t = reverse ? nt - 1 - s : s;
     const T* a = st.acts_at(s);
     T* dz_s = ws.dz + s * Bj * G;
+
     // The attention's injection at bin t, then the recurrent part.
     for (Index r = 0; r < Bj; ++r)
       dH.row(r) = alpha[r * alpha_ld + t] * CRowVec<T>(dr + r * dr_ld, H) + de[r * de_ld + t] * wd;
-    if (s < nt - 1) recurrent_product_backward<T>(Bj, H, ws.dz + (s + 1) * Bj * G, w.w_hh, ws.dh);
-
+    if (s < nt - 1) {
+      const T* dz_next = ws.dz + (s + 1) * Bj * G;
+      if (tiled_h)
+        tiled_product<T>(Bj, H, G, dz_next, G, 1, w.w_hh, H, ws.dh, H);
+      else
+        dH.noalias() += CMatView<T>(dz_next, Bj, G) * CMatView<T>(w.w_hh, G, H);
+    }
+    tanh_tile<T>(st.c_at(s), ws.tc, Bj, H);
+    if (tiled_h) {
+      gate_deltas_fused<T>(a, ws.tc, s > 0 ? st.c_at(s - 1) : nullptr, ws.dh, ws.dc, dz_s, Bj, H);
+      continue;
+    }
     CStridedArr<T> i(a, Bj, H, Eigen::OuterStride<>(G));
     CStridedArr<T> f(a + H, Bj, H, Eigen::OuterStride<>(G));
     CStridedArr<T> g(a + 2 * H, Bj, H, Eigen::OuterStride<>(G));
     CStridedArr<T> o(a + 3 * H, Bj, H, Eigen::OuterStride<>(G));
-    CArrView<T> tc(st.tc_at(s), Bj, H);
+    CArrView<T> tc(ws.tc, Bj, H);
     StridedArr<T> dZi(dz_s, Bj, H, Eigen::OuterStride<>(G));
     StridedArr<T> dZf(dz_s + H, Bj, H, Eigen::OuterStride<>(G));
     StridedArr<T> dZg(dz_s + 2 * H, Bj, H, Eigen::OuterStride<>(G));
     StridedArr<T> dZo(dz_s + 3 * H, Bj, H, Eigen::OuterStride<>(G));
     const Eigen::ArrayWrapper<MatView<T>> dh = dH.array();
-
     dC += dh * o * (T(1) - tc.square());
     dZo = dh * tc * o * (T(1) - o);
     dZi = dC * g * i * (T(1) - i);
@@ -571,23 +816,36 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const DirWeigh
 
   // Weight gradients: one product each over all T*Bj rows.
   const Index n = nt * Bj;
-  CMatView<T> dZ(ws.dz, n, G);
-  MatView<T> U(ws.u, n, 2);
-  ColVec<T> ev(ws.ev, n);
+  T* u = ws.u;  // [n, 2]: x, 1
+  T* ev = ws.ev;
   for (Index s = 0; s < nt; ++s) {
     const Index t = reverse ? nt - 1 - s : s;
     for (Index r = 0; r < Bj; ++r) {
-      U(s * Bj + r, 0) = x[r * nt + t];
-      U(s * Bj + r, 1) = T(1);
-      ev(s * Bj + r) = de[r * de_ld + t];
+      u[2 * (s * Bj + r)] = x[r * nt + t];
+      u[2 * (s * Bj + r) + 1] = T(1);
+      ev[s * Bj + r] = de[r * de_ld + t];
     }
   }
-  MatView<T> dW_hh(grad, G, H);
-  dW_hh.noalias() = dZ.transpose() * CMatView<T>(st.h, n, H);
-  ColMatView<T> dWb(grad + G * H, G, 2);  // column 0: dw_ih, column 1: db
-  dWb.noalias() = dZ.transpose() * U;
-  ColVec<T> dw(grad + G * H + 2 * G, H);
-  dw.noalias() = CMatView<T>(st.h + Bj * H, n, H).transpose() * ev;
+  T* dWT = grad;                 // [H, G]
+  T* dWb = grad + G * H;         // [2, G]: dw_ih, db
+  T* dw = grad + G * H + 2 * G;  // [H]
+  const T* h_prev = st.h;        // [n, H]: h_{s-1}
+  const T* h_next = st.h + Bj * H;  // [n, H]: h_s
+  if (tiled_g) {
+    std::fill(grad, grad + G * H + 2 * G, T(0));
+    tiled_product<T>(H, G, n, h_prev, 1, H, ws.dz, G, dWT, G);
+    tiled_product<T>(2, G, n, u, 1, 2, ws.dz, G, dWb, G);
+  } else {
+    CMatView<T> dZ(ws.dz, n, G);
+    MatView<T>(dWT, H, G).noalias() = CMatView<T>(h_prev, n, H).transpose() * dZ;
+    MatView<T>(dWb, 2, G).noalias() = CMatView<T>(u, n, 2).transpose() * dZ;
+  }
+  if (tiled_h) {
+    std::fill(dw, dw + H, T(0));
+    tiled_product<T>(1, H, n, ev, 1, 1, h_next, H, dw, H);
+  } else {
+    ColVec<T>(dw, H).noalias() = CMatView<T>(h_next, n, H).transpose() * CColVec<T>(ev, n);
+  }
 }
 
 // ==========================================================================================
@@ -651,9 +909,9 @@ void encode_forward(const Plan& p, const std::vector<const EncWeights<T>*>& enc,
   const int nth = max_threads();
   const Index Bm = p.max_rows;
   const TileSizes<T> tmax(p, Bm);
-  // Per thread: W_hh^T [H, G], inference tiles (acts, 2 x c, tc), attention scores [Bm, T].
+  // Per thread: W_hh^T [H, G], inference tiles (acts, 2 x c), attention scores [Bm, T].
   const Index wt_size = round_up<T>(H * p.G);
-  const Index tiles = cache ? 0 : tmax.acts + 3 * tmax.cell;
+  const Index tiles = cache ? 0 : tmax.acts + 2 * tmax.cell;
   const Index scratch_each = wt_size + tiles + round_up<T>(Bm * nt);
   AlignedBuffer<T> scratch(scratch_each * nth);
 
@@ -664,18 +922,15 @@ void encode_forward(const Plan& p, const std::vector<const EncWeights<T>*>& enc,
     if (cache) {
       st.acts = r;
       st.c = r + nt * ts.acts;
-      st.tc = st.c + nt * ts.cell;
-      st.h = st.tc + nt * ts.cell;
+      st.h = st.c + nt * ts.cell;
       st.acts_stride = ts.acts;
-      st.c_stride = st.tc_stride = ts.cell;
+      st.c_stride = ts.cell;
       st.ping_pong = false;
     } else {
       st.h = r;
       st.acts = thread_scratch + wt_size;
       st.c = st.acts + tmax.acts;
-      st.tc = st.c + 2 * tmax.cell;
       st.acts_stride = 0;
-      st.tc_stride = 0;
       st.c_stride = tmax.cell;
       st.ping_pong = true;
     }
@@ -731,10 +986,9 @@ void encode_backward(const EncoderCache<T>& cache, const std::vector<const EncWe
     LstmStore<T> st;
     st.acts = const_cast<T*>(r);
     st.c = st.acts + nt * ts.acts;
-    st.tc = st.c + nt * ts.cell;
-    st.h = st.tc + nt * ts.cell;
+    st.h = st.c + nt * ts.cell;
     st.acts_stride = ts.acts;
-    st.c_stride = st.tc_stride = ts.cell;
+    st.c_stride = ts.cell;
     return st;
   };
   const T* alpha = cache.alpha.data();
@@ -854,7 +1108,7 @@ EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store
   auto cache = std::make_shared<kernels::EncoderCache<T>>(kernels::Plan(B, nt, K, H));
   std::vector<const T*> xp;
   for (const Tensor<T>& c : channels) {
-    cache->x.push_back(c.storage());
+    cache->x.emplace_back(c.data(), c.data() + c.size());
     xp.push_back(cache->x.back().data());
   }
   Tensor<T> reps(Shape{B, K * 2 * H}, T(0));
@@ -881,7 +1135,7 @@ EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store
         for (Index j = 0; j < p.nblk; ++j) {
           const T* gb = grads.data() + p.lstm_task(k, d, j) * P;
           const std::size_t q = static_cast<std::size_t>(k * 9 + 4 * d);
-          tp.grad(ids[q + 1]).vec() += ConstVectorMap<T>(gb, G * Hh);             // W_hh [G, H]
+          tp.grad(ids[q + 1]).matrix() += ConstMatrixMap<T>(gb, Hh, G).transpose();  // W_hh [G, H]
           tp.grad(ids[q]).vec() += ConstVectorMap<T>(gb + G * Hh, G);             // w_ih [G, 1]
           tp.grad(ids[q + 2]).vec() += ConstVectorMap<T>(gb + G * Hh + G, G);     // b_ih
           tp.grad(ids[q + 3]).vec() += ConstVectorMap<T>(gb + G * Hh + G, G);     // b_hh

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# End-to-end tests of deepdiff-pairs: help and usage errors; a tiny synthetic study (2 pairs x
+# 2 variants) with its table and summaries; re-running retrains nothing; an interrupted run
+# continues; shards 1/2 + 2/2 merged equal the unsharded table; merge refuses duplicates and
+# mixed recipes; missing files and bad data are reported while the other pairs go on.
+# usage: test_pairs.sh PATH/TO/deepdiff-pairs WORK_DIR
+set -u
+BIN=$1
+WORK=$2
+rm -rf "$WORK" && mkdir -p "$WORK"
+fails=0
+passes=0
+ok() { passes=$((passes + 1)); }
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+# expect RC CMD... : run, capture output in $WORK/out, compare the exit code
+expect() {
+  local want=$1; shift
+  "$@" >"$WORK/out" 2>&1
+  local rc=$?
+  if [ "$rc" -ne "$want" ]; then bad "exit $rc (wanted $want): $*"; sed 's/^/    /' "$WORK/out" | tail -8; else ok; fi
+}
+contains() {
+  if grep -q -- "$1" "$WORK/out"; then ok; else bad "output lacks '$1'"; sed 's/^/    /' "$WORK/out" | tail -8; fi
+}
+lacks() {
+  if grep -q -- "$1" "$WORK/out"; then bad "output has '$1'"; sed 's/^/    /' "$WORK/out" | tail -8; else ok; fi
+}
+rows() { echo $(($(wc -l < "$1") - 1)); }
+# the rows without the timing column (15: train_seconds), sorted: what must agree between runs
+rowset() { tail -n +2 "$1" | cut -d, -f1-14,16- | sort; }
+
+# --- help and usage errors (exit 2) ---
+expect 0 "$BIN" --help;  contains "merge"; contains "--shard"; contains "E037-E038"; contains "default: 120"
+expect 0 "$BIN" merge --help;  contains "DIR"
+expect 2 "$BIN"
+expect 2 "$BIN" --save-root "$WORK/x";  contains "--data-root is required"
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --model-names raw_d,rawd;  contains "unknown model name"
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --pairs E123E003;  contains "CELL1-CELL2"
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --pairs E123-E003,E123-E003;  contains "given twice"
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --shard 3/2;  contains "--shard"
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --shard 1-2
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --epochs 0
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --seeds 1,x
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --genes 40;  contains "only with --synthetic"
+expect 2 "$BIN" --synthetic --data-root "$WORK" --save-root "$WORK/x"
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --frobnicate
+expect 2 "$BIN" merge "$WORK";  contains "--save-root is required"
+expect 2 "$BIN" merge --save-root "$WORK/x"
+[ ! -e "$WORK/x" ] && ok || bad "a usage error created the save-root"
+
+# --- a tiny synthetic study: 2 pairs x 2 variants ---
+STUDY=(--synthetic --pairs E123-E003,E037-E038 --model-names raw_d,aux --genes 40 --bins 12 --hidden 4
+       --epochs 2 --lr 1e-3 --threads 1)
+F="$WORK/full"
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$F"
+contains "\[1/4\] E123-E003 raw_d seed 1"; contains "\[4/4\] E037-E038 aux seed 1"; contains "ETA"; contains "4 ok"
+[ -f "$F/results.csv" ] && [ "$(rows "$F/results.csv")" -eq 4 ] && ok || bad "results.csv does not have 4 rows"
+head -1 "$F/results.csv" | grep -q "^pair,cell_1,cell_2,cells,variant,seed,.*best_epoch,valid_pcc,test_pcc,test_mse,train_seconds,status$" \
+  && ok || bad "results.csv header: $(head -1 "$F/results.csv")"
+[ "$(cut -d, -f16 "$F/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "not every row is ok"
+grep -q "| E037-E038 | CD4 memory vs CD4 naive primary T cells (synthetic) | aux | 1 |" "$F/results.md" && ok \
+  || bad "results.md lacks the E037-E038 aux row"
+for f in summary_test_pcc.svg E123-E003/attention_summary.csv E123-E003/attention_summary.svg \
+         E037-E038/attention_summary.csv synthetic-data/E123-E003/E123.train.csv synthetic-data/E037-E038/E038.expr.csv; do
+  [ -s "$F/$f" ] && ok || bad "the study did not write $f"
+done
+grep -q "<svg" "$F/summary_test_pcc.svg" && grep -q "E037-E038" "$F/summary_test_pcc.svg" && ok || bad "summary svg lacks the pairs"
+head -1 "$F/E123-E003/attention_summary.csv" | grep -q "H3K4me3" && grep -q ",all variants,up," "$F/E123-E003/attention_summary.csv" \
+  && ok || bad "attention_summary.csv: $(head -2 "$F/E123-E003/attention_summary.csv")"
+for f in checkpoint.bin state.bin metrics.json predictions.csv attention_beta.csv training_curves.svg train.log; do
+  [ -s "$F/E037-E038/aux/seed1/$f" ] && ok || bad "run folder lacks $f"
+done
+# the pairs got different stand-ins (own seed and effect)
+cmp -s "$F/synthetic-data/E123-E003/E123.expr.csv" "$F/synthetic-data/E037-E038/E037.expr.csv" && bad "pairs share data" || ok
+cp "$F/results.csv" "$WORK/first.csv"
+
+# --- re-running trains nothing ---
+start=$(date +%s%N)
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$F"
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$(grep -c "already complete" "$WORK/out")" -eq 4 ] && ok || bad "re-run did not find 4 complete runs"
+lacks " \.\.\.$"
+[ "$ms" -lt 5000 ] && ok || bad "re-run took ${ms} ms"
+[ "$(rowset "$F/results.csv")" = "$(rowset "$WORK/first.csv")" ] && ok || bad "re-run changed the table"
+cmp -s "$F/results.csv" "$WORK/first.csv" && ok || bad "re-run changed the training times read back"
+
+# --- an interrupted run continues from its state ---
+M="$F/E123-E003/aux/seed1/metrics.json"
+sed -i 's/"complete": true/"complete": false/' "$M"
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$F"
+contains "continuing an interrupted run"; contains "\[2/4\] E123-E003 aux seed 1: test PCC"
+[ "$(grep -c "already complete" "$WORK/out")" -eq 3 ] && ok || bad "the other 3 runs were not reused"
+grep -q '"complete": true' "$M" && ok || bad "the resumed run is not complete"
+[ "$(rowset "$F/results.csv")" = "$(rowset "$WORK/first.csv")" ] && ok || bad "the resumed run changed the results"
+
+# --- a run folder of another recipe is an error, not silently reused ---
+expect 1 "$BIN" "${STUDY[@]}" --save-root "$F" --lr 2e-3 --pairs E123-E003 --model-names raw_d
+contains "other settings"; contains "lr"
+grep -q ',"error: ' "$F/results.csv" && ok || bad "the table lacks the error row"
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$F"   # and the original study is still complete
+
+# --- shards 1/2 and 2/2, then merge ---
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/s1" --shard 1/2;  contains "shard 1 of 2: 2 runs"
+[ "$(rows "$WORK/s1/results.shard-1-of-2.csv")" -eq 2 ] && ok || bad "shard 1 table does not have 2 rows"
+[ -s "$WORK/s1/results.shard-1-of-2.md" ] && ok || bad "shard 1 wrote no .md"
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/s2" --shard 2/2
+[ "$(rows "$WORK/s2/results.shard-2-of-2.csv")" -eq 2 ] && ok || bad "shard 2 table does not have 2 rows"
+expect 0 "$BIN" merge --save-root "$WORK/merged" "$WORK/s1" "$WORK/s2";  contains "merged 4 rows"
+[ "$(rowset "$WORK/merged/results.csv")" = "$(rowset "$F/results.csv")" ] && ok \
+  || { bad "merged rows differ from the unsharded study"; diff <(rowset "$WORK/merged/results.csv") <(rowset "$F/results.csv"); }
+for f in results.md summary_test_pcc.svg E123-E003/attention_summary.csv E037-E038/attention_summary.svg; do
+  [ -s "$WORK/merged/$f" ] && ok || bad "merge did not write $f"
+done
+cmp -s "$WORK/merged/E123-E003/attention_summary.csv" "$F/E123-E003/attention_summary.csv" && ok \
+  || bad "merged attention summary differs from the unsharded one"
+# shards sharing one save-root merge in place
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/shared" --shard 1/2
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/shared" --shard 2/2
+expect 0 "$BIN" merge --save-root "$WORK/shared" "$WORK/shared"
+[ "$(rowset "$WORK/shared/results.csv")" = "$(rowset "$F/results.csv")" ] && ok || bad "in-place merge differs"
+# refusals
+expect 1 "$BIN" merge --save-root "$WORK/m2" "$WORK/s1" "$WORK/merged";  contains "duplicate row"
+expect 1 "$BIN" merge --save-root "$WORK/m2" "$WORK/s1" "$WORK/s1";  contains "given twice"
+sed 's/,2,0.001,10,4,/,3,0.001,10,4,/' "$WORK/s2/results.shard-2-of-2.csv" > "$WORK/other.csv"
+expect 1 "$BIN" merge --save-root "$WORK/m2" "$WORK/s1" "$WORK/other.csv";  contains "inconsistent rows"; contains "epochs"
+expect 1 "$BIN" merge --save-root "$WORK/m2" "$WORK/nowhere"
+echo "not,a,table" > "$WORK/junk.csv"
+expect 1 "$BIN" merge --save-root "$WORK/m2" "$WORK/junk.csv";  contains "junk.csv:1"
+expect 0 "$BIN" merge --save-root "$WORK/m2" "$WORK/s1";  contains "shard(s) 2 of 2 not among the inputs"
+
+# --- real-layout data with a pair's files missing, and a pair with bad data ---
+D="$WORK/data"
+mkdir -p "$D" && cp "$F"/synthetic-data/E123-E003/E*.csv "$F"/synthetic-data/E037-E038/E037.*.csv "$D"/
+expect 1 "$BIN" --data-root "$D" --save-root "$WORK/miss" --pairs E037-E038,E123-E003 --model-names raw_d \
+  --hidden 4 --epochs 2 --threads 1
+contains "E038.train.csv"; contains "E038.expr.csv"; contains "skipped"; contains "E123-E003 raw_d seed 1: test PCC"
+grep -q "^E037-E038,.*,\"missing data: E038.train.csv" "$WORK/miss/results.csv" && ok || bad "no missing-data row"
+grep -q "^E123-E003,.*,ok$" "$WORK/miss/results.csv" && ok || bad "the complete pair was not run"
+grep -q "missing data" "$WORK/miss/results.md" && ok || bad "results.md does not say missing data"
+mkdir -p "$WORK/bad" && cp "$D"/* "$WORK/bad/"
+cp "$F"/synthetic-data/E037-E038/E038.*.csv "$WORK/bad/"
+sed -i '5s/,[0-9]*,/,abc,/' "$WORK/bad/E003.valid.csv"
+expect 1 "$BIN" --data-root "$WORK/bad" --save-root "$WORK/badrun" --pairs E123-E003,E037-E038 --model-names raw_d \
+  --hidden 4 --epochs 2 --threads 1
+contains "E003.valid.csv:5"; contains "E037-E038 raw_d seed 1: test PCC"; contains "1 failed"
+grep -q '^E123-E003,.*"\?error: .*E003.valid.csv:5' "$WORK/badrun/results.csv" && ok || bad "no error row for the bad pair"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
