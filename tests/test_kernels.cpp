@@ -195,9 +195,9 @@ template <class T>
 void random_shapes_vs_composed(std::uint64_t seed) {
   Rng rng(seed);
   Errors worst;
-  // Corner cases first: B = 1, T = 1, H = 1, H not a multiple of the SIMD width (Eigen GEMM
-  // path), H a multiple of it (register-tiled path, with 1..3 leftover rows of a 4-row tile),
-  // shared encoders (channels 0 and 2 read by the same encoder), more genes than one block.
+  // Corner cases first: B = 1, T = 1, H = 1, H not a multiple of the SIMD width (general path),
+  // H a multiple of it (register-tiled, fused path; register tiles of 4 to 7 rows), shared
+  // encoders (channels 0 and 2 read by the same encoder), two and three gene blocks.
   worst.merge(compare_with_composed<T>(rng, 1, 1, 1, {0}));
   worst.merge(compare_with_composed<T>(rng, 7, 6, 16, {0, 1}));
   worst.merge(compare_with_composed<T>(rng, 6, 5, 8, {0}));
@@ -206,6 +206,7 @@ void random_shapes_vs_composed(std::uint64_t seed) {
   worst.merge(compare_with_composed<T>(rng, 3, 1, 3, {0, 0}));
   worst.merge(compare_with_composed<T>(rng, 4, 9, 17, {0, 1, 0}));
   worst.merge(compare_with_composed<T>(rng, kernels::kMaxBlockGenes + 7, 5, 3, {0, 1}));
+  worst.merge(compare_with_composed<T>(rng, 2 * kernels::kMaxBlockGenes + 5, 7, 16, {0, 1, 0}));
   for (int trial = 0; trial < 10; ++trial) {
     const Index B = 1 + static_cast<Index>(rng.below(6));
     const Index nt = 1 + static_cast<Index>(rng.below(12));

@@ -40,9 +40,11 @@
 //
 // Floating-point environment. While a kernel runs, each thread sets MXCSR's flush-to-zero
 // (FTZ) and denormals-are-zero (DAZ) bits and restores them afterwards (FlushDenormalsScope).
-// Backward, dc is multiplied by f < 1 at every step, so over T = 200 steps it decays into
-// the denormal range, where x86 arithmetic is ~100x slower. Values below 1.2e-38 (float)
-// or 2.2e-308 (double) are read and written as zero; nothing else changes.
+// Values multiplied by a gate below 1 step after step (c through f, dc through f backward)
+// or taken through exp of a large negative number (softmax weights, saturated gates) can
+// fall into the denormal range, where x86 takes a microcode assist of tens to hundreds of
+// cycles per operation. Values below 1.2e-38 (float) or 2.2e-308 (double) are read and
+// written as zero; nothing else changes.
 //
 // Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) with Eigen's vectorized exp and an exact
 // division, tanh with Eigen's vectorized rational tanh (float); double uses the same sigma and
