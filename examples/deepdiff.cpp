@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.hpp"
 #include "common/run.hpp"
 
 using namespace deepdiff;
@@ -16,9 +17,6 @@ using namespace deepdiff_cli;
 
 namespace {
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 const char* kTopHelp = R"(deepdiff - DeepDiff (Sekhon, Singh & Qi 2018): differential gene expression between two
 cell types from five histone marks, with attention over marks and positions.
@@ -53,16 +51,6 @@ void add_common(cxxopts::Options& o) {
       ("threads", "OpenMP threads (0: all cores / OMP_NUM_THREADS)", cxxopts::value<int>()->default_value("0"));
 }
 
-cxxopts::ParseResult parse(cxxopts::Options& o, int argc, char** argv) {
-  try {
-    o.allow_unrecognised_options();
-    cxxopts::ParseResult r = o.parse(argc, argv);
-    if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched().front() + "'");
-    return r;
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(e.what());
-  }
-}
 
 std::string need(const cxxopts::ParseResult& r, const std::string& key) {
   if (!r.count(key)) throw UsageError("--" + key + " is required");
@@ -89,7 +77,7 @@ int cmd_synth(int argc, char** argv) {
       ("cell-1", "name of the first cell", cxxopts::value<std::string>()->default_value("Cell1"))
       ("cell-2", "name of the second cell", cxxopts::value<std::string>()->default_value("Cell2"))
       ("out", "output folder (created)", cxxopts::value<std::string>());
-  auto r = parse(o, argc, argv);
+  auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
     return 0;
@@ -135,7 +123,7 @@ int cmd_train(int argc, char** argv) {
       ("no-plots", "do not write SVG plots")
       ("no-alpha-csv", "do not write attention_alpha.csv (large: genes x channels x bins)")
       ("quiet", "print nothing but errors");
-  auto r = parse(o, argc, argv);
+  auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
     return 0;
@@ -205,7 +193,7 @@ int cmd_eval(int argc, char** argv) {
   add_data_options(o);
   add_checkpoint_options(o);
   o.add_options("output")("json", "also write the scores to this JSON file", cxxopts::value<std::string>());
-  auto r = parse(o, argc, argv);
+  auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
     return 0;
@@ -241,7 +229,7 @@ int cmd_predict(int argc, char** argv) {
   add_data_options(o);
   add_checkpoint_options(o);
   o.add_options("output")("out", "output CSV file", cxxopts::value<std::string>());
-  auto r = parse(o, argc, argv);
+  auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
     return 0;
@@ -268,7 +256,7 @@ int cmd_attention(int argc, char** argv) {
   add_checkpoint_options(o);
   o.add_options("output")("out-dir", "output folder (created)", cxxopts::value<std::string>())
       ("no-plots", "do not write SVG plots");
-  auto r = parse(o, argc, argv);
+  auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
     return 0;

@@ -15,16 +15,16 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.hpp"
 #include "common/run.hpp"
 #include "common/study.hpp"
 
 using namespace deepdiff_study;
+using deepdiff_cli::parse_options;
+using deepdiff_cli::UsageError;
 
 namespace {
 
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 const char* kDescription = R"(deepdiff-pairs - the DeepDiff study (Sekhon, Singh & Qi 2018): every chosen variant on every
 chosen cell-type pair with the published recipe (Adam lr 1e-4, batch 10, clipping 1, 120 epochs,
@@ -95,16 +95,6 @@ one of the DIRs.
 Exit codes: 0 merged; 1 unreadable, duplicate or inconsistent tables; 2 usage error.
 )";
 
-cxxopts::ParseResult parse(cxxopts::Options& o, int argc, char** argv) {
-  try {
-    o.allow_unrecognised_options();
-    cxxopts::ParseResult r = o.parse(argc, argv);
-    if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched().front() + "'");
-    return r;
-  } catch (const cxxopts::exceptions::exception& e) {
-    throw UsageError(e.what());
-  }
-}
 
 std::vector<std::string> split_list(const std::string& s, const std::string& flag) {
   std::vector<std::string> out;
@@ -430,7 +420,7 @@ int cmd_study(int argc, char** argv) {
       ("synthetic", "generate a stand-in for every pair (OUT/synthetic-data/<pair>/, its own seed and effect 0.6..1.5) and study those")
       ("genes", "synthetic genes per pair (split 60/20/20)", cxxopts::value<long long>()->default_value("200"))
       ("bins", "synthetic bins per gene", cxxopts::value<long long>()->default_value("40"));
-  auto r = parse(o, argc, argv);
+  auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help({"", "study", "recipe", "synthetic"}) << "\n";
     return 0;
@@ -537,7 +527,7 @@ int cmd_merge(int argc, char** argv) {
       ("inputs", "shards' save-roots or table files", cxxopts::value<std::vector<std::string>>());
   o.parse_positional({"inputs"});
   o.positional_help("DIR...");
-  auto r = parse(o, argc, argv);
+  auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
     return 0;

@@ -193,10 +193,11 @@ class DeepDiff {
   }
   Encoder make_level2(const std::string& prefix) { return make_encoder(store_, prefix, 2 * cfg_.hidden1, cfg_.hidden2()); }
 
-  void add_sources(const std::vector<Encoder>& enc, Cell cell, Index mark_offset = 0) {
+  // Encoder k reads mark k of `cell`.
+  void add_sources(const std::vector<Encoder>& enc, Cell cell) {
     for (std::size_t k = 0; k < enc.size(); ++k) {
       l1_.push_back(enc[k]);
-      sources_.push_back(Source{cell, (static_cast<Index>(k) + mark_offset) % cfg_.marks});
+      sources_.push_back(Source{cell, static_cast<Index>(k)});
     }
   }
   // R = [XA, XB, D]: 3M encoders reading A's marks, then B's, then D's.
@@ -234,13 +235,14 @@ class DeepDiff {
       case Variant::raw: {
         const Index K = cfg_.variant == Variant::raw_d ? M : (cfg_.variant == Variant::raw_c ? 2 * M : 3 * M);
         std::vector<Encoder> enc = make_level1("rnn_hms", K);
-        if (cfg_.variant == Variant::raw_d) add_sources(enc, Cell::d);
-        else if (cfg_.variant == Variant::raw_c) {
-          for (Index k = 0; k < K; ++k) {
-            l1_.push_back(enc[static_cast<std::size_t>(k)]);
-            sources_.push_back(Source{k < M ? Cell::a : Cell::b, k % M});
-          }
-        } else add_raw_sources(enc);
+        if (cfg_.variant == Variant::raw_d) {
+          add_sources(enc, Cell::d);
+        } else if (cfg_.variant == Variant::raw_c) {  // C = [XA, XB]
+          add_sources(std::vector<Encoder>(enc.begin(), enc.begin() + M), Cell::a);
+          add_sources(std::vector<Encoder>(enc.begin() + M, enc.end()), Cell::b);
+        } else {
+          add_raw_sources(enc);
+        }
         l2_main_ = make_level2("hm_level_rnn_1");
         head_main_ = make_linear(store_, "fdiff1_1", Z, 1);
         n_main_ = K;
@@ -264,31 +266,19 @@ class DeepDiff {
         beta_count_ = 2 * M;
         break;
       }
-      case Variant::raw_aux: {
+      case Variant::raw_aux:
+      case Variant::raw_aux_siamese: {
+        // raw_aux: rnn_hms (A), rnn_hms3 (R), rnn_hms2 (B); the siamese variant shares rnn_hms
+        // between A and B and names the raw block rnn_hmsx and its level 2 hm_level_rnn_1x.
+        const bool siamese = cfg_.variant == Variant::raw_aux_siamese;
         std::vector<Encoder> a = make_level1("rnn_hms", M);
-        std::vector<Encoder> raw = make_level1("rnn_hms3", 3 * M);
-        std::vector<Encoder> b = make_level1("rnn_hms2", M);
+        std::vector<Encoder> raw = make_level1(siamese ? "rnn_hmsx" : "rnn_hms3", 3 * M);
+        std::vector<Encoder> b = siamese ? a : make_level1("rnn_hms2", M);
         add_raw_sources(raw);
         add_sources(a, Cell::a);
         add_sources(b, Cell::b);
         l2_a_ = make_level2("hm_level_rnn_1");
-        l2_main_ = make_level2("hm_level_rnn_3");
-        l2_b_ = make_level2("hm_level_rnn_2");
-        head_a_ = make_linear(store_, "f1_1", Z, 1);
-        head_b_ = make_linear(store_, "f2_1", Z, 1);
-        head_main_ = make_linear(store_, "predictor_", Z, 1);
-        alpha_count_ = 3 * M;
-        beta_count_ = 5 * M;
-        break;
-      }
-      case Variant::raw_aux_siamese: {
-        std::vector<Encoder> shared = make_level1("rnn_hms", M);
-        std::vector<Encoder> raw = make_level1("rnn_hmsx", 3 * M);
-        add_raw_sources(raw);
-        add_sources(shared, Cell::a);
-        add_sources(shared, Cell::b);
-        l2_a_ = make_level2("hm_level_rnn_1");
-        l2_main_ = make_level2("hm_level_rnn_1x");
+        l2_main_ = make_level2(siamese ? "hm_level_rnn_1x" : "hm_level_rnn_3");
         l2_b_ = make_level2("hm_level_rnn_2");
         head_a_ = make_linear(store_, "f1_1", Z, 1);
         head_b_ = make_linear(store_, "f2_1", Z, 1);
