@@ -223,8 +223,8 @@ int cmd_eval(int argc, char** argv) {
 int cmd_predict(int argc, char** argv) {
   cxxopts::Options o("deepdiff predict",
                      "Apply a checkpoint to the genes of CELL.SPLIT.csv (expression not needed). Writes one row per\n"
-                     "gene: gene_id, [target,] prediction, then the aux heads' predictions where the variant has them\n"
-                     "(target columns only when CELL.expr.csv is present).");
+                     "gene: gene_id, prediction, then the aux heads' predictions (prediction_a, prediction_b) where\n"
+                     "the variant has them, then target (and target_a, target_b) when CELL.expr.csv is present.");
   add_common(o);
   add_data_options(o);
   add_checkpoint_options(o);

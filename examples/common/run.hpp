@@ -65,30 +65,21 @@ inline std::string format_duration(double s) {
 
 inline bool file_exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
 
-// predictions.csv: gene_id, target (when known), prediction, then the aux heads.
+// predictions.csv (train, eval) and predict's output, one format: gene_id, prediction, the aux
+// heads' predictions where the variant has them, then the targets when expression is known.
 inline std::string predictions_csv(const Split& s, const Predictions& p) {
   CsvWriter w;
-  std::vector<std::string> h = {"gene_id"};
   const bool known = !p.target.empty(), aux = !p.pred_a.empty();
+  std::vector<std::string> h = {"gene_id", "prediction"};
+  if (aux) h.insert(h.end(), {"prediction_a", "prediction_b"});
   if (known) h.push_back("target");
-  h.push_back("prediction");
-  if (aux) {
-    if (known) h.push_back("target_a");
-    h.push_back("prediction_a");
-    if (known) h.push_back("target_b");
-    h.push_back("prediction_b");
-  }
+  if (known && aux) h.insert(h.end(), {"target_a", "target_b"});
   w.header(h);
   for (std::size_t g = 0; g < p.pred.size(); ++g) {
-    std::vector<std::string> r = {s.gene_ids[g]};
+    std::vector<std::string> r = {s.gene_ids[g], csv_number(p.pred[g])};
+    if (aux) r.insert(r.end(), {csv_number(p.pred_a[g]), csv_number(p.pred_b[g])});
     if (known) r.push_back(csv_number(p.target[g]));
-    r.push_back(csv_number(p.pred[g]));
-    if (aux) {
-      if (known) r.push_back(csv_number(p.target_a[g]));
-      r.push_back(csv_number(p.pred_a[g]));
-      if (known) r.push_back(csv_number(p.target_b[g]));
-      r.push_back(csv_number(p.pred_b[g]));
-    }
+    if (known && aux) r.insert(r.end(), {csv_number(p.target_a[g]), csv_number(p.target_b[g])});
     w.row(r);
   }
   return w.str();

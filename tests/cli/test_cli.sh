@@ -44,7 +44,7 @@ for f in checkpoint.bin state.bin metrics.json predictions.csv attention_beta.cs
 done
 grep -q '"complete": true' "$R/metrics.json" && ok || bad "metrics.json not complete"
 grep -q '"test"' "$R/metrics.json" && ok || bad "metrics.json has no test section"
-[ "$(head -1 "$R/predictions.csv")" = "gene_id,target,prediction" ] && ok || bad "predictions.csv header: $(head -1 "$R/predictions.csv")"
+[ "$(head -1 "$R/predictions.csv")" = "gene_id,prediction,target" ] && ok || bad "predictions.csv header: $(head -1 "$R/predictions.csv")"
 
 # resume: two more epochs continue from state.bin
 expect 0 "$BIN" train --data-root "$D" --save-root "$R" --epochs 4 --lr 1e-3 --hidden 4 --resume
