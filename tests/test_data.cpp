@@ -15,27 +15,10 @@
 #include "test_helpers.hpp"
 
 using namespace deepdiff;
+using deepdiff_test::TempDir;
 
 namespace {
 
-// A fresh folder under the system temp dir, removed at the end of the test.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "deepdiff_data_XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream f(file(name), std::ios::binary);
-    f << text;
-  }
-};
 
 // Rows "ID_SYM_b,v,v,v,v,v" for bins 1..T of each gene; the counts encode gene, bin, mark.
 std::string marks_csv(const std::vector<std::string>& genes, int bins, int offset = 0) {
@@ -78,7 +61,7 @@ void expect_error(const std::function<void()>& load, const std::string& file, st
 }  // namespace
 
 TEST_CASE("load_split: a small pair loads with the right shapes, values and targets", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   const Split s = load_split(d.path, "A", "B", "train");
   CHECK(s.name == "train");
@@ -136,7 +119,7 @@ TEST_CASE("load_split: Windows line endings, a byte order mark, no final newline
 }
 
 TEST_CASE("load_split: decimal counts, and symbols that are empty or hold underscores", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   d.write("A.t.csv", "E1__1,0.5,1e1,2,3,4\nE1__2,1,1,1,1,1\nE2_A_B_1,1,2,3,4,5\nE2_A_B_2,1,2,3,4,5\n");
   d.write("B.t.csv", "E1__1,0,0,0,0,0\nE1__2,0,0,0,0,0\nE2_A_B_1,0,0,0,0,0\nE2_A_B_2,0,0,0,0,0\n");
   const Split s = load_split(d.path, "A", "B", "t", ExpressionMode::ignore);
@@ -148,7 +131,7 @@ TEST_CASE("load_split: decimal counts, and symbols that are empty or hold unders
 }
 
 TEST_CASE("load_split: missing files name the path looked for", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   expect_error([&] { load_split(d.path, "A", "C", "train"); }, d.file("C.train.csv"), 0, "file not found");
   try {
@@ -173,7 +156,7 @@ TEST_CASE("load_split: missing files name the path looked for", "[data]") {
 }
 
 TEST_CASE("load_split: ExpressionMode::optional reads the tables when present, ignore skips broken ones", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   CHECK(load_split(d.path, "A", "B", "train", ExpressionMode::optional).has_expression);
   d.write("A.expr.csv", "G1,abc\n");
@@ -183,7 +166,7 @@ TEST_CASE("load_split: ExpressionMode::optional reads the tables when present, i
 }
 
 TEST_CASE("load_split: empty files", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   d.write("A.train.csv", "");
   expect_error([&] { load_split(d.path, "A", "B", "train"); }, d.file("A.train.csv"), 0, "empty file");
@@ -195,7 +178,7 @@ TEST_CASE("load_split: empty files", "[data]") {
 }
 
 TEST_CASE("load_split: malformed rows of a marks file", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   const std::string a = d.file("A.train.csv");
   auto load = [&] { load_split(d.path, "A", "B", "train"); };
   auto with_line = [&](int line_no, const std::string& replacement) {
@@ -262,7 +245,7 @@ TEST_CASE("load_split: malformed rows of a marks file", "[data]") {
 }
 
 TEST_CASE("load_split: genes with the wrong number of bins", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   const std::string a = d.file("A.train.csv");
   auto load = [&] { load_split(d.path, "A", "B", "train"); };
@@ -281,7 +264,7 @@ TEST_CASE("load_split: genes with the wrong number of bins", "[data]") {
 }
 
 TEST_CASE("load_split: duplicated genes in a split file and in an expression table", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   const std::string a = d.file("A.train.csv");
   auto load = [&] { load_split(d.path, "A", "B", "train"); };
@@ -296,7 +279,7 @@ TEST_CASE("load_split: duplicated genes in a split file and in an expression tab
 }
 
 TEST_CASE("load_split: the two cells must list the same genes in the same order", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   const std::string b = d.file("B.train.csv");
   auto load = [&] { load_split(d.path, "A", "B", "train"); };
@@ -313,7 +296,7 @@ TEST_CASE("load_split: the two cells must list the same genes in the same order"
 }
 
 TEST_CASE("load_split: expression tables", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   auto load = [&] { load_split(d.path, "A", "B", "train"); };
   const std::string e = d.file("A.expr.csv");
   write_valid(d);
@@ -332,7 +315,7 @@ TEST_CASE("load_split: expression tables", "[data]") {
 }
 
 TEST_CASE("gather_batch: shapes, values, targets, buffer reuse", "[data]") {
-  TempDir d;
+  TempDir d("deepdiff_data");
   write_valid(d);
   const Split s = load_split(d.path, "A", "B", "train");
   Tensor<float> xa, xb, y, ya, yb;

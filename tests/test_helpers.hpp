@@ -1,10 +1,17 @@
-// Shared helpers of the test suite: random tensors (never zeros), and paths to data.
+// Shared helpers of the test suite: random tensors (never zeros), temporary folders, and
+// paths to data.
 #pragma once
 
 #include <deepdiff/deepdiff.hpp>
 
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
 #include <string>
 #include <sys/stat.h>
+#include <vector>
 
 namespace deepdiff_test {
 
@@ -24,6 +31,34 @@ inline bool path_exists(const std::string& p) {
   struct stat st;
   return ::stat(p.c_str(), &st) == 0;
 }
+
+// A fresh folder under the system temp dir, removed (with its contents) when it goes out of scope.
+struct TempDir {
+  std::string path;
+  explicit TempDir(const std::string& prefix = "deepdiff_test") {
+    std::string tmpl = (std::filesystem::temp_directory_path() / (prefix + "_XXXXXX")).string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);
+    path = tmpl;
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return path + "/" + name; }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream f(file(name), std::ios::binary);
+    f << text;
+  }
+  // Names of the entries, sorted.
+  std::vector<std::string> listing() const {
+    std::vector<std::string> v;
+    for (const auto& e : std::filesystem::directory_iterator(path)) v.push_back(e.path().filename().string());
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+};
 
 inline std::string shared_data() { return DEEPDIFF_SHARED_DATA; }
 inline std::string source_dir() { return DEEPDIFF_SOURCE_DIR; }

@@ -21,28 +21,10 @@
 #include "test_helpers.hpp"
 
 using namespace deepdiff;
+using deepdiff_test::TempDir;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "deepdiff_io_XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return path + "/" + name; }
-  std::vector<std::string> listing() const {
-    std::vector<std::string> v;
-    for (const auto& e : std::filesystem::directory_iterator(path)) v.push_back(e.path().filename().string());
-    std::sort(v.begin(), v.end());
-    return v;
-  }
-};
 
 template <class F>
 std::string error_of(F&& f) {
@@ -151,7 +133,7 @@ void check_svg(const std::string& svg) {
 // atomic files
 
 TEST_CASE("write_file_atomic: writes, replaces, leaves no temporary file", "[io]") {
-  TempDir d;
+  TempDir d("deepdiff_io");
   const std::string p = d.file("out.txt");
   write_file_atomic(p, "first");
   CHECK(read_file(p) == "first");
@@ -165,7 +147,7 @@ TEST_CASE("write_file_atomic: writes, replaces, leaves no temporary file", "[io]
 }
 
 TEST_CASE("write_file_atomic and make_directories: errors name the path", "[io]") {
-  TempDir d;
+  TempDir d("deepdiff_io");
   const std::string missing = d.file("no/such/dir/f.txt");
   const std::string e = error_of([&] { write_file_atomic(missing, "x"); });
   CHECK(contains(e, missing));
@@ -397,7 +379,7 @@ void put_u64_at(std::string& s, std::size_t pos, std::uint64_t v) {
 }  // namespace
 
 TEST_CASE("checkpoint: float32 and float64 round trips are bit-exact", "[io][checkpoint]") {
-  TempDir d;
+  TempDir d("deepdiff_io");
   for (std::uint32_t sb : {4u, 8u}) {
     const Checkpoint ck = sample_checkpoint(sb);
     const std::string p = d.file("ck" + std::to_string(sb) + ".ddc");
@@ -553,7 +535,7 @@ TEST_CASE("checkpoint: wrong magic, other version, trailing bytes, absurd sizes"
   CHECK(contains(err(with_meta("a\n" + kRequiredMetaText)), "is not key=value"));
   CHECK(contains(err(with_meta("a=\xff\n" + kRequiredMetaText)), "not valid UTF-8"));
 
-  TempDir d;
+  TempDir d("deepdiff_io");
   const std::string missing = d.file("missing.ddc");
   CHECK_THROWS_AS(read_checkpoint(missing), CheckpointError);
   CHECK(contains(error_of([&] { read_checkpoint(missing); }), missing));
@@ -595,7 +577,7 @@ TEST_CASE("checkpoint: tools/checkpoint.py reads ours and we read its files", "[
     WARN("skipped: needs python3 and " << tool);
     return;
   }
-  TempDir d;
+  TempDir d("deepdiff_io");
   for (std::uint32_t sb : {4u, 8u}) {
     const Checkpoint ck = sample_checkpoint(sb);
     const std::string ours = d.file("ours" + std::to_string(sb) + ".ddc");

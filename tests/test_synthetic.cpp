@@ -20,21 +20,10 @@
 #include "test_helpers.hpp"
 
 using namespace deepdiff;
+using deepdiff_test::TempDir;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "deepdiff_synth_XXXXXX").string();
-    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 struct Moments {
   double mean = 0, var = 0;
@@ -127,7 +116,7 @@ TEST_CASE("samplers: Poisson, gamma and negative binomial moments", "[synthetic]
 }
 
 TEST_CASE("write_synthetic: deterministic for a seed, different for another", "[synthetic]") {
-  TempDir d;
+  TempDir d("deepdiff_synth");
   SynthConfig cfg;
   cfg.genes = 60;
   cfg.bins = 50;
@@ -159,7 +148,7 @@ TEST_CASE("write_synthetic: deterministic for a seed, different for another", "[
 }
 
 TEST_CASE("write_synthetic: rejects configurations that cannot make three splits", "[synthetic]") {
-  TempDir d;
+  TempDir d("deepdiff_synth");
   SynthConfig c;
   c.genes = 2;
   CHECK_THROWS_AS(write_synthetic(d.path, c), std::invalid_argument);
@@ -183,7 +172,7 @@ TEST_CASE("write_synthetic: rejects configurations that cannot make three splits
 }
 
 TEST_CASE("write_synthetic: the files load back, with the planted answer visible", "[synthetic]") {
-  TempDir d;
+  TempDir d("deepdiff_synth");
   SynthConfig cfg;
   cfg.genes = 600;
   cfg.seed = 7;
@@ -271,7 +260,7 @@ TEST_CASE("write_synthetic: the files load back, with the planted answer visible
 TEST_CASE("write_synthetic: a linear model on summed counts already predicts y on held-out genes", "[synthetic]") {
   // If a least-squares fit on 10 summary features reaches a high test PCC, the signal is
   // there for DeepDiff's LSTMs, which see every bin.
-  TempDir d;
+  TempDir d("deepdiff_synth");
   SynthConfig cfg;
   cfg.genes = 500;
   cfg.bins = 200;
@@ -304,7 +293,7 @@ TEST_CASE("write_synthetic: a linear model on summed counts already predicts y o
 }
 
 TEST_CASE("write_synthetic: `effect` sets the strength of the differential signal", "[synthetic]") {
-  TempDir d;
+  TempDir d("deepdiff_synth");
   SynthConfig cfg;
   cfg.genes = 400;
   cfg.bins = 20;

@@ -18,17 +18,11 @@ using deepdiff_test::random_tensor;
 
 namespace {
 
-std::string temp_dir() {
-  char tmpl[] = "/tmp/deepdiff_train_XXXXXX";
-  const char* d = ::mkdtemp(tmpl);
-  REQUIRE(d != nullptr);
-  return d;
-}
-
 // A small synthetic pair (written once per process).
 const std::string& small_synthetic() {
+  static const deepdiff_test::TempDir root("deepdiff_train");
   static const std::string dir = [] {
-    const std::string d = temp_dir() + "/synth";
+    const std::string d = root.file("synth");
     SynthConfig c;
     c.genes = 60;
     c.bins = 12;
@@ -60,7 +54,8 @@ TrainOptions small_options() {
 
 TEST_CASE("checkpoint: round trip gives bit-identical predictions", "[train][checkpoint]") {
   Rng rng(41);
-  const std::string dir = temp_dir();
+  const deepdiff_test::TempDir tmp("deepdiff_train");
+  const std::string dir = tmp.path;
   for (Variant v : {Variant::raw_d, Variant::raw_aux_siamese}) {
     DeepDiff<float> m(small_config(v, 9));
     m.params().init_uniform(rng, -0.3, 0.3);
@@ -81,7 +76,8 @@ TEST_CASE("checkpoint: round trip gives bit-identical predictions", "[train][che
 
 TEST_CASE("checkpoint: corruption, other variants and shapes are clear errors", "[train][checkpoint]") {
   Rng rng(42);
-  const std::string dir = temp_dir();
+  const deepdiff_test::TempDir tmp("deepdiff_train");
+  const std::string dir = tmp.path;
   DeepDiff<float> m(small_config(Variant::raw_d, 9));
   m.params().init_uniform(rng, -0.3, 0.3);
   const std::string path = dir + "/m.bin";
@@ -142,7 +138,8 @@ TEST_CASE("training: resuming from a checkpoint continues exactly", "[train]") {
   first.params().init_uniform(r2, -0.1, 0.1);
   Trainer<float> t2(first, opt);
   t2.epoch(train, valid);
-  const std::string path = temp_dir() + "/state.bin";
+  const deepdiff_test::TempDir tmp("deepdiff_train");
+  const std::string path = tmp.file("state.bin");
   write_checkpoint(path, training_checkpoint(first, t2.state(), opt));
 
   DeepDiff<float> resumed(cfg);
@@ -201,7 +198,8 @@ TEST_CASE("training: learns on the real sample data (K562 vs H1)", "[train][data
 }
 
 TEST_CASE("training: the planted answer of synthetic data is recovered", "[train][synthetic][slow]") {
-  const std::string dir = temp_dir() + "/planted";
+  const deepdiff_test::TempDir tmp("deepdiff_train");
+  const std::string dir = tmp.file("planted");
   SynthConfig sc;
   sc.genes = 400;
   sc.bins = 40;
