@@ -6,20 +6,7 @@ set -u
 BIN=$1
 WORK=$2
 rm -rf "$WORK" && mkdir -p "$WORK"
-fails=0
-passes=0
-ok() { passes=$((passes + 1)); }
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
-# expect RC CMD... : run, capture output in $WORK/out, compare the exit code
-expect() {
-  local want=$1; shift
-  "$@" >"$WORK/out" 2>&1
-  local rc=$?
-  if [ "$rc" -ne "$want" ]; then bad "exit $rc (wanted $want): $*"; sed 's/^/    /' "$WORK/out" | tail -5; else ok; fi
-}
-contains() {
-  if grep -q -- "$1" "$WORK/out"; then ok; else bad "output lacks '$1'"; sed 's/^/    /' "$WORK/out" | tail -5; fi
-}
+source "$(dirname "$0")/lib.sh"
 
 expect 2 "$BIN"
 expect 0 "$BIN" --help;                contains "commands:"
