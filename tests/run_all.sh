@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh Debian 12 machine (run as root, or with sudo for
 # the apt step). This is the README's test command and what CI runs (.ci/run).
-#   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity)
+#   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity, the
+#      reference BLAS), and unpacks OpenBLAS into build/ when the machine has none: the Python
+#      tests run under each BLAS (tests/CMakeLists.txt)
 #   2. Release build: warnings are errors; all Catch2 tests, the installed-package test,
 #      the Python tool tests, and a quick smoke run of every example and benchmark
 #   3. AddressSanitizer + UBSan build (separate directory, baseline x86-64 SIMD: GCC 12
@@ -9,16 +11,29 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 need=()
-for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy; do
+for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy libblas3 liblapack3; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if ((${#need[@]})); then
   echo "== installing: ${need[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# OpenBLAS for the second run of the Python tests. Unpacked, not installed: installing it would
+# make it the BLAS of every program on this machine.
+arch=$(gcc -print-multiarch)
+if ! ls /usr/lib/"$arch"/openblas-*/libblas.so.3 >/dev/null 2>&1 &&
+   [ ! -e build/_deps/openblas/usr/lib/"$arch"/openblas-openmp/libblas.so.3 ]; then
+  echo "== unpacking OpenBLAS into build/_deps (for the Python tests under a second BLAS)"
+  mkdir -p build/_deps
+  (cd build/_deps && { apt-get download -qq libopenblas0-openmp 2>/dev/null ||
+    { $SUDO apt-get update -qq && apt-get download -qq libopenblas0-openmp; }; } &&
+    dpkg -x libopenblas0-openmp_*.deb openblas && rm -f libopenblas0-openmp_*.deb) ||
+    echo "   could not fetch libopenblas0-openmp: the OpenBLAS run of the Python tests will report skipped"
 fi
 
 echo "== release build (-Werror)"
