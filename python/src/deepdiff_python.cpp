@@ -620,7 +620,8 @@ predict(xa, xb, *, batch_size=10, threads=0) or predict(split, *, batch_size=10,
 Args:
     xa, xb: marks of cell A and cell B, [N, T, M] array-likes (float32 C-contiguous arrays are
         read in place; other real dtypes and layouts are converted once). Values must be finite.
-    batch_size: genes per inference batch (results do not depend on it).
+    batch_size: genes per inference batch (other batch sizes agree to float rounding: the
+        batch is one matrix in the kernels).
     threads: OpenMP threads (0: default).
 
 Returns:
@@ -635,7 +636,7 @@ attention(xa, xb, *, batch_size=10, threads=0) or attention(split, ...)
 Returns:
     (beta, alpha): beta float32 [N, K], the level-2 attention over the channels named by
     model.beta_names; alpha float32 [N, C, T], the level-1 attention over bins of the channels
-    named by model.alpha_names. Rows of both sum to 1.
+    named by model.alpha_names. Rows sum to 1 (beta of aux and aux_siamese: each half, A then B).
 )";
 
 PYBIND11_MODULE(_core, m) {
