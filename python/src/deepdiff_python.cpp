@@ -471,7 +471,7 @@ py::dict state_dict(Model& m) {
 }
 
 void load_state_dict(Model& m, const py::handle& sd, bool strict) {
-  if (!PyMapping_Check(sd.ptr()) || py::isinstance<py::str>(sd))
+  if (sd.is_none() || !py::hasattr(sd, "keys") || !py::hasattr(sd, "__getitem__"))
     raise(PyExc_TypeError, "state_dict: expected a mapping {name: array} (e.g. torch_model.state_dict()), got " +
                                (sd.is_none() ? std::string("None") : std::string(py::str(py::type::of(sd).attr("__name__")))));
   InUse use(m, false);
