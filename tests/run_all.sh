@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh Debian 12 machine (run as root, or with sudo for
 # the apt step). This is the README's test command and what CI runs (.ci/run).
-#   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity)
+#   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity,
+#      pybind11, pip, venv, pytest and matplotlib for the Python package)
 #   2. Release build: warnings are errors; all Catch2 tests, the installed-package test,
-#      the Python tool tests, and a quick smoke run of every example and benchmark
+#      the Python tool tests, the Python package (pip install into build/tests/python/venv,
+#      pytest, the example), and a quick smoke run of every example and benchmark
 #   3. AddressSanitizer + UBSan build (separate directory, baseline x86-64 SIMD: GCC 12
 #      misreports its own AVX-512 headers as uninitialized under the sanitizers): the tests again
 set -euo pipefail
@@ -11,7 +13,9 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 
 need=()
-for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy; do
+for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy \
+         python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev \
+         python3-pytest python3-matplotlib; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if ((${#need[@]})); then
