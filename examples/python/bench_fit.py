@@ -3,8 +3,8 @@
 and, when given, the `deepdiff` program: the same data, recipe, epochs and threads, in one
 run, so the ratios are comparable (absolute times are not, across runs or machines).
 
-    /usr/bin/python3 examples/python/bench_fit.py --cli build/examples/deepdiff
-    /usr/bin/python3 examples/python/bench_fit.py --variants raw_d --threads 1 --epochs 1   # quicker
+    ~/.venvs/deepdiff/bin/python examples/python/bench_fit.py --cli build/examples/deepdiff
+    ~/.venvs/deepdiff/bin/python examples/python/bench_fit.py --variants raw_d --threads 1 --epochs 1   # quicker
 
 Data: --data-root (default ../shared/data/deepdiff-sample beside the checkout: 200 genes per
 split), else synthetic data of 200 genes per split written by deepdiff.synth. Each

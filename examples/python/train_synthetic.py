@@ -2,15 +2,15 @@
 """Train DeepDiff from Python on synthetic data with a planted answer, then plot the
 training curve and the attention maps with matplotlib (PNG files, no display needed).
 
-    /usr/bin/python3 examples/python/train_synthetic.py --out results/python-example
-    /usr/bin/python3 examples/python/train_synthetic.py --quick     # a few seconds
+    ~/.venvs/deepdiff/bin/python examples/python/train_synthetic.py --out results/python-example
+    ~/.venvs/deepdiff/bin/python examples/python/train_synthetic.py --quick     # a few seconds
 
-Needs the package (`pip install --no-build-isolation .`, docs/python.md) and matplotlib
+Run it with the Python the package is installed in (docs/python.md, "Install"); needs matplotlib
 (Debian: python3-matplotlib). The same run as the README's main command
 (`deepdiff synth` + `deepdiff train --epochs 15 --lr 1e-3`), from Python: same data, same
 weights. The synthetic data plants the signal in H3K4me3 at the TSS (truth.md says which
-bins); a trained model should put its H3K4me3 attention (alpha) there and give the noise
-mark H3K9me3 little level-2 attention (beta).
+bins); a trained model should put its H3K4me3 attention (alpha) there, which it does after
+15 epochs (docs/python.md has the figures of a run).
 """
 import argparse
 import os
