@@ -186,7 +186,7 @@ void check_batch_size(long long b) {
 class Threads {
  public:
   explicit Threads(int n) : previous_(omp_get_max_threads()) {
-    if (n < 0 || n > 4096) raise(PyExc_ValueError, "threads must be in 0..4096 (0: OpenMP's default), got " + std::to_string(n));
+    if (n < 0 || n > 1024) raise(PyExc_ValueError, "threads must be in 0..1024 (0: OpenMP's default), got " + std::to_string(n));
     if (n > 0) omp_set_num_threads(n);
   }
   ~Threads() { omp_set_num_threads(previous_); }
@@ -401,7 +401,15 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
   o.lr = lr;
   o.batch_size = static_cast<Index>(batch_size);
   o.clip = clip;
-  o.seed = seed.is_none() ? m.seed.value_or(1) : seed.cast<std::uint64_t>();
+  o.seed = m.seed.value_or(1);
+  if (!seed.is_none()) {
+    if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
+      raise(PyExc_TypeError, "seed must be an int or None, got " + std::string(py::str(py::type::of(seed).attr("__name__"))));
+    const auto largest = py::reinterpret_steal<py::object>(PyLong_FromUnsignedLongLong(~0ull));
+    if (seed < py::int_(0) || seed > largest)
+      raise(PyExc_ValueError, "seed must be in 0..2**64-1, got " + std::string(py::str(seed)));
+    o.seed = seed.cast<std::uint64_t>();
+  }
   if (epochs < 1) raise(PyExc_ValueError, "epochs must be >= 1, got " + std::to_string(epochs));
   deepdiff::check_train_options(o);  // std::invalid_argument -> ValueError
   deepdiff::check_split_for(m.net, *train, "train");
@@ -706,8 +714,9 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](const std::string& variant, std::uint64_t seed, long long hidden, long long bins, long long marks) {
              deepdiff::ModelConfig c;
              c.variant = deepdiff::parse_variant(variant);
-             if (hidden < 2 || hidden % 2 != 0 || hidden > 4096)
-               raise(PyExc_ValueError, "hidden must be an even number in 2..4096, got " + std::to_string(hidden));
+             // (a bound, so that a typo does not ask for tens of GB: hidden 1024 is 640 MB of weights)
+             if (hidden < 2 || hidden % 2 != 0 || hidden > 1024)
+               raise(PyExc_ValueError, "hidden must be an even number in 2..1024, got " + std::to_string(hidden));
              if (bins < 1 || bins > 1000000) raise(PyExc_ValueError, "bins must be in 1..1000000, got " + std::to_string(bins));
              if (marks < 1 || marks > 1000) raise(PyExc_ValueError, "marks must be in 1..1000, got " + std::to_string(marks));
              c.hidden1 = static_cast<Index>(hidden);

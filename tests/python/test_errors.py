@@ -54,7 +54,7 @@ def corpus(model, x, splits):
     too_big = nan_at(good.astype(np.float64), (0, 1, 2), 1e300)
     yield lambda: quiet(lambda: model.predict(too_big, good)), ValueError, r"xa\[0, 1, 2\] is infinite in float32"
     yield lambda: model.predict(good, good, batch_size=0), ValueError, r"batch_size must be >= 1, got 0"
-    yield lambda: model.predict(good, good, threads=-1), ValueError, r"threads must be in 0..4096"
+    yield lambda: model.predict(good, good, threads=-1), ValueError, r"threads must be in 0..1024"
     yield lambda: model.predict(splits["test"], good), TypeError, r"pass a Split alone"
     yield lambda: model.attention(None, None), TypeError, r"got None"
     yield lambda: model.attention(good, good[:, :, :3]), ValueError, r"xb has shape \(3, 20, 3\)"
@@ -63,7 +63,7 @@ def corpus(model, x, splits):
     # Model
     yield lambda: deepdiff.Model("rawd"), ValueError, r"unknown model name 'rawd' \(expected raw_d, raw_c"
     yield lambda: deepdiff.Model(None), TypeError, r"incompatible constructor arguments"
-    yield lambda: deepdiff.Model("raw_d", hidden=7), ValueError, r"hidden must be an even number in 2..4096, got 7"
+    yield lambda: deepdiff.Model("raw_d", hidden=7), ValueError, r"hidden must be an even number in 2..1024, got 7"
     yield lambda: deepdiff.Model("raw_d", hidden=10 ** 6), ValueError, r"hidden must be an even number"
     yield lambda: deepdiff.Model("raw_d", bins=0), ValueError, r"bins must be in 1..1000000, got 0"
     yield lambda: deepdiff.Model("raw_d", marks=-1), ValueError, r"marks must be in 1..1000"
@@ -78,8 +78,11 @@ def corpus(model, x, splits):
     yield lambda: model.fit(tr, va, lr=float("nan")), ValueError, r"lr must be a finite number > 0"
     yield lambda: model.fit(tr, va, batch_size=0), ValueError, r"batch_size must be >= 1, got 0"
     yield lambda: model.fit(tr, va, clip=float("inf")), ValueError, r"clip must be finite"
-    yield lambda: model.fit(tr, va, threads=10 ** 6), ValueError, r"threads must be in 0..4096"
+    yield lambda: model.fit(tr, va, threads=10 ** 6), ValueError, r"threads must be in 0..1024"
     yield lambda: model.fit(tr, va, on_epoch=3), TypeError, r"on_epoch must be callable"
+    yield lambda: model.fit(tr, va, seed=-1), ValueError, r"seed must be in 0..2\*\*64-1, got -1"
+    yield lambda: model.fit(tr, va, seed=2 ** 64), ValueError, r"seed must be in 0..2\*\*64-1"
+    yield lambda: model.fit(tr, va, seed="1"), TypeError, r"seed must be an int or None, got str"
     yield lambda: model.fit(tr, splits["noexpr"]), ValueError, r"valid split 'test' has no expression values"
     yield lambda: wrong_bins.fit(tr, va), ValueError, r"train split 'train' has 20 bins x 5 marks, the model expects 21 x 5"
     empty = deepdiff.Split(np.zeros((0, T, 5)), np.zeros((0, T, 5)), np.zeros(0), np.zeros(0))

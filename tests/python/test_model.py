@@ -170,9 +170,9 @@ def test_state_dict_round_trip_and_copies():
 
 
 def test_the_gil_is_released_while_cpp_runs():
-    m = deepdiff.Model("raw_aux_siamese", seed=1, hidden=8, bins=100)
+    m = deepdiff.Model("raw_aux_siamese", seed=1)  # about 1 ms per gene on one core
     rng = np.random.default_rng(0)
-    xa, xb = counts(rng, (200, 100, 5)), counts(rng, (200, 100, 5))
+    xa, xb = counts(rng, (300, 200, 5)), counts(rng, (300, 200, 5))
     t0 = time.perf_counter()
     m.predict(xa, xb, threads=1)
     alone = time.perf_counter() - t0
@@ -183,7 +183,7 @@ def test_the_gil_is_released_while_cpp_runs():
         ticks += 1
     th.join()
     # Holding the GIL for the whole call would let this loop run only before and after it.
-    assert alone > 0.05 and ticks > 1000, (alone, ticks)
+    assert alone > 0.1 and ticks > 1000, (alone, ticks)
 
 
 def test_a_model_is_used_by_one_thread_at_a_time(synth_splits):
@@ -250,3 +250,21 @@ def test_ctrl_c_stops_fit_between_batches_and_keeps_the_best_epoch(synth_dir):
     assert r["interrupted"] and r["usable"] and r["best_is_kept"] and r["best_is_best"], r
     assert r["epochs"] >= 2
     assert stopped_in < 10, stopped_in
+
+
+def test_float32_c_contiguous_inputs_are_not_copied():
+    import tracemalloc
+    m = deepdiff.Model("raw_d", seed=1, hidden=2, bins=50)
+    rng = np.random.default_rng(0)
+    xa, xb = counts(rng, (400, 50, 5)), counts(rng, (400, 50, 5))  # 400 KB each
+    m.predict(xa[:1], xb[:1])
+
+    def peak(a, b):
+        tracemalloc.start()  # sees numpy's allocations (not the C++ library's)
+        m.predict(a, b)
+        p = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return p
+
+    assert peak(xa, xb) < 50_000  # the outputs only
+    assert peak(xa.astype(np.float64), xb) > 300_000  # a converted float32 copy of xa (400 KB)
