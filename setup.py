@@ -11,6 +11,7 @@ numbers `deepdiff train` gives on the same machine. Environment:
 """
 import glob
 import os
+import re
 
 import pybind11
 from setuptools import Extension, setup
@@ -46,17 +47,26 @@ flags = ["-std=gnu++17", "-O3", "-DNDEBUG", "-fopenmp", "-fvisibility=hidden", "
 if os.environ.get("DEEPDIFF_NATIVE", "1") != "0":
     flags.append("-march=native")
 
+flags += ["-isystem", eigen_include()]  # as CMake does: Eigen's own warnings are not ours
+
 ext = Extension(
     "deepdiff._core",
     sources=["python/src/deepdiff_python.cpp"],
-    include_dirs=["include", pybind11.get_include(), eigen_include()],
+    include_dirs=["include", pybind11.get_include()],
     depends=sorted(glob.glob("include/deepdiff/**/*.hpp", recursive=True)),
     extra_compile_args=flags,
     extra_link_args=["-fopenmp"],
     language="c++",
 )
 
+with open(os.path.join(HERE, "python", "deepdiff", "__init__.py")) as f:
+    version = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
+
 setup(
+    version=version,
+    package_dir={"": "python"},
+    packages=["deepdiff"],
+    package_data={"deepdiff": ["py.typed", "*.pyi"]},
     ext_modules=[ext],
     cmdclass={"build_ext": BuildExt},
     # Intermediate files under build/ (git-ignored, next to the CMake build), not in the tree.
