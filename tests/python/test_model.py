@@ -121,7 +121,8 @@ def test_predict_uses_each_gene_alone(synth_splits):
     m = deepdiff.Model("raw", seed=2, hidden=4, bins=SYNTH_BINS)
     all_ = m.predict(te)["pred"]
     one = np.array([m.predict(te.xa[i:i + 1], te.xb[i:i + 1])["pred"][0] for i in range(len(te))])
-    np.testing.assert_array_equal(all_, one)
+    # no gene sees another; batches of another size may round differently in the last bits
+    np.testing.assert_allclose(all_, one, rtol=1e-5, atol=1e-7)
 
 
 def test_inputs_are_converted_when_needed():
