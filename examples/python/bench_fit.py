@@ -29,7 +29,7 @@ def ours(data, variant, epochs, threads):
     tr, va = (deepdiff.load(data, "Cell1", "Cell2", s) for s in ("train", "valid"))
     m = deepdiff.Model(variant, seed=1, bins=tr.bins)
     t0, c0 = time.perf_counter(), time.process_time()
-    hist = m.fit(tr, va, epochs=epochs, lr=1e-4, threads=threads)
+    hist = m.fit(tr, va, epochs=epochs, lr=1e-4, threads=threads, verbose=False)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     return {"epoch_s": sum(r["train_seconds"] + r["valid_seconds"] for r in hist) / epochs,
             "call_s": wall / epochs, "cpu_s": cpu / epochs, "valid_pcc": hist[-1]["valid_pcc"]}

@@ -105,7 +105,7 @@ class Model:
         seed: Optional[int] = None,
         threads: int = 0,
         on_epoch: Optional[Callable[[_EpochRecord], Optional[bool]]] = None,
-        verbose: bool = False,
+        verbose: bool = True,
     ) -> List[_EpochRecord]:
         """Train with the published recipe, exactly as `deepdiff train`; keeps the best validation epoch.
 

@@ -609,7 +609,8 @@ Args:
     threads: OpenMP threads (0: OMP_NUM_THREADS or all cores). Results do not depend on it.
     on_epoch: called after every epoch with that epoch's record (a dict); returning False
         stops training after that epoch (None or True continue). Exceptions propagate.
-    verbose: print one line per epoch (loss, PCCs, best epoch, ETA).
+    verbose: print one line per epoch (loss, PCCs, best epoch, time, ETA), as `deepdiff train`
+        does; False: silent.
 
 Returns:
     list of dicts, one per epoch, with the keys of metrics.json's "epochs": epoch,
@@ -761,7 +762,7 @@ PYBIND11_MODULE(_core, m) {
            "path"_a)
       .def("fit", &fit, kFitDoc, "train"_a, "valid"_a, py::kw_only(), "epochs"_a = 120, "lr"_a = 1e-4,
            "batch_size"_a = 10, "clip"_a = 1.0, "seed"_a = py::none(), "threads"_a = 0, "on_epoch"_a = py::none(),
-           "verbose"_a = false)
+           "verbose"_a = true)
       .def("predict",
            [](Model& self, const py::object& xa, const py::object& xb, long long batch_size, int threads) {
              deepdiff::Predictions p = run_predict(self, xa, xb, batch_size, threads, false);

@@ -84,6 +84,8 @@ def test_verbose_prints_one_line_per_epoch(synth_splits, capsys):
     m.fit(synth_splits["train"], synth_splits["valid"], epochs=2, verbose=True)
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2 and lines[1].startswith("epoch   2/2") and "ETA" in lines[1]
+    m.fit(synth_splits["train"], synth_splits["valid"], epochs=1, verbose=False)
+    assert capsys.readouterr().out == ""
 
 
 @pytest.mark.parametrize("variant", deepdiff.VARIANTS)
@@ -216,7 +218,8 @@ tr = deepdiff.load(sys.argv[1], "Cell1", "Cell2", "train")
 va = deepdiff.load(sys.argv[1], "Cell1", "Cell2", "valid")
 m = deepdiff.Model("raw_aux_siamese", seed=1, hidden=16, bins=tr.bins)
 try:
-    m.fit(tr, va, epochs=100000, lr=1e-3, batch_size=2, on_epoch=lambda r: print("epoch", r["epoch"], flush=True))
+    m.fit(tr, va, epochs=100000, lr=1e-3, batch_size=2, verbose=False,
+          on_epoch=lambda r: print("epoch", r["epoch"], flush=True))
     print(json.dumps({"interrupted": False}))
 except KeyboardInterrupt:
     # The kept weights are the best epoch's: their validation PCC is the one recorded for it.
