@@ -445,7 +445,10 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
     }
     if (on_epoch.is_none()) return true;
     py::object res = on_epoch(d);
-    return res.is_none() || PyObject_IsTrue(res.ptr()) != 0;
+    if (res.is_none()) return true;
+    const int go_on = PyObject_IsTrue(res.ptr());  // -1: its __bool__ raised
+    if (go_on < 0) throw py::error_already_set();
+    return go_on != 0;
   };
   auto finish = [&] {
     const auto& st = trainer.state();

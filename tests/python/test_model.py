@@ -63,6 +63,18 @@ def test_on_epoch_false_stops(synth_splits):
     assert len(hist) == 3 and len(m.history) == 3
 
 
+def test_on_epoch_result_whose_truth_raises(synth_splits):
+    class Bad:
+        def __bool__(self):
+            raise ZeroDivisionError("no truth")
+
+    m = deepdiff.Model("raw_d", seed=1, hidden=4, bins=SYNTH_BINS)
+    with pytest.raises(ZeroDivisionError, match="no truth"):
+        m.fit(synth_splits["train"], synth_splits["valid"], epochs=3, on_epoch=lambda r: Bad(), verbose=False)
+    assert len(m.history) == 1
+    m.predict(synth_splits["test"])
+
+
 def test_exception_in_on_epoch_propagates_and_keeps_the_best_epoch(synth_splits):
     m = deepdiff.Model("raw_d", seed=1, hidden=4, bins=SYNTH_BINS)
     snaps = []
