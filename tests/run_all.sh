@@ -2,10 +2,12 @@
 # Every test of the project, from a fresh Debian 12 machine (run as root, or with sudo for
 # the apt step). This is the README's test command and what CI runs (.ci/run).
 #   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity, the
-#      reference BLAS), and unpacks OpenBLAS into build/ when the machine has none: the Python
-#      tests run under each BLAS (tests/CMakeLists.txt)
+#      reference BLAS; pybind11, pip, venv, pytest and matplotlib for the Python package), and
+#      unpacks OpenBLAS into build/ when the machine has none: the Python tool tests run under
+#      each BLAS (tests/CMakeLists.txt)
 #   2. Release build: warnings are errors; all Catch2 tests, the installed-package test,
-#      the Python tool tests, and a quick smoke run of every example and benchmark
+#      the Python tool tests, the Python package (pip install into build/tests/python/venv,
+#      pytest, the example), and a quick smoke run of every example and benchmark
 #   3. AddressSanitizer + UBSan build (separate directory, baseline x86-64 SIMD: GCC 12
 #      misreports its own AVX-512 headers as uninitialized under the sanitizers): the tests again
 set -euo pipefail
@@ -14,7 +16,9 @@ JOBS=${JOBS:-2}
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 need=()
-for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy libblas3 liblapack3; do
+for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy libblas3 liblapack3 \
+         python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev \
+         python3-pytest python3-matplotlib; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if ((${#need[@]})); then

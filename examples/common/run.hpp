@@ -9,7 +9,7 @@
 #include <deepdiff/io/csv.hpp>
 #include <deepdiff/io/json.hpp>
 #include <deepdiff/model/model_io.hpp>
-#include <deepdiff/train/trainer.hpp>
+#include <deepdiff/train/fit.hpp>
 
 #include <omp.h>
 
@@ -229,19 +229,19 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   const bool tty = ::isatty(2) != 0;
   double epoch_time_sum = 0;
   int epochs_timed = 0;
-  while (trainer.state().epochs_done < o.train.epochs) {
-    const auto e0 = clock::now();
-    BatchProgress progress;
-    if (tty && !o.quiet) {
-      progress = [&, e0](Index done, Index total) {
-        const double el = std::chrono::duration<double>(clock::now() - e0).count();
-        if (el < 2.0) return;
-        std::fprintf(stderr, "\r  epoch %d: %lld/%lld genes, epoch ETA %s   ", trainer.state().epochs_done + 1,
-                     static_cast<long long>(done), static_cast<long long>(total),
-                     format_duration(el / static_cast<double>(done) * static_cast<double>(total - done)).c_str());
-      };
-    }
-    EpochRecord r = trainer.epoch(train, valid, progress);
+  auto e0 = clock::now();  // start of the current epoch
+  FitHooks hooks;
+  const BatchProgress& progress = hooks.on_batch;
+  if (tty && !o.quiet) {
+    hooks.on_batch = [&](Index done, Index total) {
+      const double el = std::chrono::duration<double>(clock::now() - e0).count();
+      if (el < 2.0) return;
+      std::fprintf(stderr, "\r  epoch %d: %lld/%lld genes, epoch ETA %s   ", trainer.state().epochs_done + 1,
+                   static_cast<long long>(done), static_cast<long long>(total),
+                   format_duration(el / static_cast<double>(done) * static_cast<double>(total - done)).c_str());
+    };
+  }
+  hooks.on_epoch = [&](const EpochRecord& r) {
     if (progress) std::fprintf(stderr, "\r%70s\r", "");
     epoch_time_sum += r.train_seconds + r.valid_seconds;
     ++epochs_timed;
@@ -263,11 +263,13 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
     write_file_atomic(join(o.save_root, "metrics.json"),
                       metrics_json(o, cfg, train, valid, &test, st, nullptr, false,
                                    std::chrono::duration<double>(clock::now() - t_start).count(), threads));
-  }
+    e0 = clock::now();
+    return true;
+  };
+  fit(trainer, train, valid, hooks);  // ends with the best epoch's parameters in the model
 
   // Score the best epoch on test.
   TrainState<float>& st = trainer.state();
-  if (!st.best_params.empty()) model.params().values() = st.best_params;
   write_checkpoint(ckpt_path, model_checkpoint(model));
   Predictions tp = predict_split(model, test, o.train.batch_size, o.alpha_csv || o.plots);
   RunResult res;

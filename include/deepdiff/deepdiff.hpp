@@ -19,6 +19,7 @@
 #include "deepdiff/model/variant.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/trainer.hpp"
+#include "deepdiff/train/fit.hpp"
 #include "deepdiff/data/errors.hpp"
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/data/dataset.hpp"

@@ -12,6 +12,8 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "deepdiff/data/dataset.hpp"
@@ -60,23 +62,31 @@ inline std::vector<Index> epoch_order(Index n, std::uint64_t seed, int epoch, bo
   return order;
 }
 
-// Model predictions on every gene of `s`, in the file's order, through the inference path.
+// Model predictions for N genes held as two [N, T, M] row-major float arrays (T, M the
+// model's), in batches of `batch_size` through the inference path. No targets. The arrays
+// are read in place, a batch at a time (the Python package passes numpy buffers here).
 template <class T>
-Predictions predict_split(DeepDiff<T>& model, const Split& s, Index batch_size, bool keep_alpha,
-                          const BatchProgress& progress = nullptr) {
-  const Index N = s.genes();
+Predictions predict_arrays(DeepDiff<T>& model, const float* xa, const float* xb, Index N, Index batch_size,
+                           bool keep_alpha, const BatchProgress& progress = nullptr) {
+  if (batch_size < 1) throw std::invalid_argument("batch_size must be >= 1, got " + std::to_string(batch_size));
+  const Index Tn = model.config().bins, M = model.config().marks, per = Tn * M;
   Predictions p;
   const bool aux = has_aux_heads(model.variant());
   p.beta = Tensor<float>(Shape{N, model.beta_channels()});
-  if (keep_alpha) p.alpha = Tensor<float>(Shape{N, model.alpha_channels(), s.bins});
-  Tensor<T> xa, xb, y, ya, yb;
+  if (keep_alpha) p.alpha = Tensor<float>(Shape{N, model.alpha_channels(), Tn});
+  Tensor<T> ta, tb;
   for (Index start = 0; start < N; start += batch_size) {
     const Index B = std::min(batch_size, N - start);
-    std::vector<Index> idx(static_cast<std::size_t>(B));
-    std::iota(idx.begin(), idx.end(), start);
-    gather_batch(s, idx, xa, xb, y, ya, yb);
+    if (ta.rank() != 3 || ta.dim(0) != B) {  // once, and once more for a shorter last batch
+      ta = Tensor<T>(Shape{B, Tn, M});
+      tb = Tensor<T>(Shape{B, Tn, M});
+    }
+    for (Index i = 0; i < B * per; ++i) {
+      ta.data()[i] = static_cast<T>(xa[start * per + i]);
+      tb.data()[i] = static_cast<T>(xb[start * per + i]);
+    }
     Tape<T> tape;
-    ModelOutput<T> out = model.forward(tape, xa, xb, EncoderPath::inference);
+    ModelOutput<T> out = model.forward(tape, ta, tb, EncoderPath::inference);
     for (Index b = 0; b < B; ++b) {
       p.pred.push_back(static_cast<double>(out.pred.value()[b]));
       if (aux) {
@@ -87,11 +97,26 @@ Predictions predict_split(DeepDiff<T>& model, const Split& s, Index batch_size, 
     const Index K2 = out.beta.dim(1);
     for (Index i = 0; i < B * K2; ++i) p.beta.data()[start * K2 + i] = static_cast<float>(out.beta.data()[i]);
     if (keep_alpha) {
-      const Index per = out.alpha.size() / B;
-      for (Index i = 0; i < B * per; ++i) p.alpha.data()[start * per + i] = static_cast<float>(out.alpha.data()[i]);
+      const Index pa = out.alpha.size() / B;
+      for (Index i = 0; i < B * pa; ++i) p.alpha.data()[start * pa + i] = static_cast<float>(out.alpha.data()[i]);
     }
     if (progress) progress(start + B, N);
   }
+  return p;
+}
+
+// Model predictions on every gene of `s`, in the file's order, with the targets when the
+// split has expression.
+template <class T>
+Predictions predict_split(DeepDiff<T>& model, const Split& s, Index batch_size, bool keep_alpha,
+                          const BatchProgress& progress = nullptr) {
+  const Index N = s.genes();
+  if (s.bins != model.config().bins || s.marks != model.config().marks ||
+      s.xa.size() != static_cast<std::size_t>(N * s.bins * s.marks) || s.xb.size() != s.xa.size())
+    throw std::invalid_argument("split '" + s.name + "' has " + std::to_string(s.bins) + " bins x " +
+                                std::to_string(s.marks) + " marks, the model expects " +
+                                std::to_string(model.config().bins) + " x " + std::to_string(model.config().marks));
+  Predictions p = predict_arrays(model, s.xa.data(), s.xb.data(), N, batch_size, keep_alpha, progress);
   if (s.has_expression) {
     for (Index g = 0; g < N; ++g) {
       p.target.push_back(s.y(g));
@@ -117,6 +142,7 @@ class Trainer {
  public:
   Trainer(DeepDiff<T>& model, TrainOptions opt) : model_(model), opt_(opt) {}
 
+  DeepDiff<T>& model() { return model_; }
   TrainState<T>& state() { return state_; }
   const TrainState<T>& state() const { return state_; }
   const TrainOptions& options() const { return opt_; }

@@ -1,0 +1,861 @@
+// deepdiff._core: the library's engine for Python and numpy (pybind11).
+//
+// Nothing here computes anything of its own: data loading is load_split, training is
+// fit() (train/fit.hpp, the loop `deepdiff train` runs), inference is predict_arrays,
+// checkpoints are model_io.hpp's, synthetic data is write_synthetic. This file converts
+// arguments, checks them (every bad argument is a Python exception, never a crash), and
+// releases the GIL while C++ runs.
+//
+// Shapes: N genes, T bins, M marks, K level-2 channels (beta), C level-1 channels (alpha).
+//
+// Threads: the GIL is released around every call into the library; callbacks (Ctrl-C
+// checks between batches, on_epoch) take it back. A Model is used by one thread at a time:
+// a second thread gets RuntimeError instead of a data race.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <deepdiff/data/dataset.hpp>
+#include <deepdiff/data/synthetic.hpp>
+#include <deepdiff/model/model_io.hpp>
+#include <deepdiff/train/fit.hpp>
+#include <deepdiff/train/metrics.hpp>
+
+#include <omp.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace py = pybind11;
+using namespace pybind11::literals;
+using deepdiff::Index;
+
+namespace {
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+PyObject* g_data_error = nullptr;        // deepdiff.DataError(ValueError)
+PyObject* g_checkpoint_error = nullptr;  // deepdiff.CheckpointError(ValueError)
+
+[[noreturn]] void raise(PyObject* type, const std::string& msg) {
+  PyErr_SetString(type, msg.c_str());
+  throw py::error_already_set();
+}
+
+// A file problem: missing -> FileNotFoundError, unreadable (a folder, no permission) ->
+// OSError, bad content -> `content_type` (a ValueError subclass) with file/line/reason set.
+void set_file_error(PyObject* content_type, const std::string& message, const std::string& file, std::size_t line,
+                    const std::string& reason, const std::string& hint) {
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(file, ec);
+  if (!exists) {
+    PyErr_SetString(PyExc_FileNotFoundError, message.c_str());
+    return;
+  }
+  if (!std::filesystem::is_regular_file(file, ec) || reason.rfind("cannot ", 0) == 0) {
+    PyErr_SetString(PyExc_OSError, message.c_str());
+    return;
+  }
+  py::object type = py::reinterpret_borrow<py::object>(content_type);
+  py::object e = type(message);
+  e.attr("file") = file;
+  e.attr("line") = line;
+  e.attr("reason") = reason;
+  e.attr("hint") = hint;
+  PyErr_SetObject(content_type, e.ptr());
+}
+
+void translate(std::exception_ptr p) {
+  try {
+    if (p) std::rethrow_exception(p);
+  } catch (const deepdiff::DataError& e) {
+    set_file_error(g_data_error, e.what(), e.file, e.line, e.reason, e.hint);
+  } catch (const deepdiff::CheckpointError& e) {
+    set_file_error(g_checkpoint_error, e.what(), e.file, 0, e.reason, "");
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Arguments
+
+std::string path_arg(const py::handle& p, const char* what) {
+  if (p.is_none()) raise(PyExc_TypeError, std::string(what) + ": expected a path (str or os.PathLike), got None");
+  py::object s;
+  try {
+    s = py::module_::import("os").attr("fspath")(p);
+  } catch (py::error_already_set&) {
+    raise(PyExc_TypeError, std::string(what) + ": expected a path (str or os.PathLike), got " +
+                               std::string(py::str(py::type::of(p).attr("__name__"))));
+  }
+  if (!py::isinstance<py::str>(s)) raise(PyExc_TypeError, std::string(what) + ": expected a str path, got bytes");
+  std::string r = s.cast<std::string>();
+  if (r.empty()) raise(PyExc_ValueError, std::string(what) + ": empty path");
+  if (r.find('\0') != std::string::npos) raise(PyExc_ValueError, std::string(what) + ": path contains a NUL byte");
+  return r;
+}
+
+std::string shape_text(const py::array& a) {
+  std::string s = "(";
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) s += (i ? ", " : "") + std::to_string(a.shape(i));
+  if (a.ndim() == 1) s += ",";
+  return s + ")";
+}
+
+template <class S>
+using Array = py::array_t<S, py::array::c_style | py::array::forcecast>;
+using FloatArray = Array<float>;
+
+// Any real-number array-like of shape `expect` (-1: any size) with finite values, as a
+// C-contiguous array of S: one of that dtype and layout is used in place, anything else is
+// converted once.
+template <class S>
+Array<S> real_array(const py::handle& obj, const std::string& name, const std::vector<py::ssize_t>& expect,
+                    const std::string& expect_text) {
+  if (obj.is_none()) raise(PyExc_TypeError, name + ": expected an array of shape " + expect_text + ", got None");
+  py::array arr;
+  if (py::isinstance<py::array>(obj)) {
+    arr = py::reinterpret_borrow<py::array>(obj);
+  } else {
+    try {
+      arr = py::module_::import("numpy").attr("asarray")(obj);
+    } catch (py::error_already_set& e) {
+      raise(PyExc_ValueError, name + ": cannot make an array of shape " + expect_text + " from it (" + e.what() + ")");
+    }
+  }
+  const char kind = arr.dtype().kind();
+  if (kind != 'f' && kind != 'i' && kind != 'u')
+    raise(PyExc_ValueError, name + ": dtype " + std::string(py::str(arr.dtype())) +
+                                " is not a real number type; expected float32 of shape " + expect_text);
+  bool ok = arr.ndim() == static_cast<py::ssize_t>(expect.size());
+  for (std::size_t i = 0; ok && i < expect.size(); ++i)
+    ok = expect[i] < 0 || arr.shape(static_cast<py::ssize_t>(i)) == expect[i];
+  if (!ok) raise(PyExc_ValueError, name + " has shape " + shape_text(arr) + ", expected " + expect_text);
+  Array<S> f = Array<S>::ensure(arr);
+  if (!f) raise(PyExc_ValueError, name + ": cannot convert dtype " + std::string(py::str(arr.dtype())) + " to " +
+                                      (sizeof(S) == 4 ? "float32" : "float64"));
+  const S* p = f.data();
+  const py::ssize_t n = f.size();
+  for (py::ssize_t i = 0; i < n; ++i) {
+    if (std::isfinite(p[i])) continue;
+    std::string at;
+    py::ssize_t rest = i;
+    for (py::ssize_t d = f.ndim() - 1; d >= 0; --d) {
+      at = std::to_string(rest % f.shape(d)) + (at.empty() ? "" : ", ") + at;
+      rest /= f.shape(d);
+    }
+    raise(PyExc_ValueError, name + "[" + at + "] is " + (std::isnan(p[i]) ? "nan" : "infinite") +
+                                (arr.dtype().itemsize() > static_cast<py::ssize_t>(sizeof(S)) && !std::isnan(p[i]) ? " in float32" : "") +
+                                ": the model needs finite values");
+  }
+  return f;
+}
+
+FloatArray float_array(const py::handle& obj, const std::string& name, const std::vector<py::ssize_t>& expect,
+                       const std::string& expect_text) {
+  return real_array<float>(obj, name, expect, expect_text);
+}
+
+std::string marks_shape(Index T, Index M) {
+  return "(N, " + std::to_string(T) + ", " + std::to_string(M) + ") (genes, bins, marks)";
+}
+
+// xa, xb [N, T, M] with the same N.
+std::pair<FloatArray, FloatArray> marks_pair(const py::handle& xa, const py::handle& xb, Index T, Index M) {
+  FloatArray a = float_array(xa, "xa", {-1, T, M}, marks_shape(T, M));
+  FloatArray b = float_array(xb, "xb", {-1, T, M}, marks_shape(T, M));
+  if (a.shape(0) != b.shape(0))
+    raise(PyExc_ValueError, "xa has shape " + shape_text(a) + " but xb has " + shape_text(b) +
+                                ": both cells need the same genes");
+  return {std::move(a), std::move(b)};
+}
+
+void check_batch_size(long long b) {
+  if (b < 1) raise(PyExc_ValueError, "batch_size must be >= 1, got " + std::to_string(b));
+}
+
+// OpenMP threads for one call, restored afterwards (omp_set_num_threads is per thread).
+class Threads {
+ public:
+  explicit Threads(int n) : previous_(omp_get_max_threads()) {
+    if (n < 0 || n > 1024) raise(PyExc_ValueError, "threads must be in 0..1024 (0: OpenMP's default), got " + std::to_string(n));
+    if (n > 0) omp_set_num_threads(n);
+  }
+  ~Threads() { omp_set_num_threads(previous_); }
+  Threads(const Threads&) = delete;
+  Threads& operator=(const Threads&) = delete;
+
+ private:
+  int previous_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Split
+
+using SplitPtr = std::shared_ptr<deepdiff::Split>;
+
+SplitPtr split_arg(const py::handle& obj, const char* what) {
+  if (!py::isinstance<deepdiff::Split>(obj))
+    raise(PyExc_TypeError, std::string(what) + ": expected a deepdiff.Split (from deepdiff.load or deepdiff.Split(...)), got " +
+                               (obj.is_none() ? std::string("None") : std::string(py::str(py::type::of(obj).attr("__name__")))));
+  return obj.cast<SplitPtr>();
+}
+
+// A read-only numpy view of a Split's [N, T, M] block; `owner` (the Split) stays alive with it.
+py::array marks_view(const py::object& owner, const deepdiff::Split& s, const std::vector<float>& v) {
+  py::array_t<float> a({static_cast<py::ssize_t>(s.genes()), static_cast<py::ssize_t>(s.bins), static_cast<py::ssize_t>(s.marks)},
+                       v.data(), owner);
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+py::object targets(const deepdiff::Split& s, double (deepdiff::Split::*f)(Index) const) {
+  if (!s.has_expression) return py::none();
+  py::array_t<double> a(static_cast<py::ssize_t>(s.genes()));
+  double* p = a.mutable_data();
+  for (Index g = 0; g < s.genes(); ++g) p[g] = (s.*f)(g);
+  return std::move(a);
+}
+
+py::object counts(const deepdiff::Split& s, const std::vector<double>& v) {
+  if (!s.has_expression) return py::none();
+  return py::array_t<double>(static_cast<py::ssize_t>(v.size()), v.data());
+}
+
+SplitPtr make_split(const py::handle& xa, const py::handle& xb, const py::handle& ea, const py::handle& eb,
+                    const py::handle& genes, const std::string& name) {
+  FloatArray a = float_array(xa, "xa", {-1, -1, -1}, "(N, T, M) (genes, bins, marks)");
+  const Index T = static_cast<Index>(a.shape(1)), M = static_cast<Index>(a.shape(2));
+  if (T < 1 || M < 1) raise(PyExc_ValueError, "xa has shape " + shape_text(a) + ": bins and marks must be >= 1");
+  auto [fa, fb] = marks_pair(a, xb, T, M);
+  const Index N = static_cast<Index>(fa.shape(0));
+  auto s = std::make_shared<deepdiff::Split>();
+  s->name = name;
+  s->bins = T;
+  s->marks = M;
+  s->xa.assign(fa.data(), fa.data() + fa.size());
+  s->xb.assign(fb.data(), fb.data() + fb.size());
+  if (ea.is_none() != eb.is_none()) raise(PyExc_ValueError, "give both ea and eb (expression counts of the two cells), or neither");
+  if (!ea.is_none()) {
+    for (int c = 0; c < 2; ++c) {
+      const std::string n = c == 0 ? "ea" : "eb";
+      const std::string what = "(" + std::to_string(N) + ",) (one expression count per gene)";
+      const Array<double> e = real_array<double>(c == 0 ? ea : eb, n, {N}, what);
+      std::vector<double>& dst = c == 0 ? s->ea : s->eb;
+      dst.assign(e.data(), e.data() + e.size());
+      for (Index g = 0; g < N; ++g)
+        if (!(dst[static_cast<std::size_t>(g)] >= 0) || !std::isfinite(dst[static_cast<std::size_t>(g)]))
+          raise(PyExc_ValueError, n + "[" + std::to_string(g) + "] = " + std::to_string(dst[static_cast<std::size_t>(g)]) +
+                                      ": expression counts must be >= 0");
+    }
+    s->has_expression = true;
+  }
+  if (genes.is_none()) {
+    for (Index g = 0; g < N; ++g) s->gene_ids.push_back("gene" + std::to_string(g + 1));
+  } else {
+    if (py::isinstance<py::str>(genes)) raise(PyExc_TypeError, "genes: expected a list of gene ids, got a str");
+    std::vector<std::string> ids;
+    try {
+      ids = genes.cast<std::vector<std::string>>();
+    } catch (py::cast_error&) {
+      raise(PyExc_TypeError, "genes: expected a list of str (one gene id per row of xa)");
+    }
+    if (static_cast<Index>(ids.size()) != N)
+      raise(PyExc_ValueError, "genes has " + std::to_string(ids.size()) + " ids, xa has " + std::to_string(N) + " genes");
+    s->gene_ids = std::move(ids);
+  }
+  s->gene_symbols.assign(s->gene_ids.size(), "");
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Model
+
+struct Model {
+  explicit Model(deepdiff::DeepDiff<float> n) : net(std::move(n)) {}
+  deepdiff::DeepDiff<float> net;
+  std::optional<std::uint64_t> seed;  // of the initialization (unknown for a loaded checkpoint)
+  std::vector<deepdiff::EpochRecord> history;
+  int best_epoch = 0;
+  double best_valid_pcc = std::nan("");
+  // One thread at a time (see InUse); guarded by the GIL.
+  std::thread::id owner;
+  int users = 0;
+  bool training = false;
+};
+
+// Marks a Model in use by this thread for the length of a call. Built and destroyed with
+// the GIL held, which serializes the bookkeeping. The same thread may re-enter (predict or
+// state_dict from an on_epoch callback); fit may not run inside fit.
+class InUse {
+ public:
+  InUse(Model& m, bool train) : m_(m), train_(train) {
+    const std::thread::id me = std::this_thread::get_id();
+    if (m.users > 0 && m.owner != me)
+      raise(PyExc_RuntimeError, "this Model is in use by another thread; use one Model per thread");
+    if (train && m.training) raise(PyExc_RuntimeError, "fit is already running on this Model");
+    m.owner = me;
+    ++m.users;
+    if (train) m.training = true;
+  }
+  ~InUse() {
+    --m_.users;
+    if (train_) m_.training = false;
+  }
+  InUse(const InUse&) = delete;
+  InUse& operator=(const InUse&) = delete;
+
+ private:
+  Model& m_;
+  bool train_;
+};
+
+py::dict record_dict(const deepdiff::EpochRecord& r) {
+  return py::dict("epoch"_a = r.epoch, "train_loss"_a = r.train_loss, "train_pcc"_a = r.train_pcc,
+                  "train_mse"_a = r.train_mse, "valid_pcc"_a = r.valid_pcc, "valid_mse"_a = r.valid_mse,
+                  "train_seconds"_a = r.train_seconds, "valid_seconds"_a = r.valid_seconds);
+}
+
+py::array_t<float> to_numpy(const std::vector<double>& v) {
+  py::array_t<float> a(static_cast<py::ssize_t>(v.size()));
+  float* p = a.mutable_data();
+  for (std::size_t i = 0; i < v.size(); ++i) p[i] = static_cast<float>(v[i]);
+  return a;
+}
+
+// Hands a tensor's storage to numpy without copying.
+py::array to_numpy(deepdiff::Tensor<float>&& t) {
+  auto* owned = new deepdiff::Tensor<float>(std::move(t));
+  py::capsule free_it(owned, [](void* p) { delete static_cast<deepdiff::Tensor<float>*>(p); });
+  std::vector<py::ssize_t> shape(owned->shape().begin(), owned->shape().end());
+  return py::array_t<float>(shape, owned->data(), free_it);
+}
+
+// predict/attention input: a Split (xb None) or two arrays.
+struct Inputs {
+  SplitPtr split;
+  FloatArray a, b;
+  const float* xa = nullptr;
+  const float* xb = nullptr;
+  Index n = 0;
+};
+
+Inputs inputs(const Model& m, const py::handle& xa, const py::handle& xb) {
+  const Index T = m.net.config().bins, M = m.net.config().marks;
+  Inputs in;
+  if (py::isinstance<deepdiff::Split>(xa)) {
+    if (!xb.is_none()) raise(PyExc_TypeError, "pass a Split alone, or two arrays xa and xb");
+    in.split = xa.cast<SplitPtr>();
+    const deepdiff::Split& s = *in.split;
+    if (s.bins != T || s.marks != M)
+      raise(PyExc_ValueError, "split '" + s.name + "' has " + std::to_string(s.bins) + " bins x " + std::to_string(s.marks) +
+                                  " marks, the model expects " + std::to_string(T) + " x " + std::to_string(M));
+    in.xa = s.xa.data();
+    in.xb = s.xb.data();
+    in.n = s.genes();
+  } else {
+    if (xb.is_none() && !xa.is_none())
+      raise(PyExc_TypeError, "xb is missing: pass the marks of both cells, xa and xb, each of shape " + marks_shape(T, M));
+    auto ab = marks_pair(xa, xb, T, M);
+    in.a = std::move(ab.first);
+    in.b = std::move(ab.second);
+    in.xa = in.a.data();
+    in.xb = in.b.data();
+    in.n = static_cast<Index>(in.a.shape(0));
+  }
+  return in;
+}
+
+deepdiff::Predictions run_predict(Model& m, const py::handle& xa, const py::handle& xb, long long batch_size, int threads,
+                                  bool alpha) {
+  check_batch_size(batch_size);
+  InUse use(m, false);
+  Inputs in = inputs(m, xa, xb);
+  Threads th(threads);
+  py::gil_scoped_release nogil;
+  return deepdiff::predict_arrays(m.net, in.xa, in.xb, in.n, static_cast<Index>(batch_size), alpha);
+}
+
+std::string seconds_text(double s) {
+  char b[32];
+  if (s >= 3600) std::snprintf(b, sizeof b, "%dh%02dm", static_cast<int>(s / 3600), static_cast<int>(s / 60) % 60);
+  else if (s >= 60) std::snprintf(b, sizeof b, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(s) % 60);
+  else std::snprintf(b, sizeof b, "%.1fs", s);
+  return b;
+}
+
+py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj, int epochs, double lr, long long batch_size,
+             double clip, const py::object& seed, int threads, const py::object& on_epoch, bool verbose) {
+  SplitPtr train = split_arg(train_obj, "train"), valid = split_arg(valid_obj, "valid");
+  if (!on_epoch.is_none() && !PyCallable_Check(on_epoch.ptr())) raise(PyExc_TypeError, "on_epoch must be callable or None");
+  deepdiff::TrainOptions o;
+  o.epochs = epochs;
+  o.lr = lr;
+  o.batch_size = static_cast<Index>(batch_size);
+  o.clip = clip;
+  o.seed = m.seed.value_or(1);
+  if (!seed.is_none()) {
+    if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
+      raise(PyExc_TypeError, "seed must be an int or None, got " + std::string(py::str(py::type::of(seed).attr("__name__"))));
+    const auto largest = py::reinterpret_steal<py::object>(PyLong_FromUnsignedLongLong(~0ull));
+    if (seed < py::int_(0) || seed > largest)
+      raise(PyExc_ValueError, "seed must be in 0..2**64-1, got " + std::string(py::str(seed)));
+    o.seed = seed.cast<std::uint64_t>();
+  }
+  if (epochs < 1) raise(PyExc_ValueError, "epochs must be >= 1, got " + std::to_string(epochs));
+  deepdiff::check_train_options(o);  // std::invalid_argument -> ValueError
+  deepdiff::check_split_for(m.net, *train, "train");
+  deepdiff::check_split_for(m.net, *valid, "valid");
+
+  InUse use(m, true);
+  Threads th(threads);
+  deepdiff::Trainer<float> trainer(m.net, o);
+  py::list history;
+  const auto t0 = std::chrono::steady_clock::now();
+
+  deepdiff::FitHooks hooks;
+  // Ctrl-C: Python's handler only sets a flag while C++ runs; look at it between batches.
+  hooks.on_batch = [](Index, Index) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+  hooks.on_epoch = [&](const deepdiff::EpochRecord& r) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    py::dict d = record_dict(r);
+    history.append(d);
+    if (verbose) {
+      const auto& st = trainer.state();
+      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "epoch %3d/%d  loss %.4f  train PCC %.4f  valid PCC %.4f  MSE %.4f  best %.4f (epoch %d)  %s  ETA %s",
+                    r.epoch, o.epochs, r.train_loss, r.train_pcc, r.valid_pcc, r.valid_mse, st.best_valid_pcc,
+                    st.best_epoch, seconds_text(r.train_seconds + r.valid_seconds).c_str(),
+                    seconds_text(el / r.epoch * (o.epochs - r.epoch)).c_str());
+      py::print(line, "flush"_a = true);
+    }
+    if (on_epoch.is_none()) return true;
+    py::object res = on_epoch(d);
+    if (res.is_none()) return true;
+    const int go_on = PyObject_IsTrue(res.ptr());  // -1: its __bool__ raised
+    if (go_on < 0) throw py::error_already_set();
+    return go_on != 0;
+  };
+  auto finish = [&] {
+    const auto& st = trainer.state();
+    m.history = st.history;
+    m.best_epoch = st.best_epoch;
+    m.best_valid_pcc = st.best_epoch > 0 ? st.best_valid_pcc : std::nan("");
+  };
+  try {
+    py::gil_scoped_release nogil;
+    deepdiff::fit(trainer, *train, *valid, hooks);
+  } catch (...) {
+    finish();
+    throw;
+  }
+  finish();
+  return history;
+}
+
+py::dict state_dict(Model& m) {
+  InUse use(m, false);
+  py::dict d;
+  const auto& store = m.net.params();
+  for (Index i = 0; i < store.count(); ++i) {
+    const deepdiff::ParamInfo& p = store.info(i);
+    std::vector<py::ssize_t> shape(p.shape.begin(), p.shape.end());
+    py::array_t<float> a(shape);
+    std::copy(store.value(i), store.value(i) + p.size, a.mutable_data());
+    d[py::str(p.name)] = a;
+  }
+  return d;
+}
+
+void load_state_dict(Model& m, const py::handle& sd, bool strict) {
+  if (sd.is_none() || !py::hasattr(sd, "keys") || !py::hasattr(sd, "__getitem__"))
+    raise(PyExc_TypeError, "state_dict: expected a mapping {name: array} (e.g. torch_model.state_dict()), got " +
+                               (sd.is_none() ? std::string("None") : std::string(py::str(py::type::of(sd).attr("__name__")))));
+  InUse use(m, false);
+  auto& store = m.net.params();
+  const py::object keys = py::reinterpret_steal<py::object>(PyMapping_Keys(sd.ptr()));
+  if (!keys) throw py::error_already_set();
+  std::vector<std::string> unexpected, missing;
+  for (const py::handle& k : keys) {
+    if (!py::isinstance<py::str>(k)) raise(PyExc_TypeError, "state_dict: keys must be str, got " + std::string(py::repr(k)));
+    const std::string name = k.cast<std::string>();
+    if (store.find(name) < 0) unexpected.push_back(name);
+  }
+  // Check everything first, then copy: a refused state_dict changes nothing.
+  std::vector<std::pair<Index, FloatArray>> values;
+  for (Index i = 0; i < store.count(); ++i) {
+    const deepdiff::ParamInfo& p = store.info(i);
+    py::str key(p.name);
+    if (!PyMapping_HasKey(sd.ptr(), key.ptr())) {
+      missing.push_back(p.name);
+      continue;
+    }
+    py::object v = py::reinterpret_steal<py::object>(PyObject_GetItem(sd.ptr(), key.ptr()));
+    if (!v) throw py::error_already_set();
+    if (py::hasattr(v, "detach") && py::hasattr(v, "cpu")) v = v.attr("detach")().attr("cpu")().attr("numpy")();  // a torch.Tensor
+    std::vector<py::ssize_t> shape(p.shape.begin(), p.shape.end());
+    std::string text = "(";
+    for (std::size_t d = 0; d < shape.size(); ++d) text += (d ? ", " : "") + std::to_string(shape[d]);
+    text += shape.size() == 1 ? ",)" : ")";
+    values.emplace_back(i, float_array(v, "state_dict['" + p.name + "']", shape, text));
+  }
+  std::string problems;
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < 8; ++i) s += (i ? ", " : "") + v[i];
+    if (v.size() > 8) s += ", ... (" + std::to_string(v.size()) + " in all)";
+    return s;
+  };
+  if (strict && !missing.empty()) problems += "missing: " + list(missing);
+  if (strict && !unexpected.empty()) problems += (problems.empty() ? "" : "; ") + std::string("unexpected: ") + list(unexpected);
+  if (!problems.empty())
+    raise(PyExc_ValueError,
+          "state_dict does not fit a " + deepdiff::variant_name(m.net.variant()) + " model (hidden " +
+              std::to_string(m.net.config().hidden1) + "): " + problems);
+  for (auto& [i, a] : values) std::copy(a.data(), a.data() + a.size(), store.value(i));
+}
+
+std::string repr(const Model& m) {
+  const auto& c = m.net.config();
+  std::string s = "deepdiff.Model('" + deepdiff::variant_name(c.variant) + "', hidden=" + std::to_string(c.hidden1) +
+                  ", bins=" + std::to_string(c.bins) + ", marks=" + std::to_string(c.marks);
+  if (m.seed) s += ", seed=" + std::to_string(*m.seed);
+  s += ")  # " + std::to_string(m.net.params().numel()) + " parameters";
+  if (m.best_epoch > 0) s += ", best epoch " + std::to_string(m.best_epoch);
+  return s;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Documentation (also in deepdiff/_core.pyi for editors)
+
+static const char* kLoadDoc = R"(Load one split of a cell pair from the public DeepDiff CSV layout.
+
+Reads DATA_ROOT/CELL1.SPLIT.csv, DATA_ROOT/CELL2.SPLIT.csv and, for the targets,
+DATA_ROOT/CELL1.expr.csv and DATA_ROOT/CELL2.expr.csv (the files `deepdiff train` reads).
+
+Args:
+    data_root: folder with the CSV files.
+    cell1: first cell type (A); the target is y = log2((eB + 1) / (eA + 1)).
+    cell2: second cell type (B).
+    split: "train", "valid", "test" (or any NAME with CELL.NAME.csv files).
+    expression: "required" (default: the expression tables must exist and list every gene),
+        "optional" (read them when both exist: prediction-only data otherwise) or "ignore".
+
+Returns:
+    Split: xa, xb float32 [N, T, M] (read-only views, no copy), y/ya/yb, genes.
+
+Raises:
+    FileNotFoundError: a file is missing (the message lists the cells that do exist).
+    DataError (a ValueError): a defect in a file; the message and the attributes file,
+        line, reason and hint say where and what.
+)";
+
+static const char* kSplitDoc = R"(The genes of one split: the marks of both cells and, when known, their expression.
+
+From files: deepdiff.load(...). From arrays: Split(xa, xb, ea=None, eb=None, genes=None, name="data")
+copies xa, xb (array-likes of shape [N, T, M]; any real dtype, converted to float32; values
+must be finite) and the raw expression counts ea, eb ([N], finite, >= 0) from which the
+targets are computed. genes defaults to "gene1", "gene2", ...
+
+Attributes:
+    xa, xb: float32 [N, T, M] read-only numpy views of cell A's and cell B's marks.
+    y: float64 [N], log2((eb + 1) / (ea + 1)), the differential target (None without expression).
+    ya, yb: float64 [N], log2(ea + 1) and log2(eb + 1), the aux targets (None without expression).
+    ea, eb: float64 [N] raw expression counts (None without expression).
+    genes: list of gene ids (ENSG...); symbols: the gene symbols of the row ids.
+    name, bins (T), marks (M), has_expression; len(split) is N.
+)";
+
+static const char* kModelDoc = R"(A DeepDiff model: one of the seven variants, with PyTorch's parameter names.
+
+Model(variant="raw_d", *, seed=1, hidden=32, bins=200, marks=5)
+
+Args:
+    variant: "raw_d", "raw_c", "raw", "aux", "raw_aux", "aux_siamese" or "raw_aux_siamese".
+    seed: initializes the weights exactly as `deepdiff train --seed` (uniform(-0.1, 0.1) from
+        the library's Rng) and, unless fit() is given another, seeds the shuffling of fit.
+    hidden: level-1 LSTM hidden size per direction (level 2 uses hidden / 2), even, >= 2.
+    bins, marks: T and M of the inputs (the public data: 200 bins, 5 marks).
+)";
+
+static const char* kFitDoc = R"(Train with the published recipe, exactly as `deepdiff train`.
+
+Adam (lr), batches of batch_size shuffled training genes, global gradient-norm clipping to
+clip, validation PCC after every epoch; at the end the model holds the epoch with the best
+validation PCC (ties: the later). With the model's seed and the same options, the weights
+are the ones `deepdiff train` writes to checkpoint.bin. Each call starts a fresh optimizer
+from the model's current weights.
+
+Args:
+    train, valid: Split objects (deepdiff.load or deepdiff.Split) with expression.
+    epochs: number of epochs (the paper: 120).
+    lr: Adam learning rate.
+    batch_size: genes per batch.
+    clip: global gradient-norm clipping (<= 0: none).
+    seed: shuffling seed; None uses the model's seed (1 for a loaded checkpoint).
+    threads: OpenMP threads (0: OMP_NUM_THREADS or all cores). Results do not depend on it.
+    on_epoch: called after every epoch with that epoch's record (a dict); returning False
+        stops training after that epoch (None or True continue). Exceptions propagate.
+    verbose: print one line per epoch (loss, PCCs, best epoch, time, ETA), as `deepdiff train`
+        does; False: silent.
+
+Returns:
+    list of dicts, one per epoch, with the keys of metrics.json's "epochs": epoch,
+    train_loss, train_pcc, train_mse, valid_pcc, valid_mse, train_seconds, valid_seconds.
+    Also kept as model.history, with model.best_epoch and model.best_valid_pcc.
+
+Ctrl-C (KeyboardInterrupt) stops training between batches; the model then holds the best
+epoch so far (or, before the first epoch ended, the weights it had when fit was called).
+The GIL is released while C++ runs.
+)";
+
+static const char* kPredictDoc = R"(Predictions for genes given as a Split or as two arrays.
+
+predict(xa, xb, *, batch_size=10, threads=0) or predict(split, *, batch_size=10, threads=0)
+
+Args:
+    xa, xb: marks of cell A and cell B, [N, T, M] array-likes (float32 C-contiguous arrays are
+        read in place; other real dtypes and layouts are converted once). Values must be finite.
+    batch_size: genes per inference batch (other batch sizes agree to float rounding: the
+        batch is one matrix in the kernels).
+    threads: OpenMP threads (0: default).
+
+Returns:
+    dict of float32 [N] arrays: "pred" (log2((eB + 1) / (eA + 1))), and for the aux variants
+    also "pred_a" (log2(eA + 1)) and "pred_b" (log2(eB + 1)).
+)";
+
+static const char* kAttentionDoc = R"(The model's attention, as `deepdiff attention` exports it.
+
+attention(xa, xb, *, batch_size=10, threads=0) or attention(split, ...)
+
+Returns:
+    (beta, alpha): beta float32 [N, K], the level-2 attention over the channels named by
+    model.beta_names; alpha float32 [N, C, T], the level-1 attention over bins of the channels
+    named by model.alpha_names. Rows sum to 1 (beta of aux and aux_siamese: each half, A then B).
+)";
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "deepdiff-cpp's engine for Python: load data, train, predict, attention, checkpoints.";
+
+  g_data_error = py::exception<deepdiff::DataError>(m, "DataError", PyExc_ValueError).ptr();
+  g_checkpoint_error = py::exception<deepdiff::CheckpointError>(m, "CheckpointError", PyExc_ValueError).ptr();
+  Py_INCREF(g_data_error);  // kept for the life of the process
+  Py_INCREF(g_checkpoint_error);
+  py::register_exception_translator(&translate);
+  m.attr("DataError").attr("__doc__") =
+      "A defect in a data file; str(e) is 'FILE:LINE: reason (hint)', with attributes file, line, reason, hint.";
+  m.attr("CheckpointError").attr("__doc__") = "A checkpoint that cannot be used; str(e) names the file and the reason.";
+
+  py::tuple variants(deepdiff::all_variants().size());
+  for (std::size_t i = 0; i < deepdiff::all_variants().size(); ++i)
+    variants[i] = deepdiff::variant_name(deepdiff::all_variants()[i]);
+  m.attr("VARIANTS") = variants;
+
+  py::class_<deepdiff::Split, SplitPtr>(m, "Split", kSplitDoc)
+      .def(py::init([](const py::object& xa, const py::object& xb, const py::object& ea, const py::object& eb,
+                       const py::object& genes, const std::string& name) { return make_split(xa, xb, ea, eb, genes, name); }),
+           "xa"_a, "xb"_a, "ea"_a = py::none(), "eb"_a = py::none(), "genes"_a = py::none(), "name"_a = "data")
+      .def_property_readonly("xa", [](const py::object& self) {
+        const auto& s = self.cast<const deepdiff::Split&>();
+        return marks_view(self, s, s.xa);
+      }, "float32 [N, T, M]: cell A's marks (read-only view).")
+      .def_property_readonly("xb", [](const py::object& self) {
+        const auto& s = self.cast<const deepdiff::Split&>();
+        return marks_view(self, s, s.xb);
+      }, "float32 [N, T, M]: cell B's marks (read-only view).")
+      .def_property_readonly("y", [](const deepdiff::Split& s) { return targets(s, &deepdiff::Split::y); },
+                             "float64 [N]: log2((eb + 1) / (ea + 1)), or None without expression.")
+      .def_property_readonly("ya", [](const deepdiff::Split& s) { return targets(s, &deepdiff::Split::ya); },
+                             "float64 [N]: log2(ea + 1), or None.")
+      .def_property_readonly("yb", [](const deepdiff::Split& s) { return targets(s, &deepdiff::Split::yb); },
+                             "float64 [N]: log2(eb + 1), or None.")
+      .def_property_readonly("ea", [](const deepdiff::Split& s) { return counts(s, s.ea); }, "float64 [N] expression counts of cell A, or None.")
+      .def_property_readonly("eb", [](const deepdiff::Split& s) { return counts(s, s.eb); }, "float64 [N] expression counts of cell B, or None.")
+      .def_property_readonly("genes", [](const deepdiff::Split& s) { return s.gene_ids; }, "Gene ids, one per row.")
+      .def_property_readonly("symbols", [](const deepdiff::Split& s) { return s.gene_symbols; }, "Gene symbols (may be empty).")
+      .def_property_readonly("name", [](const deepdiff::Split& s) { return s.name; })
+      .def_property_readonly("bins", [](const deepdiff::Split& s) { return s.bins; }, "T, bins per gene.")
+      .def_property_readonly("marks", [](const deepdiff::Split& s) { return s.marks; }, "M, marks per bin.")
+      .def_property_readonly("has_expression", [](const deepdiff::Split& s) { return s.has_expression; })
+      .def("__len__", [](const deepdiff::Split& s) { return s.genes(); })
+      .def("__repr__", [](const deepdiff::Split& s) { return "<deepdiff.Split " + deepdiff::describe(s) + ">"; });
+
+  m.def("load",
+        [](const py::object& root, const std::string& cell1, const std::string& cell2, const std::string& split,
+           const std::string& expression) {
+          const std::string dir = path_arg(root, "data_root");
+          deepdiff::ExpressionMode mode = deepdiff::ExpressionMode::required;
+          if (expression == "optional") mode = deepdiff::ExpressionMode::optional;
+          else if (expression == "ignore") mode = deepdiff::ExpressionMode::ignore;
+          else if (expression != "required")
+            raise(PyExc_ValueError, "expression must be 'required', 'optional' or 'ignore', got '" + expression + "'");
+          for (const std::string* s : {&cell1, &cell2, &split})
+            if (s->empty() || s->find('/') != std::string::npos || s->find('\0') != std::string::npos)
+              raise(PyExc_ValueError, "cell and split names must be non-empty, without '/': got '" + *s + "'");
+          py::gil_scoped_release nogil;
+          return std::make_shared<deepdiff::Split>(deepdiff::load_split(dir, cell1, cell2, split, mode));
+        },
+        kLoadDoc, "data_root"_a, "cell1"_a, "cell2"_a, "split"_a, "expression"_a = "required");
+
+  py::class_<Model>(m, "Model", kModelDoc)
+      .def(py::init([](const std::string& variant, std::uint64_t seed, long long hidden, long long bins, long long marks) {
+             deepdiff::ModelConfig c;
+             c.variant = deepdiff::parse_variant(variant);
+             // (a bound, so that a typo does not ask for tens of GB: hidden 1024 is 640 MB of weights)
+             if (hidden < 2 || hidden % 2 != 0 || hidden > 1024)
+               raise(PyExc_ValueError, "hidden must be an even number in 2..1024, got " + std::to_string(hidden));
+             if (bins < 1 || bins > 1000000) raise(PyExc_ValueError, "bins must be in 1..1000000, got " + std::to_string(bins));
+             if (marks < 1 || marks > 1000) raise(PyExc_ValueError, "marks must be in 1..1000, got " + std::to_string(marks));
+             c.hidden1 = static_cast<Index>(hidden);
+             c.bins = static_cast<Index>(bins);
+             c.marks = static_cast<Index>(marks);
+             auto model = std::make_unique<Model>(deepdiff::DeepDiff<float>(c));
+             deepdiff::Rng init(seed);  // exactly run_training's initialization
+             model->net.params().init_uniform(init, -0.1, 0.1);
+             model->seed = seed;
+             return model;
+           }),
+           "variant"_a = "raw_d", py::kw_only(), "seed"_a = 1, "hidden"_a = 32, "bins"_a = 200, "marks"_a = 5)
+      .def_static("load",
+                  [](const py::object& path) {
+                    const std::string p = path_arg(path, "path");
+                    std::optional<deepdiff::DeepDiff<float>> net;
+                    {
+                      py::gil_scoped_release nogil;
+                      net.emplace(deepdiff::load_model<float>(p));
+                    }
+                    return std::make_unique<Model>(std::move(*net));
+                  },
+                  "Load a checkpoint written by Model.save, `deepdiff train` (checkpoint.bin, or state.bin) or\n"
+                  "tools/torch_to_deepdiff.py. Raises FileNotFoundError, OSError, or CheckpointError (a ValueError)\n"
+                  "naming the file and what is wrong.",
+                  "path"_a)
+      .def("save",
+           [](Model& self, const py::object& path) {
+             const std::string p = path_arg(path, "path");
+             InUse use(self, false);
+             try {
+               py::gil_scoped_release nogil;
+               deepdiff::write_checkpoint(p, deepdiff::model_checkpoint(self.net));
+             } catch (const deepdiff::CheckpointError&) {
+               throw;
+             } catch (const std::runtime_error& e) {
+               raise(PyExc_OSError, e.what());
+             }
+           },
+           "Write the model to a checkpoint file (the format of `deepdiff train`'s checkpoint.bin,\n"
+           "docs/checkpoint-format.md; written to a temporary file, then renamed). Raises OSError.",
+           "path"_a)
+      .def("fit", &fit, kFitDoc, "train"_a, "valid"_a, py::kw_only(), "epochs"_a = 120, "lr"_a = 1e-4,
+           "batch_size"_a = 10, "clip"_a = 1.0, "seed"_a = py::none(), "threads"_a = 0, "on_epoch"_a = py::none(),
+           "verbose"_a = true)
+      .def("predict",
+           [](Model& self, const py::object& xa, const py::object& xb, long long batch_size, int threads) {
+             deepdiff::Predictions p = run_predict(self, xa, xb, batch_size, threads, false);
+             py::dict d;
+             d["pred"] = to_numpy(p.pred);
+             if (deepdiff::has_aux_heads(self.net.variant())) {
+               d["pred_a"] = to_numpy(p.pred_a);
+               d["pred_b"] = to_numpy(p.pred_b);
+             }
+             return d;
+           },
+           kPredictDoc, "xa"_a, "xb"_a = py::none(), py::kw_only(), "batch_size"_a = 10, "threads"_a = 0)
+      .def("attention",
+           [](Model& self, const py::object& xa, const py::object& xb, long long batch_size, int threads) {
+             deepdiff::Predictions p = run_predict(self, xa, xb, batch_size, threads, true);
+             return py::make_tuple(to_numpy(std::move(p.beta)), to_numpy(std::move(p.alpha)));
+           },
+           kAttentionDoc, "xa"_a, "xb"_a = py::none(), py::kw_only(), "batch_size"_a = 10, "threads"_a = 0)
+      .def("state_dict", &state_dict,
+           "The parameters as {PyTorch name: float32 numpy array of PyTorch's shape}, in the public code's\n"
+           "order (copies). torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}) works.")
+      .def("load_state_dict", &load_state_dict,
+           "Set the parameters from {name: array}; values may be numpy arrays, torch tensors or nested lists,\n"
+           "e.g. torch_model.state_dict(). Every name and shape is checked before anything is changed:\n"
+           "ValueError lists missing and unexpected names (strict=True) or names the misshapen parameter.",
+           "state_dict"_a, "strict"_a = true)
+      .def_property_readonly("variant", [](const Model& s) { return deepdiff::variant_name(s.net.variant()); })
+      .def_property_readonly("hidden", [](const Model& s) { return s.net.config().hidden1; })
+      .def_property_readonly("bins", [](const Model& s) { return s.net.config().bins; })
+      .def_property_readonly("marks", [](const Model& s) { return s.net.config().marks; })
+      .def_property_readonly("seed", [](const Model& s) -> py::object {
+        return s.seed ? py::object(py::int_(*s.seed)) : py::object(py::none());
+      }, "The initialization seed (None for a model loaded from a checkpoint).")
+      .def_property_readonly("num_parameters", [](const Model& s) { return s.net.params().numel(); })
+      .def_property_readonly("beta_names", [](const Model& s) { return s.net.beta_names(); },
+                             "Names of beta's K channels, e.g. 'D.H3K4me3' (D = A - B).")
+      .def_property_readonly("alpha_names", [](const Model& s) { return s.net.alpha_names(); },
+                             "Names of alpha's C channels.")
+      .def_property_readonly("history", [](const Model& s) {
+        py::list l;
+        for (const auto& r : s.history) l.append(record_dict(r));
+        return l;
+      }, "The records of the last fit's epochs (also after an interrupted fit).")
+      .def_property_readonly("best_epoch", [](const Model& s) { return s.best_epoch; },
+                             "The epoch whose weights the last fit kept (0: none).")
+      .def_property_readonly("best_valid_pcc", [](const Model& s) { return s.best_valid_pcc; })
+      .def("__repr__", &repr);
+
+  m.def("synth",
+        [](const py::object& out, long long genes, long long bins, std::uint64_t seed, double effect, const std::string& cell1,
+           const std::string& cell2) {
+          const std::string dir = path_arg(out, "out");
+          if (genes < 10) raise(PyExc_ValueError, "genes must be at least 10, got " + std::to_string(genes));
+          deepdiff::SynthConfig c;
+          c.genes = static_cast<Index>(genes);
+          c.bins = static_cast<Index>(bins);
+          c.seed = seed;
+          c.effect = effect;
+          c.cell1 = cell1;
+          c.cell2 = cell2;
+          deepdiff::SynthSummary s;
+          try {
+            py::gil_scoped_release nogil;
+            s = deepdiff::write_synthetic(dir, c);
+          } catch (const std::invalid_argument&) {
+            throw;
+          } catch (const std::runtime_error& e) {
+            raise(PyExc_OSError, e.what());
+          }
+          return py::dict("train"_a = s.train, "valid"_a = s.valid, "test"_a = s.test, "files"_a = s.files,
+                          "tss_first_bin"_a = s.tss_first_bin, "tss_last_bin"_a = s.tss_last_bin,
+                          "fraction_differential"_a = s.fraction_differential, "truth"_a = s.truth);
+        },
+        "Write synthetic data with a planted answer, exactly as `deepdiff synth` (same seed, same files):\n"
+        "OUT/CELL.{train,valid,test,expr}.csv for both cells, truth.csv and truth.md. Genes are split\n"
+        "60/20/20. H3K4me3 at the TSS, H3K36me3 over the gene body, H3K4me1 flanking and H3K27me3\n"
+        "(repressive) drive expression; H3K9me3 is noise. Returns a dict: train, valid, test (gene\n"
+        "counts), files, tss_first_bin, tss_last_bin (1-based: where H3K4me3 carries the signal),\n"
+        "fraction_differential, truth (the text of truth.md).",
+        "out"_a, py::kw_only(), "genes"_a = 1000, "bins"_a = 200, "seed"_a = 1, "effect"_a = 1.0, "cell1"_a = "Cell1",
+        "cell2"_a = "Cell2");
+
+  m.def("pearson",
+        [](const py::object& a, const py::object& b) {
+          const Array<double> x = real_array<double>(a, "a", {-1}, "(n,)");
+          const Array<double> y = real_array<double>(b, "b", {-1}, "(n,)");
+          if (x.size() != y.size())
+            raise(PyExc_ValueError, "pearson: lengths differ (" + std::to_string(x.size()) + " and " + std::to_string(y.size()) + ")");
+          return deepdiff::pearson(std::vector<double>(x.data(), x.data() + x.size()), std::vector<double>(y.data(), y.data() + y.size()));
+        },
+        "Pearson correlation (the PCC of metrics.json), in double; nan when a series is constant or shorter than 2.",
+        "a"_a, "b"_a);
+}
