@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, from a fresh Debian 12 machine (run as root, or with sudo for
 # the apt step). This is the README's test command and what CI runs (.ci/run).
-#   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity)
+#   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity,
+#      htslib/libBigWig for deepdiff prepare and the tools its tests compare against)
 #   2. Release build: warnings are errors; all Catch2 tests, the installed-package test,
 #      the Python tool tests, and a quick smoke run of every example and benchmark
 #   3. AddressSanitizer + UBSan build (separate directory, baseline x86-64 SIMD: GCC 12
@@ -11,7 +12,10 @@ cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 
 need=()
-for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy; do
+# genomics (deepdiff prepare): htslib, libBigWig, nlohmann-json to build it; samtools, bedtools,
+# deepTools and pyBigWig as the reference tools its tests compare against.
+for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy \
+         libhts-dev libbigwig-dev nlohmann-json3-dev pkg-config samtools bedtools python3-deeptools python3-pybigwig; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if ((${#need[@]})); then

@@ -170,6 +170,8 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
     } else {
       for (std::size_t g : rest) split[g] = 0;
     }
+    if (std::count(split.begin(), split.end(), 0) == 0)
+      throw DataError(o.annotation, "no gene left for the train split after the held-out chromosomes");
     return split;
   }
   std::array<long long, 3> c = o.split_counts;
@@ -189,8 +191,11 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
     throw DataError(o.annotation, "--split asks for " + std::to_string(c[0] + c[1] + c[2]) + " genes, but only " +
                                       std::to_string(total) + " have all inputs");
   }
-  if (c[0] < 1 || c[1] < 1 || c[2] < 1)
-    throw DataError(o.annotation, "too few genes with all inputs (" + std::to_string(total) + ") for three splits");
+  if (c[0] < 1 || c[1] < 1 || c[2] < 1) {
+    std::string why;
+    for (const std::string& n : notes) why += (why.empty() ? "" : "; ") + n;
+    throw DataError(o.annotation, "too few genes with all inputs (" + std::to_string(total) + ") for three splits", why);
+  }
   std::vector<std::size_t> all(n);
   for (std::size_t g = 0; g < n; ++g) all[g] = g;
   draw(all, c);
@@ -355,7 +360,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       throw DataError(files[f].path, "no read falls on any chromosome of the annotation " + o.annotation,
                       "the annotation has " + pd::chrom_list(ann.chroms));
 
-  // 4. Splits.
+  // 4. Splits (a failure explains itself with the notes on dropped genes).
   const std::vector<int> split = pd::assign_splits(o, genes, sum.notes);
   for (int s : split)
     if (s >= 0) ++sum.split_sizes[static_cast<std::size_t>(s)];

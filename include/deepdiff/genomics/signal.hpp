@@ -151,7 +151,8 @@ inline SignalFile inspect_signal(const std::string& path) {
       s.lengths.push_back(sam_hdr_tid2len(h.get(), i));
     }
     if (fmt->format == bam) {
-      sd::HtsPtr<hts_idx_t> idx(sam_index_load(fp.get(), path.c_str()));
+      // A missing index is normal (the file is then read sequentially): no htslib message.
+      sd::HtsPtr<hts_idx_t> idx(sam_index_load3(fp.get(), path.c_str(), nullptr, HTS_IDX_SILENT_FAIL));
       s.indexed = idx != nullptr;
     }
     return s;

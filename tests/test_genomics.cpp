@@ -1,0 +1,239 @@
+// The genomics layer (include/deepdiff/genomics/): annotation, expression and samplesheet
+// parsing, TSS windows and the counting rule, and splits. The values against the reference
+// tools (bedtools multicov / intersect -c, computeMatrix) are checked end to end by
+// tests/genomics/test_prepare_reference.py.
+#include <catch2/catch.hpp>
+
+#include <deepdiff/genomics/annotation.hpp>
+#include <deepdiff/genomics/expression.hpp>
+#include <deepdiff/genomics/prepare.hpp>
+#include <deepdiff/genomics/samplesheet.hpp>
+#include <deepdiff/genomics/signal.hpp>
+
+#include "test_helpers.hpp"
+
+using namespace deepdiff;
+using namespace deepdiff::genomics;
+using deepdiff_test::TempDir;
+
+namespace {
+
+// The DataError's line, or 0; fails the test when nothing is thrown.
+template <class F>
+DataError data_error(F&& f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    return e;
+  }
+  FAIL("no DataError thrown");
+  return DataError("", "");
+}
+
+}  // namespace
+
+TEST_CASE("gene ids lose their version, chromosome names their prefix", "[genomics][annotation]") {
+  CHECK(strip_version("ENSG00000130749.9") == "ENSG00000130749");
+  CHECK(strip_version("ENSG00000130749") == "ENSG00000130749");
+  CHECK(strip_version("ENSG00000182378.14_PAR_Y") == "ENSG00000182378_PAR_Y");
+  CHECK(strip_version("gene.abc") == "gene.abc");  // not a version
+  CHECK(alternative_chrom_name("chr1") == "1");
+  CHECK(alternative_chrom_name("1") == "chr1");
+  CHECK(alternative_chrom_name("chrM") == "MT");
+  CHECK(alternative_chrom_name("MT") == "chrM");
+  CHECK(find_chrom({"1", "2", "chr2"}, "chr2") == 2);  // the exact name wins
+  CHECK(find_chrom({"1", "2"}, "chr2") == 1);
+  CHECK(find_chrom({"1", "2"}, "chrX") == -1);
+}
+
+TEST_CASE("GTF, GFF3 and BED6 annotations give the same genes", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("a.gtf",
+          "#!genome-build GRCh38\n"
+          "chr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; gene_type \"lncRNA\"; gene_name \"DDX11L1\";\n"
+          "chr1\tHAVANA\ttranscript\t11869\t14409\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; transcript_id \"x\";\n"
+          "chr1\tHAVANA\tgene\t14404\t29570\t.\t-\t.\tgene_id \"ENSG00000227232.5\"; gene_name \"WASH7P\";\n"
+          "chrX\tHAVANA\tgene\t100\t200\t.\t-\t.\tgene_id \"ENSG00000182378.14\"; gene_name \"PLCXD1\";\n"
+          "chrY\tHAVANA\tgene\t100\t200\t.\t-\t.\tgene_id \"ENSG00000182378.14_PAR_Y\"; gene_name \"PLCXD1\";\n"
+          "chr1\tHAVANA\tgene\t500\t600\t.\t+\t.\tgene_id \"ENSG00000223972.6\"; gene_name \"DDX11L1\";\n");
+  d.write("a.gff3",
+          "##gff-version 3\n"
+          "chr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tID=ENSG00000223972.5;gene_id=ENSG00000223972.5;gene_name=DDX11L1\n"
+          "chr1\tHAVANA\tgene\t14404\t29570\t.\t-\t.\tID=gene:ENSG00000227232;Name=WASH7P\n"
+          "chrX\tHAVANA\tgene\t100\t200\t.\t-\t.\tID=ENSG00000182378.14;gene_name=PLCXD1\n");
+  d.write("a.bed",
+          "track name=genes\n"
+          "chr1\t11868\t14409\tENSG00000223972.5_DDX11L1\t0\t+\n"
+          "chr1\t14403\t29570\tENSG00000227232_WASH7P\t0\t-\n"
+          "chrX\t99\t200\tENSG00000182378\t0\t-\n");
+  for (const char* name : {"a.gtf", "a.gff3", "a.bed"}) {
+    INFO(name);
+    const Annotation a = read_annotation(d.file(name));
+    REQUIRE(a.genes.size() == 3);
+    CHECK(a.genes[0].id == "ENSG00000223972");
+    CHECK(a.genes[0].symbol == "DDX11L1");
+    CHECK(a.genes[0].start == 11868);
+    CHECK(a.genes[0].end == 14409);
+    CHECK(a.genes[0].tss() == 11868);
+    CHECK(a.genes[1].id == "ENSG00000227232");
+    CHECK(a.genes[1].symbol == "WASH7P");
+    CHECK(a.genes[1].strand == '-');
+    CHECK(a.genes[1].tss() == 29570);  // a - gene's TSS is its end
+    CHECK(a.genes[2].chrom == "chrX");
+    CHECK(a.chroms == std::vector<std::string>{"chr1", "chrX"});
+  }
+  const Annotation gtf = read_annotation(d.file("a.gtf"));
+  CHECK(gtf.format == AnnotationFormat::gtf);
+  CHECK(gtf.unusable_ids == 1);  // the _PAR_Y copy
+  CHECK(gtf.duplicates == 1);    // ENSG00000223972.6 after .5
+  CHECK(read_annotation(d.file("a.gff3")).format == AnnotationFormat::gff3);
+  CHECK(read_annotation(d.file("a.bed")).format == AnnotationFormat::bed);
+}
+
+TEST_CASE("bad annotations are reported with file and line", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("bad.gtf", "chr1\tX\tgene\t10\t20\t.\t+\t.\tgene_id \"G1\";\nchr1\tX\tgene\tten\t20\t.\t+\t.\tgene_id \"G2\";\n");
+  CHECK(data_error([&] { read_annotation(d.file("bad.gtf")); }).line == 2);
+  d.write("noid.gtf", "chr1\tX\tgene\t10\t20\t.\t+\t.\tgene_id \"G1\";\nchr1\tX\tgene\t30\t40\t.\t+\t.\tgene_name \"A\";\n");
+  CHECK(data_error([&] { read_annotation(d.file("noid.gtf")); }).line == 2);
+  d.write("nogenes.gtf", "chr1\tX\texon\t10\t20\t.\t+\t.\tgene_id \"G1\";\n");
+  CHECK(std::string(data_error([&] { read_annotation(d.file("nogenes.gtf")); }).what()).find("no gene records") !=
+        std::string::npos);
+  d.write("what.txt", "hello world\n");
+  CHECK(data_error([&] { read_annotation(d.file("what.txt")); }).line == 1);
+  CHECK(data_error([&] { read_annotation(d.file("missing.gtf")); }).file == d.file("missing.gtf"));
+}
+
+TEST_CASE("expression tables: two columns, featureCounts, salmon", "[genomics][expression]") {
+  TempDir d("deepdiff_genomics");
+  d.write("plain.csv", "ENSG00000000003.14,153\nENSG00000000005,2\n");
+  d.write("header.tsv", "gene_id\tcount\nENSG00000000003\t153\nENSG00000000005.5\t2.5\n");
+  d.write("fc.txt",
+          "# Program:featureCounts v2.0.1; Command:\"featureCounts\" -a genes.gtf\n"
+          "Geneid\tChr\tStart\tEnd\tStrand\tLength\tsample.bam\n"
+          "ENSG00000000003.14\tchrX\t1\t10\t-\t10\t153\n"
+          "ENSG00000000005.5\tchrX\t1\t10\t+\t10\t2.5\n");
+  d.write("quant.genes.sf",
+          "Name\tLength\tEffectiveLength\tTPM\tNumReads\n"
+          "ENSG00000000003.14\t100\t90\t12.5\t153\n"
+          "ENSG00000000005.5\t100\t90\t0.1\t2.5\n");
+  const ExpressionValues p = read_expression(d.file("plain.csv"));
+  CHECK(p.value.at("ENSG00000000003") == 153);
+  CHECK(p.value.at("ENSG00000000005") == 2);
+  for (const char* name : {"header.tsv", "fc.txt", "quant.genes.sf"}) {
+    INFO(name);
+    const ExpressionValues e = read_expression(d.file(name));
+    CHECK(e.value.size() == 2);
+    CHECK(e.value.at("ENSG00000000003") == 153);
+    CHECK(e.value.at("ENSG00000000005") == (std::string(name) == "header.tsv" ? 2.5 : 2.5));
+  }
+  CHECK(read_expression(d.file("fc.txt")).format == ExpressionFormat::featurecounts);
+  CHECK(read_expression(d.file("quant.genes.sf")).format == ExpressionFormat::salmon);
+  d.write("dup.csv", "ENSG1.1,3\nENSG2,4\nENSG1.2,5\n");
+  CHECK(data_error([&] { read_expression(d.file("dup.csv")); }).line == 3);
+  d.write("neg.csv", "ENSG1,3\nENSG2,-4\n");
+  CHECK(data_error([&] { read_expression(d.file("neg.csv")); }).line == 2);
+  d.write("three.csv", "ENSG1,3,4\n");
+  CHECK(data_error([&] { read_expression(d.file("three.csv")); }).line == 1);
+}
+
+TEST_CASE("samplesheet: five marks per cell, expression optional, paths beside the sheet", "[genomics][samplesheet]") {
+  TempDir d("deepdiff_genomics");
+  const std::string marks5 = "A,H3K4me1,a1.bam\nA,H3K4me3,a3.bam\nA,H3K9me3,/abs/k9.bw\nA,H3K27me3,a27.tagAlign.gz\n"
+                             "A,H3K36me3,a36.bam\n";
+  d.write("ok.csv", "cell,assay,path\n" + marks5 + "A,expression,expr.csv\n");
+  const std::vector<CellInputs> c = read_samplesheet(d.file("ok.csv"));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].name == "A");
+  CHECK(c[0].marks[0] == d.file("a1.bam"));
+  CHECK(c[0].marks[2] == "/abs/k9.bw");
+  CHECK(c[0].expression == d.file("expr.csv"));
+  d.write("unknown.csv", "cell,assay,path\n" + marks5 + "A,H3K27ac,x.bam\n");
+  const DataError u = data_error([&] { read_samplesheet(d.file("unknown.csv")); });
+  CHECK(u.line == 7);
+  CHECK(std::string(u.what()).find("unknown assay") != std::string::npos);
+  d.write("dup.csv", "cell,assay,path\n" + marks5 + "A,H3K4me1,other.bam\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("dup.csv")); }).line == 7);
+  d.write("missing.csv", "cell,assay,path\nA,H3K4me1,a1.bam\nB,H3K4me1,b.bam\n");
+  const DataError m = data_error([&] { read_samplesheet(d.file("missing.csv")); });
+  CHECK(std::string(m.what()).find("cell A has no H3K4me3 row") != std::string::npos);
+  d.write("header.csv", "sample,mark,file\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("header.csv")); }).line == 1);
+  d.write("name.csv", "cell,assay,path\nA_1,H3K4me1,a1.bam\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("name.csv")); }).line == 2);
+}
+
+TEST_CASE("windows and the overlap rule, by hand", "[genomics][signal]") {
+  // Two genes on chr1: + at 1000 and - ending at 1010; 4 bins of 10 bp: windows [980, 1020)
+  // and [990, 1030). A third gene near the start has a window [-15, 25).
+  std::vector<Gene> genes(3);
+  genes[0] = Gene{"G1", "G1", "chr1", 1000, 5000, '+', 1};
+  genes[1] = Gene{"G2", "G2", "chr1", 500, 1010, '-', 2};
+  genes[2] = Gene{"G3", "G3", "chr1", 5, 100, '+', 3};
+  const GeneWindows w = make_windows(genes, 4, 10);
+  REQUIRE(w.chroms.size() == 1);
+  std::vector<double> out(3 * 4, 0.0);
+  const GeneWindows::Chrom& ch = w.per_chrom[0];
+  // [985, 1001): G1 bins 0,1,2 (980-990, 990-1000, 1000-1010); G2 bins 0,1 (990-1000, 1000-1010)
+  CHECK(signal_detail::count_interval(w, ch, 985, 1001, out.data()));
+  // [1020, 1021): touches only G2 bin 3; [1019, 1020): G1 bin 3 and G2 bin 2
+  signal_detail::count_interval(w, ch, 1020, 1021, out.data());
+  signal_detail::count_interval(w, ch, 1019, 1020, out.data());
+  // a read ending exactly where G1's window starts does not overlap it
+  CHECK_FALSE(signal_detail::count_interval(w, ch, 970, 980, out.data()));
+  // a 40 kb spliced span crossing many 16 kb blocks counts once per bin
+  signal_detail::count_interval(w, ch, 0, 40000, out.data());
+  // G1 and G2: 2 in every bin; G3: bin 0 is [-15, -5), outside the chromosome
+  CHECK(out[0] == 2);
+  CHECK(out[1] == 2);
+  CHECK(out[2] == 2);
+  CHECK(out[3] == 2);
+  CHECK(out[4] == 2);
+  CHECK(out[5] == 2);
+  CHECK(out[6] == 2);
+  CHECK(out[7] == 2);
+  CHECK(out[8] == 0);
+  CHECK(out[9] == 1);
+  CHECK(out[10] == 1);
+  CHECK(out[11] == 1);
+  CHECK_THROWS_AS(make_windows(genes, 5, 10), std::invalid_argument);
+}
+
+TEST_CASE("splits: counts by seed, proportions, chromosome hold-out", "[genomics][prepare]") {
+  std::vector<Gene> genes;
+  for (int i = 0; i < 100; ++i)
+    genes.push_back(Gene{"G" + std::to_string(i), "S", i < 20 ? "chr8" : i < 30 ? "9" : i < 40 ? "chr2" : "chr1", i * 1000, i * 1000 + 10, '+', 1});
+  PrepareOptions o;
+  std::vector<std::string> notes;
+  auto count = [](const std::vector<int>& s, int k) { return std::count(s.begin(), s.end(), k); };
+  o.split_counts = {50, 20, 10};
+  o.seed = 3;
+  const std::vector<int> a = prepare_detail::assign_splits(o, genes, notes);
+  CHECK(count(a, 0) == 50);
+  CHECK(count(a, 1) == 20);
+  CHECK(count(a, 2) == 10);
+  CHECK(count(a, -1) == 20);
+  CHECK(prepare_detail::assign_splits(o, genes, notes) == a);  // same seed, same split
+  o.seed = 4;
+  CHECK(prepare_detail::assign_splits(o, genes, notes) != a);
+  o.split_counts = {-1, -1, -1};  // fewer than 18,460 genes: the published proportions
+  const std::vector<int> p = prepare_detail::assign_splits(o, genes, notes);
+  CHECK(count(p, 0) == 54);  // 100 * 10000 / 18460
+  CHECK(count(p, 1) == 13);  // 100 * 2360 / 18460
+  CHECK(count(p, 2) == 33);
+  o.split_counts = {90, 10, 10};
+  CHECK_THROWS_AS(prepare_detail::assign_splits(o, genes, notes), DataError);
+  o.split_counts = {-1, -1, -1};
+  o.test_chroms = {"chr8", "chr9"};  // chr9 matches the annotation's "9"
+  const std::vector<int> h = prepare_detail::assign_splits(o, genes, notes);
+  for (int i = 0; i < 30; ++i) CHECK(h[static_cast<std::size_t>(i)] == 2);
+  CHECK(count(h, 2) == 30);
+  CHECK(count(h, 1) == 13);  // 70 * 2360 / 12360, rounded
+  CHECK(count(h, 0) == 57);
+  o.valid_chroms = {"2"};
+  const std::vector<int> v = prepare_detail::assign_splits(o, genes, notes);
+  CHECK(count(v, 1) == 10);
+  CHECK(count(v, 0) == 60);
+  o.valid_chroms = {"chr1", "chr2"};  // nothing left to train on
+  CHECK_THROWS_AS(prepare_detail::assign_splits(o, genes, notes), DataError);
+}
