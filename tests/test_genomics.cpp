@@ -10,6 +10,9 @@
 #include <deepdiff/genomics/samplesheet.hpp>
 #include <deepdiff/genomics/signal.hpp>
 
+#include <map>
+#include <sstream>
+
 #include "test_helpers.hpp"
 
 using namespace deepdiff;
@@ -236,4 +239,143 @@ TEST_CASE("splits: counts by seed, proportions, chromosome hold-out", "[genomics
   CHECK(count(v, 0) == 60);
   o.valid_chroms = {"chr1", "chr2"};  // nothing left to train on
   CHECK_THROWS_AS(prepare_detail::assign_splits(o, genes, notes), DataError);
+}
+
+namespace {
+
+// A BAM written and indexed through htslib from SAM text (so the test needs no tools).
+void write_bam(const std::string& path, const std::string& sam_text) {
+  const std::size_t body = sam_text.find("\nr") + 1;
+  sam_hdr_t* h = sam_hdr_parse(body, sam_text.c_str());
+  REQUIRE(h);
+  htsFile* fp = sam_open(path.c_str(), "wb");
+  REQUIRE(fp);
+  REQUIRE(sam_hdr_write(fp, h) == 0);
+  bam1_t* b = bam_init1();
+  kstring_t line{0, 0, nullptr};
+  std::size_t pos = body;
+  while (pos < sam_text.size()) {
+    const std::size_t eol = sam_text.find('\n', pos);
+    const std::string l = sam_text.substr(pos, eol - pos);
+    pos = eol + 1;
+    line.l = 0;
+    kputs(l.c_str(), &line);
+    REQUIRE(sam_parse1(&line, h, b) >= 0);
+    REQUIRE(sam_write1(fp, h, b) >= 0);
+  }
+  free(line.s);
+  bam_destroy1(b);
+  sam_hdr_destroy(h);
+  REQUIRE(sam_close(fp) == 0);
+  REQUIRE(sam_index_build(path.c_str(), 0) == 0);
+}
+
+void write_bigwig(const std::string& path) {
+  signal_detail::bigwig_init();
+  bigWigFile_t* bw = bwOpen(const_cast<char*>(path.c_str()), nullptr, "w");
+  REQUIRE(bw);
+  REQUIRE(bwCreateHdr(bw, 2) == 0);
+  const char* names[] = {"chr1"};
+  const std::uint32_t lens[] = {1000};
+  bw->cl = bwCreateChromList(names, lens, 1);
+  REQUIRE(bwWriteHdr(bw) == 0);
+  const char* chroms[] = {"chr1", "chr1"};
+  std::uint32_t starts[] = {250, 740}, ends[] = {260, 760};
+  float vals[] = {2.0f, 1.5f};
+  REQUIRE(bwAddIntervals(bw, chroms, starts, ends, vals, 2) == 0);
+  bwClose(bw);
+}
+
+// id -> [bin][mark] of one cell's three split files
+std::map<std::string, std::vector<std::vector<double>>> read_cell(const std::string& dir, const std::string& cell) {
+  std::map<std::string, std::vector<std::vector<double>>> m;
+  for (const char* split : {"train", "valid", "test"}) {
+    std::ifstream f(dir + "/" + cell + "." + split + ".csv");
+    REQUIRE(f);
+    std::string line;
+    while (std::getline(f, line)) {
+      std::vector<std::string> cells;
+      std::stringstream ss(line);
+      std::string c;
+      while (std::getline(ss, c, ',')) cells.push_back(c);
+      REQUIRE(cells.size() == 6);
+      const std::string id = cells[0].substr(0, cells[0].find('_'));
+      std::vector<double> v;
+      for (std::size_t k = 1; k < 6; ++k) v.push_back(std::stod(cells[k]));
+      m[id].push_back(v);
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("prepare_data_root end to end on BAM, SAM, tagAlign and bigWig, by hand", "[genomics][prepare]") {
+  // chr1 of 1 kb; 4 bins of 25 bp. G1 + at 300: window [250, 350); G2 - ending at 700: window
+  // [650, 750), read right to left; G3 + at 100: window [50, 150), no signal.
+  TempDir d("deepdiff_genomics");
+  d.write("genes.bed", "chr1\t300\t600\tG1_ONE\t0\t+\nchr1\t400\t700\tG2_TWO\t0\t-\nchr1\t100\t200\tG3_THREE\t0\t+\n");
+  const std::string sam =
+      "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:1000\n"
+      "r1\t0\tchr1\t261\t60\t25M\t*\t0\t0\t*\t*\n"      // [260, 285): G1 bins 1, 2
+      "r2\t16\tchr1\t321\t0\t50M\t*\t0\t0\t*\t*\n"      // [320, 370): G1 bins 3, 4 (mapq 0 counts)
+      "r3\t1024\tchr1\t691\t60\t25M\t*\t0\t0\t*\t*\n"   // duplicate: not counted
+      "r4\t256\tchr1\t701\t60\t10M\t*\t0\t0\t*\t*\n";   // [700, 710): G2 genomic bin 3 -> bin 2 (secondary counts)
+  d.write("a.sam", sam);
+  write_bam(d.file("a.bam"), sam);
+  d.write("a.tagAlign", "chr1\t240\t251\tN\t1000\t+\nchr1\t749\t800\tN\t1000\t-\nchrUn\t1\t50\tN\t0\t+\n");
+  write_bigwig(d.file("a.bw"));
+  d.write("expr.csv", "G1,10\nG2,20\nG3,0\n");
+  std::string sheet = "cell,assay,path\n";
+  for (const char* cell : {"A", "B"}) {
+    const std::string c = cell;
+    sheet += c + ",H3K4me1,a.bam\n" + c + ",H3K4me3,a.sam\n" + c + ",H3K9me3,a.bw\n" + c + ",H3K27me3,a.tagAlign\n" + c +
+             ",H3K36me3,a.tagAlign\n" + c + ",expression,expr.csv\n";
+  }
+  d.write("samples.csv", sheet);
+  PrepareOptions o;
+  o.samplesheet = d.file("samples.csv");
+  o.annotation = d.file("genes.bed");
+  o.out = d.file("root");
+  o.bins = 4;
+  o.bin_size = 25;
+  o.split_counts = {1, 1, 1};
+  o.threads = 2;
+  const PrepareSummary s = prepare_data_root(o);
+  CHECK(s.genes_used == 3);
+  const auto m = read_cell(o.out, "A");
+  REQUIRE(m.size() == 3);
+  // marks: BAM (indexed), SAM, bigWig, tagAlign, tagAlign
+  const std::vector<std::vector<double>> g1 = {{1, 1, 0.8, 1, 1}, {1, 1, 0, 0, 0}, {1, 1, 0, 0, 0}, {1, 1, 0, 0, 0}};
+  const std::vector<std::vector<double>> g2 = {{0, 0, 0.6, 1, 1}, {1, 1, 0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
+  const std::vector<std::vector<double>> g3(4, std::vector<double>(5, 0.0));
+  CHECK(m.at("G1") == g1);
+  CHECK(m.at("G2") == g2);
+  CHECK(m.at("G3") == g3);
+  CHECK(read_cell(o.out, "B") == m);
+  for (const char* f : {"A.expr.csv", "B.expr.csv", "genes.tsv", "prepare.json"}) CHECK(deepdiff_test::path_exists(o.out + "/" + f));
+  CHECK(d.listing() == std::vector<std::string>{"a.bam", "a.bam.bai", "a.bw", "a.sam", "a.tagAlign", "expr.csv",
+                                                "genes.bed", "root", "samples.csv"});  // no temporary folder left
+
+  // The authors' layout: G2 in coordinate order.
+  o.out = d.file("root_genomic");
+  o.order = BinOrder::genomic;
+  o.threads = 1;
+  o.use_index = false;
+  prepare_data_root(o);
+  auto g2_genomic = g2;
+  std::reverse(g2_genomic.begin(), g2_genomic.end());
+  CHECK(read_cell(o.out, "A").at("G2") == g2_genomic);
+  CHECK(read_cell(o.out, "A").at("G1") == g1);
+
+  // A folder that is not empty is refused before any work, and left alone.
+  CHECK_THROWS_AS(prepare_data_root(o), DataError);
+  CHECK(deepdiff_test::path_exists(o.out + "/A.train.csv"));
+  // A missing file: DataError naming it, nothing written.
+  d.write("bad.csv", "cell,assay,path\nA,H3K4me1,nope.bam\nA,H3K4me3,a.sam\nA,H3K9me3,a.bw\nA,H3K27me3,a.tagAlign\n"
+                     "A,H3K36me3,a.tagAlign\n");
+  o.samplesheet = d.file("bad.csv");
+  o.out = d.file("root_bad");
+  CHECK(data_error([&] { prepare_data_root(o); }).file == d.file("nope.bam"));
+  CHECK_FALSE(deepdiff_test::path_exists(o.out));
 }

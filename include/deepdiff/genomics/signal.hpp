@@ -137,7 +137,8 @@ inline SignalFile inspect_signal(const std::string& path) {
 
   sd::HtsPtr<htsFile> fp(hts_open(path.c_str(), "r"));
   if (!fp) throw DataError(path, "cannot open the file with htslib");
-  const htsFormat* fmt = hts_get_format(fp.get());
+  const htsFormat format = *hts_get_format(fp.get());  // a copy: it lives inside fp, closed below
+  const htsFormat* fmt = &format;
   if (fmt->format == cram) throw DataError(path, "a CRAM file: not supported", "convert it to BAM (samtools view -b)");
   if (fmt->format == bam || fmt->format == sam) {
     s.format = SignalFormat::bam;
