@@ -270,19 +270,21 @@ void write_bam(const std::string& path, const std::string& sam_text) {
   REQUIRE(sam_index_build(path.c_str(), 0) == 0);
 }
 
-void write_bigwig(const std::string& path) {
+// A one-chromosome bigWig with the given intervals (sorted, not overlapping).
+void write_bigwig(const std::string& path, const char* chrom = "chr1", std::uint32_t len = 1000,
+                  std::vector<std::uint32_t> starts = {250, 740}, std::vector<std::uint32_t> ends = {260, 760},
+                  std::vector<float> vals = {2.0f, 1.5f}) {
   signal_detail::bigwig_init();
   bigWigFile_t* bw = bwOpen(const_cast<char*>(path.c_str()), nullptr, "w");
   REQUIRE(bw);
   REQUIRE(bwCreateHdr(bw, 2) == 0);
-  const char* names[] = {"chr1"};
-  const std::uint32_t lens[] = {1000};
+  const char* names[] = {chrom};
+  const std::uint32_t lens[] = {len};
   bw->cl = bwCreateChromList(names, lens, 1);
   REQUIRE(bwWriteHdr(bw) == 0);
-  const char* chroms[] = {"chr1", "chr1"};
-  std::uint32_t starts[] = {250, 740}, ends[] = {260, 760};
-  float vals[] = {2.0f, 1.5f};
-  REQUIRE(bwAddIntervals(bw, chroms, starts, ends, vals, 2) == 0);
+  std::vector<const char*> chroms(starts.size(), chrom);
+  REQUIRE(bwAddIntervals(bw, chroms.data(), starts.data(), ends.data(), vals.data(),
+                         static_cast<std::uint32_t>(starts.size())) == 0);
   bwClose(bw);
 }
 
@@ -378,4 +380,37 @@ TEST_CASE("prepare_data_root end to end on BAM, SAM, tagAlign and bigWig, by han
   o.out = d.file("root_bad");
   CHECK(data_error([&] { prepare_data_root(o); }).file == d.file("nope.bam"));
   CHECK_FALSE(deepdiff_test::path_exists(o.out));
+}
+
+TEST_CASE("records spanning two read stretches count once", "[genomics][prepare]") {
+  // chr2 of 300 kb, genes at 10 kb and 200 kb: two stretches read apart (more than 64 kb
+  // between the windows). A spliced read and a bigWig interval reach into both windows.
+  TempDir d("deepdiff_genomics");
+  d.write("genes.bed", "chr2\t10000\t11000\tG1\t0\t+\nchr2\t199000\t200000\tG2\t0\t-\nchr2\t100\t300\tG3\t0\t+\n");
+  const std::string sam =
+      "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr2\tLN:300000\n"
+      // [10040, 10050) then [199960, 199970): bin 2 of G1's [9950, 10050) window (+, 50 bp bins),
+      // and genomic bin 1 of G2's [199950, 200050) window, its bin 2 read right to left (-)
+      "r1\t0\tchr2\t10041\t60\t10M189910N10M\t*\t0\t0\t*\t*\n";
+  write_bam(d.file("a.bam"), sam);
+  write_bigwig(d.file("a.bw"), "chr2", 300000, {0}, {300000}, {3.0f});
+  std::string sheet = "cell,assay,path\nA,H3K4me1,a.bam\nA,H3K4me3,a.bam\nA,H3K9me3,a.bw\nA,H3K27me3,a.bam\nA,H3K36me3,a.bw\n";
+  d.write("samples.csv", sheet);
+  PrepareOptions o;
+  o.samplesheet = d.file("samples.csv");
+  o.annotation = d.file("genes.bed");
+  o.out = d.file("root");
+  o.bins = 2;
+  o.bin_size = 50;
+  o.split_counts = {1, 1, 1};
+  for (bool index : {true, false}) {
+    o.use_index = index;
+    o.out = d.file(index ? "root_index" : "root_seq");
+    prepare_data_root(o);
+    const auto m = read_cell(o.out, "A");
+    CHECK(m.at("G1") == std::vector<std::vector<double>>{{0, 0, 3, 0, 3}, {1, 1, 3, 1, 3}});
+    CHECK(m.at("G2") == std::vector<std::vector<double>>{{0, 0, 3, 0, 3}, {1, 1, 3, 1, 3}});
+    // G3's window [50, 150) is covered from base 0: every base 3.0
+    CHECK(m.at("G3") == std::vector<std::vector<double>>{{0, 0, 3, 0, 3}, {0, 0, 3, 0, 3}});
+  }
 }

@@ -71,7 +71,9 @@ struct PrepareSummary {
   std::size_t genes_annotated = 0, genes_used = 0;
   std::array<std::size_t, 3> split_sizes = {0, 0, 0};
   std::size_t cells = 0;
-  double seconds = 0;
+  double seconds = 0;       // in all
+  double read_seconds = 0;  // of which reading the signal files (and checksums)
+  double write_seconds = 0; // of which writing DIR
   std::vector<std::string> notes;
 };
 
@@ -315,6 +317,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   std::vector<TaskStats> stats(tasks.size());
   std::vector<std::uint64_t> sums(checksum_jobs, 0);
   std::vector<std::string> errors(jobs);
+  const double read_start = elapsed();
   std::atomic<std::size_t> done{0};
   std::atomic<bool> failed{false};
   double last_report = 0;
@@ -348,6 +351,8 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   }
   for (const std::string& e : errors)
     if (!e.empty()) throw std::runtime_error(e);
+  const double read_end = elapsed();
+  sum.read_seconds = read_end - read_start;
   std::vector<TaskStats> per_file(files.size());
   for (std::size_t k = 0; k < tasks.size(); ++k) {
     TaskStats& p = per_file[tasks[k].file];
@@ -373,6 +378,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   const fs::path tmp = parent / ("." + out.filename().string() + ".prepare-tmp." + std::to_string(static_cast<long>(::getpid())));
   fs::remove_all(tmp, ec);
   fs::create_directory(tmp);
+  const double write_start = elapsed();
   try {
     const std::size_t n_out = cells.size() * 3;
     std::vector<std::string> out_errors(n_out);
@@ -479,8 +485,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                   {"test", sum.split_sizes[2]},
                   {"unused", R - sum.split_sizes[0] - sum.split_sizes[1] - sum.split_sizes[2]}};
     j["notes"] = sum.notes;
+    sum.write_seconds = elapsed() - write_start;
     sum.seconds = elapsed();
-    j["seconds"] = sum.seconds;
+    j["seconds"] = {{"total", sum.seconds}, {"reading", sum.read_seconds}, {"writing", sum.write_seconds}};
     write_file_atomic((tmp / "prepare.json").string(), j.dump(2) + "\n");
 
     if (fs::exists(out, ec)) fs::remove(out);  // an empty folder (checked at the start)

@@ -16,10 +16,10 @@
 // Dimension legend: R rows (genes), T bins per gene. Results are [R, T] row-major, bins in
 // *genomic* order (the caller flips `-` genes for a strand-aware layout).
 //
-// Work splits into tasks: one per (file, chromosome) where a file can be read by region (a
-// BAM with its .bai/.csi index, a bigWig), else one per file (SAM, a BAM without an index,
-// tagAlign/BED), each reading its part of the file once. Tasks of one file write disjoint
-// rows, so tasks run in parallel without locks. Memory: the [R, T] results and, per
+// Work splits into tasks: one per (file, chromosome) for a bigWig, one per file otherwise
+// (a BAM with its .bai/.csi index reads only the stretches the windows cover; SAM, a BAM
+// without an index and tagAlign/BED are read once from start to end). Tasks of one file write
+// disjoint rows, so tasks run in parallel without locks. Memory: the [R, T] results and, per
 // chromosome, the window lookup; never the reads.
 #pragma once
 
@@ -264,6 +264,50 @@ inline bool count_interval(const GeneWindows& w, const GeneWindows::Chrom& ch, s
   return hit;
 }
 
+// Adds v x (bases of [s, e) in the bin) to every bin of every window that [s, e) overlaps
+// (the bigWig sum; same block rule as count_interval).
+inline bool add_weighted(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e, double v,
+                         double* out) {
+  if (e <= s || e <= 0) return false;
+  const std::int64_t nblocks = static_cast<std::int64_t>(ch.blocks.size());
+  const std::int64_t b0 = GeneWindows::block_of(s);
+  if (b0 >= nblocks) return false;
+  const std::int64_t b1 = std::min(GeneWindows::block_of(e - 1), nblocks - 1);
+  const std::int64_t span = w.span(), S = w.bin_size;
+  bool hit = false;
+  for (std::int64_t b = b0; b <= b1; ++b) {
+    for (const int k : ch.blocks[static_cast<std::size_t>(b)]) {
+      const std::int64_t ws = ch.start[static_cast<std::size_t>(k)];
+      const std::int64_t o0 = std::max(s, ws), o1 = std::min(e, ws + span);
+      if (o0 >= o1 || GeneWindows::block_of(o0) != b) continue;
+      double* row = out + static_cast<std::size_t>(ch.row[static_cast<std::size_t>(k)]) * static_cast<std::size_t>(w.bins);
+      for (std::int64_t t = (o0 - ws) / S; t <= (o1 - 1 - ws) / S; ++t) {
+        const std::int64_t lo = std::max(o0, ws + t * S), hi = std::min(o1, ws + (t + 1) * S);
+        row[t] += v * static_cast<double>(hi - lo);
+      }
+      hit = true;
+    }
+  }
+  return hit;
+}
+
+// The stretches of a chromosome that the windows cover, merged when less than 64 kb apart
+// (one seek is cheaper than that much data), clipped to [0, len) (len < 0: unknown).
+inline std::vector<std::pair<std::int64_t, std::int64_t>> stretches(const GeneWindows& w, const GeneWindows::Chrom& ch,
+                                                                    std::int64_t len = -1) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  for (std::int64_t ws : ch.start) {
+    const std::int64_t a = std::max<std::int64_t>(ws, 0);
+    const std::int64_t z = len >= 0 ? std::min(ws + w.span(), len) : ws + w.span();
+    if (z <= a) continue;
+    if (!out.empty() && a <= out.back().second + (1 << 16))
+      out.back().second = std::max(out.back().second, z);
+    else
+      out.emplace_back(a, z);
+  }
+  return out;
+}
+
 // multicov's filters and overlap span (see the header comment). An alignment without a
 // CIGAR (a placed unmapped read) spans one base, as BamTools' GetEndPosition makes it.
 inline bool alignment_span(const bam1_t* b, std::int64_t& s, std::int64_t& e) {
@@ -285,8 +329,7 @@ struct SignalTask {
 // The tasks for one file (see the header comment).
 inline std::vector<SignalTask> plan_tasks(const SignalFile& f, std::size_t file_index, const GeneWindows& w) {
   std::vector<SignalTask> t;
-  const bool by_region = f.format == SignalFormat::bigwig || (f.format == SignalFormat::bam && f.indexed);
-  if (!by_region) return {SignalTask{file_index, -1}};
+  if (f.format != SignalFormat::bigwig) return {SignalTask{file_index, -1}};
   for (std::size_t c = 0; c < w.chroms.size(); ++c)
     if (find_chrom(f.chroms, w.chroms[c]) >= 0) t.push_back(SignalTask{file_index, static_cast<int>(c)});
   return t;
@@ -305,35 +348,36 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
   namespace sd = signal_detail;
   TaskStats st;
   if (f.format == SignalFormat::bigwig) {
+    // One pass over the chromosome's data under the windows: the stretches the windows cover
+    // (merged when close) are iterated block by block, every interval is clipped to its
+    // stretch (so one spanning two stretches is not counted twice) and spread over the bins
+    // it overlaps, weighted by the bases it covers; dividing by the bin size then gives the
+    // mean with uncovered bases as 0.
     const GeneWindows::Chrom& ch = w.per_chrom[static_cast<std::size_t>(task.chrom)];
     const int fc = find_chrom(f.chroms, w.chroms[static_cast<std::size_t>(task.chrom)]);
     const std::int64_t len = f.lengths[static_cast<std::size_t>(fc)];
     const std::string& name = f.chroms[static_cast<std::size_t>(fc)];
     sd::BigWigPtr bw = sd::open_bigwig(f.path);
-    const std::int64_t span = w.span();
-    for (std::size_t k = 0; k < ch.start.size(); ++k) {
-      const std::int64_t ws = ch.start[k], s = std::max<std::int64_t>(ws, 0), e = std::min(ws + span, len);
-      if (s >= e) continue;
-      bwOverlappingIntervals_t* iv =
-          bwGetOverlappingIntervals(bw.get(), const_cast<char*>(name.c_str()), static_cast<std::uint32_t>(s),
-                                    static_cast<std::uint32_t>(e));
-      if (!iv) continue;  // no data there (libBigWig also returns NULL on a read error; the data is then absent)
-      double* row = out + static_cast<std::size_t>(ch.row[k]) * static_cast<std::size_t>(w.bins);
-      for (std::uint32_t i = 0; i < iv->l; ++i) {
-        const double v = iv->value[i];
-        ++st.records;
-        if (std::isnan(v) || v == 0) continue;  // missing data counts as zero
-        std::int64_t a = std::max<std::int64_t>(iv->start[i], s), b = std::min<std::int64_t>(iv->end[i], e);
-        // Spread v over the bins [a, b) touches, base-weighted.
-        while (a < b) {
-          const std::int64_t t = (a - ws) / w.bin_size;
-          const std::int64_t bin_end = std::min(b, ws + (t + 1) * w.bin_size);
-          row[t] += v * static_cast<double>(bin_end - a);
-          a = bin_end;
+    for (const auto& ab : sd::stretches(w, ch, len)) {
+      bwOverlapIterator_t* it = bwOverlappingIntervalsIterator(bw.get(), const_cast<char*>(name.c_str()),
+                                                               static_cast<std::uint32_t>(ab.first),
+                                                               static_cast<std::uint32_t>(ab.second), 64);
+      if (!it) throw DataError(f.path, "cannot read the bigWig data of " + name + " (damaged file?)");
+      for (; it->data; it = bwIteratorNext(it)) {
+        const bwOverlappingIntervals_t* iv = it->intervals;
+        for (std::uint32_t i = 0; i < iv->l; ++i) {
+          ++st.records;
+          const double v = iv->value[i];
+          if (std::isnan(v) || v == 0) continue;  // missing data counts as zero
+          const std::int64_t a = std::max<std::int64_t>(iv->start[i], ab.first);
+          const std::int64_t z = std::min<std::int64_t>(iv->end[i], ab.second);
+          if (a < z && sd::add_weighted(w, ch, a, z, v, out)) ++st.used;
         }
-        ++st.used;
       }
-      bwDestroyOverlappingIntervals(iv);
+      bwIteratorDestroy(it);
+    }
+    for (const int r : ch.row) {
+      double* row = out + static_cast<std::size_t>(r) * static_cast<std::size_t>(w.bins);
       for (int t = 0; t < w.bins; ++t) row[t] /= static_cast<double>(w.bin_size);
     }
     return st;
@@ -387,7 +431,7 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
                                  std::to_string(r) + "): the file is truncated or damaged");
   };
   std::int64_t s, e;
-  if (task.chrom < 0) {
+  if (!f.indexed) {
     // Sequential: map each header chromosome to its windows once.
     std::vector<int> tid_to_chrom(static_cast<std::size_t>(sam_hdr_nref(h.get())), -1);
     for (std::size_t c = 0; c < w.chroms.size(); ++c) {
@@ -409,36 +453,31 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
     return st;
   }
 
-  // By region: only the stretches of the chromosome that windows cover (merged when close),
-  // so reads far from any gene are never decompressed. A read overlapping two stretches is
-  // returned by both queries; it is counted by the first (its start lies before the end of
-  // the previous stretch exactly when it overlapped that one).
+  // By region (one task per file: the index of a whole genome is megabytes, loaded once):
+  // only the stretches of each chromosome that windows cover (merged when close), so reads far
+  // from any gene are never decompressed. A read overlapping two stretches is returned by
+  // both queries; it is counted by the first (its start lies before the end of the previous
+  // stretch exactly when it overlapped that one).
   sd::HtsPtr<hts_idx_t> idx(sam_index_load(fp.get(), f.path.c_str()));
   if (!idx) throw DataError(f.path, "cannot load the index (.bai/.csi) found earlier");
-  const GeneWindows::Chrom& ch = w.per_chrom[static_cast<std::size_t>(task.chrom)];
-  const int tid = find_chrom(f.chroms, w.chroms[static_cast<std::size_t>(task.chrom)]);
-  std::vector<std::pair<std::int64_t, std::int64_t>> stretches;
-  for (std::int64_t ws : ch.start) {
-    const std::int64_t a = std::max<std::int64_t>(ws, 0), z = ws + w.span();
-    if (z <= 0) continue;
-    if (!stretches.empty() && a <= stretches.back().second + (1 << 16))
-      stretches.back().second = std::max(stretches.back().second, z);
-    else
-      stretches.emplace_back(a, z);
-  }
-  std::int64_t prev_end = -1;
-  for (const auto& ab : stretches) {
-    sd::HtsPtr<hts_itr_t> it(sam_itr_queryi(idx.get(), tid, ab.first, ab.second));
-    if (!it) throw DataError(f.path, "cannot query the index for " + f.chroms[static_cast<std::size_t>(tid)]);
-    int r;
-    while ((r = sam_itr_next(fp.get(), it.get(), b.get())) >= 0) {
-      if (b->core.pos < prev_end) continue;
-      ++st.records;
-      ++st.on_genes_chroms;
-      if (sd::alignment_span(b.get(), s, e) && sd::count_interval(w, ch, s, e, out)) ++st.used;
+  for (std::size_t c = 0; c < w.chroms.size(); ++c) {
+    const int tid = find_chrom(f.chroms, w.chroms[c]);
+    if (tid < 0) continue;
+    const GeneWindows::Chrom& ch = w.per_chrom[c];
+    std::int64_t prev_end = -1;
+    for (const auto& ab : sd::stretches(w, ch)) {
+      sd::HtsPtr<hts_itr_t> it(sam_itr_queryi(idx.get(), tid, ab.first, ab.second));
+      if (!it) throw DataError(f.path, "cannot query the index for " + f.chroms[static_cast<std::size_t>(tid)]);
+      int r;
+      while ((r = sam_itr_next(fp.get(), it.get(), b.get())) >= 0) {
+        if (b->core.pos < prev_end) continue;
+        ++st.records;
+        ++st.on_genes_chroms;
+        if (sd::alignment_span(b.get(), s, e) && sd::count_interval(w, ch, s, e, out)) ++st.used;
+      }
+      if (r < -1) throw fail(r);
+      prev_end = ab.second;
     }
-    if (r < -1) throw fail(r);
-    prev_end = ab.second;
   }
   return st;
 }
