@@ -32,6 +32,9 @@ def skip(why):
     sys.exit(77)
 
 
+probe = subprocess.run([DEEPDIFF, "prepare", "--help"], capture_output=True, text=True)
+if "built without" in probe.stdout + probe.stderr:
+    skip("deepdiff was built without htslib/libBigWig (no prepare command)")
 for tool in ("samtools", "bedtools"):
     if shutil.which(tool) is None:
         skip(tool + " is not installed (apt-get install samtools bedtools python3-deeptools)")
