@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "common/prepare_cmd.hpp"
 #include "common/run.hpp"
 
 using namespace deepdiff;
@@ -24,6 +25,8 @@ cell types from five histone marks, with attention over marks and positions.
 usage: deepdiff <command> [options]      (deepdiff <command> --help for its options)
 
 commands:
+  prepare    turn BAM / tagAlign / bigWig files, a gene annotation and expression tables into a data
+             root for train (the same numbers as bedtools multicov / computeMatrix; docs/prepare.md)
   synth      write synthetic data with a planted, known answer (same CSV format as the real data)
   train      train a variant with the published recipe; writes checkpoint, metrics, predictions,
              attention and plots into --save-root (resumable with --resume)
@@ -287,6 +290,7 @@ int main(int argc, char** argv) {
       std::fputs(kTopHelp, stdout);
       return 0;
     }
+    if (cmd == "prepare") return cmd_prepare(argc - 1, argv + 1);
     if (cmd == "synth") return cmd_synth(argc - 1, argv + 1);
     if (cmd == "train") return cmd_train(argc - 1, argv + 1);
     if (cmd == "eval") return cmd_eval(argc - 1, argv + 1);

@@ -75,12 +75,15 @@ inline std::string beta_svg(const std::vector<std::string>& names, const Predict
 }
 
 // Mean alpha per channel (rows) and bin (columns), bins labelled by kb from the TSS
-// (bin t covers [(t - T/2) * 100 bp, (t - T/2 + 1) * 100 bp) around the TSS).
+// (bin t covers [(t - T/2) * 100 bp, (t - T/2 + 1) * 100 bp) around the TSS). Negative means
+// upstream only for strand-oriented bins (`deepdiff prepare`'s default); the authors' files and
+// `prepare --bin-order genomic` keep coordinate order, so there - genes are mirrored
+// (docs/prepare.md, "Bin order"). The axis label says so.
 inline std::string alpha_svg(const std::vector<std::string>& names, const Predictions& pr) {
   Heatmap h;
   const Index N = pr.alpha.dim(0), K = pr.alpha.dim(1), T = pr.alpha.dim(2);
   h.title = "Level-1 attention (alpha): mean over " + std::to_string(N) + " genes";
-  h.x_label = "position relative to TSS (kb)";
+  h.x_label = "position relative to TSS (kb; < 0 is upstream only for strand-oriented bins, docs/prepare.md)";
   h.rows = K;
   h.cols = T;
   h.values.assign(static_cast<std::size_t>(K * T), 0.0);

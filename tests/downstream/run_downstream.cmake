@@ -16,3 +16,6 @@ run(${CMAKE_COMMAND} -S ${CMAKE_CURRENT_LIST_DIR}/consumer -B ${BUILD_DIR}/consu
     -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${BUILD_DIR}/consumer)
 run(${BUILD_DIR}/consumer/consumer)
+if(EXISTS ${BUILD_DIR}/consumer/consumer_genomics)
+  run(${BUILD_DIR}/consumer/consumer_genomics)
+endif()

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "deepdiff/io/checksum.hpp"
 #include "deepdiff/io/atomic_file.hpp"
 #include "deepdiff/io/read_file.hpp"
 #include "deepdiff/tensor/tensor.hpp"
@@ -65,14 +66,7 @@ namespace ckpt_detail {
 constexpr char kMagic[8] = {'D', 'D', 'I', 'F', 'F', 'C', 'K', 'P'};
 constexpr std::uint32_t kMaxRank = 4;
 
-inline std::uint64_t fnv1a64(const unsigned char* p, std::size_t n) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (std::size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+using ::deepdiff::fnv1a64;  // io/checksum.hpp
 
 inline void put_u32(std::string& out, std::uint32_t v) {
   for (int k = 0; k < 4; ++k) out += static_cast<char>((v >> (8 * k)) & 0xFF);

@@ -1,0 +1,156 @@
+// `deepdiff prepare`: the command-line face of genomics/prepare.hpp (options, messages,
+// exit codes). Built only with htslib and libBigWig (CMake target deepdiff::genomics);
+// without them the command says so and exits 1.
+#pragma once
+
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/cli.hpp"
+
+#ifdef DEEPDIFF_HAVE_GENOMICS
+#include <deepdiff/genomics/prepare.hpp>
+#endif
+
+namespace deepdiff_cli {
+
+#ifdef DEEPDIFF_HAVE_GENOMICS
+
+inline std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+inline int cmd_prepare_impl(int argc, char** argv) {
+  namespace g = deepdiff::genomics;
+  cxxopts::Options o(
+      "deepdiff prepare",
+      "Turn a lab's own files into a data root that `deepdiff train` reads: for every gene of the\n"
+      "annotation, the five histone marks in --bins bins of --bin-size bp around the TSS, per cell.\n"
+      "Values are those of the field's tools: BAM -> `bedtools multicov`, tagAlign/BED reads ->\n"
+      "`bedtools intersect -c`, bigWig -> `computeMatrix reference-point --missingDataAsZero`.\n"
+      "Writes DIR/CELL.{train,valid,test}.csv, DIR/CELL.expr.csv, DIR/genes.tsv, DIR/prepare.json,\n"
+      "all at once at the end (nothing partial on error). See docs/prepare.md.");
+  o.add_options()("h,help", "show this help")(
+      "threads", "OpenMP threads (0: all cores / OMP_NUM_THREADS)", cxxopts::value<int>()->default_value("0"));
+  o.add_options("inputs")
+      ("samples", "samplesheet CSV, header cell,assay,path; assay: H3K4me1 H3K4me3 H3K9me3 H3K27me3 H3K36me3 or "
+                  "expression; files: BAM (.bai/.csi used when present), tagAlign/BED (plain or gzip), bigWig",
+       cxxopts::value<std::string>())
+      ("genes", "gene annotation: GTF or GFF3 (gene records) or BED6", cxxopts::value<std::string>())
+      ("out", "output folder (must not exist, or be empty)", cxxopts::value<std::string>());
+  o.add_options("layout")
+      ("bins", "bins per gene (even; the window is TSS +/- bins*bin-size/2)", cxxopts::value<int>()->default_value("200"))
+      ("bin-size", "bin width in bp", cxxopts::value<long long>()->default_value("100"))
+      ("bin-order", "strand: bin 1 is the most upstream bin of every gene (- genes read right to left); genomic: "
+                    "coordinate order whatever the strand (the DeepDiff authors' files)",
+       cxxopts::value<std::string>()->default_value("strand"));
+  o.add_options("split")
+      ("split", "TRAIN,VALID,TEST gene counts drawn by --seed (default 10000,2360,6100, or those proportions "
+                "when fewer genes have all inputs)", cxxopts::value<std::string>())
+      ("test-chromosomes", "hold out the genes of these chromosomes as the test split (e.g. chr8,chr9)",
+       cxxopts::value<std::string>())
+      ("valid-chromosomes", "with --test-chromosomes: these chromosomes are the validation split (default: drawn)",
+       cxxopts::value<std::string>())
+      ("split-from", "reuse the splits of an earlier DIR/genes.tsv", cxxopts::value<std::string>())
+      ("seed", "seed of the split draw", cxxopts::value<unsigned long long>()->default_value("1"));
+  o.add_options("reading")
+      ("ignore-index", "read BAMs sequentially even when indexed")
+      ("no-checksums", "do not record FNV-1a checksums of the inputs in prepare.json (saves one read of each file)")
+      ("quiet", "print nothing but errors");
+  auto r = parse_options(o, argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help() << "\n";
+    return 0;
+  }
+  auto need = [&](const std::string& k) {
+    if (!r.count(k)) throw UsageError("--" + k + " is required");
+    return r[k].as<std::string>();
+  };
+  g::PrepareOptions p;
+  p.samplesheet = need("samples");
+  p.annotation = need("genes");
+  p.out = need("out");
+  p.bins = r["bins"].as<int>();
+  p.bin_size = r["bin-size"].as<long long>();
+  if (p.bins < 2 || p.bins % 2) throw UsageError("--bins must be an even number >= 2");
+  if (p.bin_size < 1) throw UsageError("--bin-size must be >= 1");
+  const std::string order = r["bin-order"].as<std::string>();
+  if (order == "strand") p.order = g::BinOrder::strand;
+  else if (order == "genomic") p.order = g::BinOrder::genomic;
+  else throw UsageError("--bin-order must be strand or genomic");
+  const int modes = static_cast<int>(r.count("split")) + static_cast<int>(r.count("test-chromosomes") > 0) +
+                    static_cast<int>(r.count("split-from"));
+  if (modes > 1) throw UsageError("--split, --test-chromosomes and --split-from exclude each other");
+  if (r.count("valid-chromosomes") && !r.count("test-chromosomes"))
+    throw UsageError("--valid-chromosomes needs --test-chromosomes");
+  if (r.count("split")) {
+    const std::vector<std::string> parts = split_list(r["split"].as<std::string>());
+    if (parts.size() != 3) throw UsageError("--split takes three counts: TRAIN,VALID,TEST");
+    for (int k = 0; k < 3; ++k) {
+      std::size_t used = 0;
+      long long v = -1;
+      try {
+        v = std::stoll(parts[static_cast<std::size_t>(k)], &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != parts[static_cast<std::size_t>(k)].size() || v < 1)
+        throw UsageError("--split: '" + parts[static_cast<std::size_t>(k)] + "' is not a positive gene count");
+      p.split_counts[static_cast<std::size_t>(k)] = v;
+    }
+  }
+  if (r.count("test-chromosomes")) {
+    p.test_chroms = split_list(r["test-chromosomes"].as<std::string>());
+    if (p.test_chroms.empty()) throw UsageError("--test-chromosomes needs at least one name");
+  }
+  if (r.count("valid-chromosomes")) p.valid_chroms = split_list(r["valid-chromosomes"].as<std::string>());
+  if (r.count("split-from")) p.split_from = r["split-from"].as<std::string>();
+  p.seed = r["seed"].as<unsigned long long>();
+  p.threads = r["threads"].as<int>();
+  if (p.threads < 0) throw UsageError("--threads must be >= 0");
+  p.use_index = r.count("ignore-index") == 0;
+  p.checksums = r.count("no-checksums") == 0;
+  const bool quiet = r.count("quiet") > 0;
+  if (!quiet) p.log = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
+  const g::PrepareSummary s = g::prepare_data_root(p);
+  if (!quiet) {
+    for (const std::string& n : s.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
+    std::printf("prepared %zu cells x %zu genes (train %zu, valid %zu, test %zu) x %d bins in %s (%.1fs)\n", s.cells,
+                s.genes_used, s.split_sizes[0], s.split_sizes[1], s.split_sizes[2], p.bins, p.out.c_str(), s.seconds);
+  }
+  return 0;
+}
+
+#endif  // DEEPDIFF_HAVE_GENOMICS
+
+// Handles its own errors (exit 2 for usage, 1 for data) so that main only dispatches.
+inline int cmd_prepare(int argc, char** argv) {
+#ifdef DEEPDIFF_HAVE_GENOMICS
+  try {
+    return cmd_prepare_impl(argc, argv);
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "deepdiff prepare: %s\n(see deepdiff prepare --help)\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "deepdiff prepare: error: %s\n", e.what());
+    return 1;
+  }
+#else
+  (void)argc;
+  (void)argv;
+  std::fprintf(stderr,
+               "deepdiff prepare: this deepdiff was built without htslib and libBigWig, which prepare needs "
+               "(apt-get install libhts-dev libbigwig-dev nlohmann-json3-dev, then configure again)\n");
+  return 1;
+#endif
+}
+
+}  // namespace deepdiff_cli

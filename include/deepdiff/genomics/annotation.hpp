@@ -1,0 +1,231 @@
+// Genes and their TSS windows, from a GTF, GFF3 or BED6 annotation.
+//
+// A gene is kept once (the first record of an id); ids lose their version suffix as in the
+// DeepDiff authors' files (ENSG00000130749.9 -> ENSG00000130749). Coordinates are 0-based,
+// half-open, like BED: a GTF/GFF3 record "start end" (1-based, closed) becomes
+// [start - 1, end).
+//
+// The window of a gene is that of `computeMatrix reference-point --referencePoint TSS
+// -b F -a F --binSize S` with F = bins * S / 2: the reference point is `start` for a `+`
+// gene and `end` for a `-` gene (any other strand counts as `+`, as in deepTools), and the
+// window is [ref - F, ref + F), cut into `bins` bins of S bases in genomic order. For a
+// strand-aware matrix a `-` gene's bins are then read right to left, so bin 1 is always the
+// most upstream one; `BinOrder::genomic` keeps the coordinate order (the authors' layout).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "deepdiff/data/errors.hpp"
+#include "deepdiff/genomics/text.hpp"
+
+namespace deepdiff {
+namespace genomics {
+
+struct Gene {
+  std::string id;      // version stripped
+  std::string symbol;  // gene_name / Name; the id when the annotation has none
+  std::string chrom;
+  std::int64_t start = 0, end = 0;  // 0-based half-open
+  char strand = '+';                // '+' or '-' ('.' and others are read as '+')
+  std::size_t line = 0;             // where it was read, for messages
+  std::int64_t tss() const { return strand == '-' ? end : start; }
+};
+
+enum class AnnotationFormat { gtf, gff3, bed };
+enum class BinOrder { strand, genomic };
+
+inline std::string format_name(AnnotationFormat f) {
+  return f == AnnotationFormat::gtf ? "GTF" : f == AnnotationFormat::gff3 ? "GFF3" : "BED6";
+}
+
+// ENSG00000130749.9 -> ENSG00000130749; ENSG00000182378.14_PAR_Y -> ENSG00000182378_PAR_Y.
+// Only a dot followed by digits (up to the end or an underscore) is a version.
+inline std::string strip_version(std::string_view id) {
+  const std::size_t dot = id.find('.');
+  if (dot == std::string_view::npos) return std::string(id);
+  std::size_t k = dot + 1;
+  while (k < id.size() && id[k] >= '0' && id[k] <= '9') ++k;
+  if (k == dot + 1 || (k < id.size() && id[k] != '_')) return std::string(id);
+  return std::string(id.substr(0, dot)) + std::string(id.substr(k));
+}
+
+// The other spelling of a chromosome name, as deepTools tries it when a name is missing:
+// chr1 <-> 1, chrM <-> MT.
+inline std::string alternative_chrom_name(std::string_view c) {
+  if (c.substr(0, 3) == "chr") {
+    std::string s(c.substr(3));
+    return s == "M" ? "MT" : s;
+  }
+  std::string s = "chr" + std::string(c);
+  return s == "chrMT" ? "chrM" : s;
+}
+
+struct Annotation {
+  std::string path;
+  AnnotationFormat format = AnnotationFormat::gtf;
+  std::vector<Gene> genes;                  // in file order, one per id
+  std::size_t duplicates = 0;               // records whose id was seen before (kept the first)
+  std::size_t unusable_ids = 0;             // ids with '_' or ',' after the version (PAR_Y copies): skipped
+  std::vector<std::string> chroms;          // in order of first appearance
+};
+
+namespace annotation_detail {
+
+// The value of `key` in a GTF attribute column: key "value"; key2 "value2"; ...
+inline std::string_view gtf_attribute(std::string_view attrs, std::string_view key) {
+  std::size_t pos = 0;
+  while (pos < attrs.size()) {
+    while (pos < attrs.size() && (attrs[pos] == ' ' || attrs[pos] == ';')) ++pos;
+    const std::size_t sp = attrs.find(' ', pos);
+    if (sp == std::string_view::npos) return {};
+    const std::string_view k = attrs.substr(pos, sp - pos);
+    std::size_t v0 = sp + 1, v1;
+    if (v0 < attrs.size() && attrs[v0] == '"') {
+      ++v0;
+      v1 = attrs.find('"', v0);
+      if (v1 == std::string_view::npos) return {};
+      pos = v1 + 1;
+    } else {
+      v1 = attrs.find(';', v0);
+      if (v1 == std::string_view::npos) v1 = attrs.size();
+      pos = v1;
+    }
+    if (k == key) return attrs.substr(v0, v1 - v0);
+  }
+  return {};
+}
+
+// The value of `key` in a GFF3 attribute column: key=value;key2=value2
+inline std::string_view gff3_attribute(std::string_view attrs, std::string_view key) {
+  std::size_t pos = 0;
+  while (pos < attrs.size()) {
+    std::size_t semi = attrs.find(';', pos);
+    if (semi == std::string_view::npos) semi = attrs.size();
+    const std::string_view kv = attrs.substr(pos, semi - pos);
+    const std::size_t eq = kv.find('=');
+    if (eq != std::string_view::npos) {
+      std::string_view k = kv.substr(0, eq);
+      while (!k.empty() && k.front() == ' ') k.remove_prefix(1);
+      if (k == key) return kv.substr(eq + 1);
+    }
+    pos = semi + 1;
+  }
+  return {};
+}
+
+inline bool is_comment(std::string_view l) {
+  return l.empty() || l[0] == '#' || l.substr(0, 5) == "track" || l.substr(0, 7) == "browser";
+}
+
+inline AnnotationFormat detect(const std::string& path) {
+  TextLines in(path);
+  std::string_view l;
+  std::vector<std::string_view> f;
+  while (in.next(l)) {
+    if (l.substr(0, 15) == "##gff-version 3") return AnnotationFormat::gff3;
+    if (is_comment(l)) continue;
+    split_on(l, '\t', f);
+    if (f.size() >= 9) {
+      if (f[8].find("gene_id \"") != std::string_view::npos || f[8].find("gene_id") == 0) return AnnotationFormat::gtf;
+      if (f[8].find('=') != std::string_view::npos) return AnnotationFormat::gff3;
+    }
+    std::int64_t a, b;
+    if (f.size() >= 6 && parse_position(f[1], a) && parse_position(f[2], b)) return AnnotationFormat::bed;
+    throw DataError(path, in.line(), "not a GTF, GFF3 or BED6 annotation",
+                    "GTF/GFF3 have 9 tab-separated columns with gene records; BED6 is chrom, start, end, name, score, strand");
+  }
+  throw DataError(path, "empty annotation: no gene records");
+}
+
+}  // namespace annotation_detail
+
+inline Annotation read_annotation(const std::string& path) {
+  namespace ad = annotation_detail;
+  Annotation a;
+  a.path = path;
+  a.format = ad::detect(path);
+  TextLines in(path);
+  std::string_view l;
+  std::vector<std::string_view> f;
+  std::unordered_map<std::string, std::size_t> seen;
+  std::unordered_map<std::string, int> chrom_seen;
+  std::size_t records = 0;
+  while (in.next(l)) {
+    if (ad::is_comment(l)) continue;
+    const std::size_t ln = in.line();
+    split_on(l, '\t', f);
+    Gene g;
+    g.line = ln;
+    std::string_view id, name;
+    if (a.format == AnnotationFormat::bed) {
+      if (f.size() < 6)
+        throw DataError(path, ln, "expected 6 tab-separated columns (chrom, start, end, name, score, strand), found " +
+                                      std::to_string(f.size()));
+      if (!parse_position(f[1], g.start) || !parse_position(f[2], g.end))
+        throw DataError(path, ln, "start and end must be non-negative integers");
+      // A name ID_SYMBOL gives both; a bare name is the id.
+      const std::size_t u = f[3].find('_');
+      id = f[3].substr(0, u);
+      if (u != std::string_view::npos) name = f[3].substr(u + 1);
+      g.strand = f[5] == "-" ? '-' : '+';
+    } else {
+      if (f.size() != 9)
+        throw DataError(path, ln, "expected 9 tab-separated columns (" + format_name(a.format) + "), found " +
+                                      std::to_string(f.size()));
+      const std::string_view type = f[2];
+      const bool is_gene = type == "gene" || (a.format == AnnotationFormat::gff3 &&
+                                              (type == "ncRNA_gene" || type == "pseudogene"));
+      if (!is_gene) continue;
+      std::int64_t s1 = 0, e1 = 0;
+      if (!parse_position(f[3], s1) || !parse_position(f[4], e1) || s1 < 1)
+        throw DataError(path, ln, "start and end must be positive integers (1-based)");
+      g.start = s1 - 1;
+      g.end = e1;
+      g.strand = f[6] == "-" ? '-' : '+';
+      if (a.format == AnnotationFormat::gtf) {
+        id = ad::gtf_attribute(f[8], "gene_id");
+        name = ad::gtf_attribute(f[8], "gene_name");
+      } else {
+        id = ad::gff3_attribute(f[8], "gene_id");
+        if (id.empty()) {
+          id = ad::gff3_attribute(f[8], "ID");
+          if (id.substr(0, 5) == "gene:") id.remove_prefix(5);
+        }
+        name = ad::gff3_attribute(f[8], "gene_name");
+        if (name.empty()) name = ad::gff3_attribute(f[8], "Name");
+      }
+      if (id.empty())
+        throw DataError(path, ln, "gene record without a gene id",
+                        a.format == AnnotationFormat::gtf ? "expected gene_id \"...\"" : "expected gene_id= or ID=");
+    }
+    if (g.end < g.start) throw DataError(path, ln, "end is before start");
+    if (f[0].empty()) throw DataError(path, ln, "empty chromosome name");
+    ++records;
+    g.id = strip_version(id);
+    if (g.id.find_first_of("_,\"") != std::string::npos || g.id.empty()) {
+      ++a.unusable_ids;  // e.g. GENCODE's ENSG..._PAR_Y copies of chrX genes
+      continue;
+    }
+    g.symbol = name.empty() ? g.id : std::string(name);
+    for (char& c : g.symbol)
+      if (c == ',' || c == '"' || c == '\t') c = '-';  // the row id ID_SYMBOL_BIN is a bare CSV field
+    g.chrom = std::string(f[0]);
+    if (!seen.emplace(g.id, ln).second) {
+      ++a.duplicates;
+      continue;
+    }
+    if (chrom_seen.emplace(g.chrom, 0).second) a.chroms.push_back(g.chrom);
+    a.genes.push_back(std::move(g));
+  }
+  if (a.genes.empty())
+    throw DataError(path, records == 0 ? "no gene records in the " + format_name(a.format) + " annotation"
+                                       : "no usable gene ids in the annotation");
+  return a;
+}
+
+}  // namespace genomics
+}  // namespace deepdiff

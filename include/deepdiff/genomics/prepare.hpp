@@ -1,0 +1,515 @@
+// prepare_data_root: samplesheet + annotation -> the data root `deepdiff train` reads.
+//
+//   DIR/CELL.{train,valid,test}.csv  ENSGID_SYMBOL_BIN,H3K4me1,...,H3K36me3 (the public layout;
+//                                    counts as integers, bigWig means at full precision)
+//   DIR/CELL.expr.csv                ENSGID,value (cells with expression)
+//   DIR/genes.tsv                    gene, symbol, chrom, tss (0-based), strand, split
+//   DIR/prepare.json                 settings, inputs (size, FNV-1a), gene counts, time
+//
+// Nothing partial: everything is written into a temporary folder beside DIR, renamed onto
+// DIR at the end; on any error the temporary folder is removed and DIR is untouched.
+// Genes used: those of the annotation whose chromosome every BAM/bigWig has (by name, or
+// chr1 <-> 1) and that every expression table lists. Splits: counts drawn by seed, a hold-out
+// by chromosome, or the splits of an earlier genes.tsv.
+#pragma once
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "deepdiff/data/errors.hpp"
+#include "deepdiff/data/marks.hpp"
+#include "deepdiff/genomics/annotation.hpp"
+#include "deepdiff/genomics/expression.hpp"
+#include "deepdiff/genomics/samplesheet.hpp"
+#include "deepdiff/genomics/signal.hpp"
+#include "deepdiff/io/atomic_file.hpp"
+#include "deepdiff/io/checksum.hpp"
+#include "deepdiff/io/csv.hpp"
+#include "deepdiff/io/number_format.hpp"
+#include "deepdiff/tensor/random.hpp"
+
+namespace deepdiff {
+namespace genomics {
+
+// The published split sizes (DeepDiff, Sekhon et al. 2018).
+constexpr long long kPublishedTrain = 10000, kPublishedValid = 2360, kPublishedTest = 6100;
+
+struct PrepareOptions {
+  std::string samplesheet, annotation, out;
+  int bins = 200;
+  std::int64_t bin_size = 100;
+  BinOrder order = BinOrder::strand;
+  // Split: counts (all -1: the published sizes, or their proportions when genes are fewer),
+  // or test (and optionally valid) chromosomes, or the split column of an earlier genes.tsv.
+  std::array<long long, 3> split_counts = {-1, -1, -1};
+  std::vector<std::string> test_chroms, valid_chroms;
+  std::string split_from;
+  std::uint64_t seed = 1;
+  int threads = 0;           // 0: omp_get_max_threads()
+  bool use_index = true;     // read indexed BAMs by region
+  bool checksums = true;     // FNV-1a of every input (one more read of each file)
+  std::function<void(const std::string&)> log;  // progress and notes (may be empty)
+};
+
+struct PrepareSummary {
+  std::size_t genes_annotated = 0, genes_used = 0;
+  std::array<std::size_t, 3> split_sizes = {0, 0, 0};
+  std::size_t cells = 0;
+  double seconds = 0;       // in all
+  double read_seconds = 0;  // of which reading the signal files (and checksums)
+  double write_seconds = 0; // of which writing DIR
+  std::vector<std::string> notes;
+};
+
+namespace prepare_detail {
+
+inline const std::array<const char*, 3>& split_names() {
+  static const std::array<const char*, 3> n = {"train", "valid", "test"};
+  return n;
+}
+
+inline std::size_t file_size(const std::string& path) {
+  std::error_code ec;
+  const auto n = std::filesystem::file_size(path, ec);
+  return ec ? 0 : static_cast<std::size_t>(n);
+}
+
+inline std::string chrom_list(const std::vector<std::string>& c) {
+  std::string s;
+  for (std::size_t i = 0; i < c.size() && i < 6; ++i) s += (i ? ", " : "") + c[i];
+  if (c.size() > 6) s += ", ...";
+  return s.empty() ? "(none)" : s;
+}
+
+inline std::string seconds_text(double s) {
+  char b[32];
+  if (s < 60) std::snprintf(b, sizeof b, "%.1fs", s);
+  else std::snprintf(b, sizeof b, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  return b;
+}
+
+// split index per gene (0 train, 1 valid, 2 test, -1 unused).
+inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector<Gene>& genes,
+                                      std::vector<std::string>& notes) {
+  const std::size_t n = genes.size();
+  std::vector<int> split(n, -1);
+  Rng rng(o.seed);
+  auto draw = [&](std::vector<std::size_t> pool, const std::array<long long, 3>& counts) {
+    rng.shuffle(pool);
+    std::size_t k = 0;
+    for (int s = 0; s < 3; ++s)
+      for (long long i = 0; i < counts[static_cast<std::size_t>(s)]; ++i) split[pool[k++]] = s;
+  };
+  if (!o.split_from.empty()) {
+    std::map<std::string, int> from;
+    TextLines in(o.split_from);
+    std::string_view l;
+    std::vector<std::string_view> f;
+    int col = -1;
+    while (in.next(l)) {
+      if (l.empty()) continue;
+      split_on(l, '\t', f);
+      if (col < 0) {
+        for (std::size_t c = 0; c < f.size(); ++c)
+          if (f[c] == "split") col = static_cast<int>(c);
+        if (col < 0 || f[0] != "gene")
+          throw DataError(o.split_from, in.line(), "expected a genes.tsv header with columns gene ... split");
+        continue;
+      }
+      if (static_cast<int>(f.size()) <= col) throw DataError(o.split_from, in.line(), "too few columns");
+      int s = -1;
+      for (int k = 0; k < 3; ++k)
+        if (f[static_cast<std::size_t>(col)] == split_names()[static_cast<std::size_t>(k)]) s = k;
+      from[strip_version(f[0])] = s;
+    }
+    std::size_t missing = 0;
+    for (std::size_t g = 0; g < n; ++g) {
+      const auto it = from.find(genes[g].id);
+      if (it == from.end()) ++missing;
+      else split[g] = it->second;
+    }
+    if (missing) notes.push_back(std::to_string(missing) + " genes are not in " + o.split_from + ": unused");
+    return split;
+  }
+  if (!o.test_chroms.empty()) {
+    auto on = [&](const std::vector<std::string>& list, const std::string& c) {
+      for (const std::string& x : list)
+        if (x == c || alternative_chrom_name(x) == c) return true;
+      return false;
+    };
+    std::vector<std::size_t> rest;
+    for (std::size_t g = 0; g < n; ++g) {
+      if (on(o.test_chroms, genes[g].chrom)) split[g] = 2;
+      else if (!o.valid_chroms.empty() && on(o.valid_chroms, genes[g].chrom)) split[g] = 1;
+      else rest.push_back(g);
+    }
+    for (int s : {1, 2}) {
+      if (s == 1 && o.valid_chroms.empty()) continue;
+      if (std::count(split.begin(), split.end(), s) == 0)
+        throw DataError(o.annotation, std::string("no usable gene on the ") + (s == 2 ? "--test" : "--valid") +
+                                          "-chromosomes " + chrom_list(s == 2 ? o.test_chroms : o.valid_chroms));
+    }
+    if (o.valid_chroms.empty()) {
+      // valid: the published valid share of the genes left for training
+      const long long nv = std::llround(static_cast<double>(rest.size()) * kPublishedValid / (kPublishedTrain + kPublishedValid));
+      draw(rest, {static_cast<long long>(rest.size()) - nv, nv, 0});
+    } else {
+      for (std::size_t g : rest) split[g] = 0;
+    }
+    if (std::count(split.begin(), split.end(), 0) == 0)
+      throw DataError(o.annotation, "no gene left for the train split after the held-out chromosomes");
+    return split;
+  }
+  std::array<long long, 3> c = o.split_counts;
+  const long long total = static_cast<long long>(n);
+  if (c[0] < 0) {
+    const long long pub = kPublishedTrain + kPublishedValid + kPublishedTest;
+    if (total >= pub) {
+      c = {kPublishedTrain, kPublishedValid, kPublishedTest};
+    } else {
+      c[0] = std::llround(static_cast<double>(total) * kPublishedTrain / pub);
+      c[1] = std::llround(static_cast<double>(total) * kPublishedValid / pub);
+      c[2] = total - c[0] - c[1];
+      notes.push_back("fewer genes than the published 10000/2360/6100: split " + std::to_string(c[0]) + "/" +
+                      std::to_string(c[1]) + "/" + std::to_string(c[2]) + " in the same proportions");
+    }
+  } else if (c[0] + c[1] + c[2] > total) {
+    throw DataError(o.annotation, "--split asks for " + std::to_string(c[0] + c[1] + c[2]) + " genes, but only " +
+                                      std::to_string(total) + " have all inputs");
+  }
+  if (c[0] < 1 || c[1] < 1 || c[2] < 1) {
+    std::string why;
+    for (const std::string& n : notes) why += (why.empty() ? "" : "; ") + n;
+    throw DataError(o.annotation, "too few genes with all inputs (" + std::to_string(total) + ") for three splits", why);
+  }
+  std::vector<std::size_t> all(n);
+  for (std::size_t g = 0; g < n; ++g) all[g] = g;
+  draw(all, c);
+  return split;
+}
+
+inline void append_int(std::string& s, long long v) {
+  char b[24];
+  const auto r = std::to_chars(b, b + sizeof b, v);
+  s.append(b, r.ptr);
+}
+
+// format_number's text (shortest round trip), appended without a temporary string: the CSVs
+// hold tens of millions of values.
+inline void append_double(std::string& s, double v) {
+  if (v == 0) {
+    s += '0';
+    return;
+  }
+  char b[32];
+  const auto r = std::to_chars(b, b + sizeof b, v);
+  s.append(b, r.ptr);
+}
+
+}  // namespace prepare_detail
+
+inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
+  namespace pd = prepare_detail;
+  namespace fs = std::filesystem;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto log = [&](const std::string& m) {
+    if (o.log) o.log(m);
+  };
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  PrepareSummary sum;
+  if (o.bins < 2 || o.bins % 2) throw std::invalid_argument("bins must be even and >= 2");
+  if (o.bin_size < 1) throw std::invalid_argument("bin size must be >= 1");
+  std::error_code ec;
+  if (fs::exists(o.out, ec) && !(fs::is_directory(o.out, ec) && fs::is_empty(o.out, ec)))
+    throw DataError(o.out, "the output folder exists and is not empty", "choose a new folder, or remove this one");
+
+  // 1. Inputs: sheet, files (format by content), annotation, expression.
+  const std::vector<CellInputs> cells = read_samplesheet(o.samplesheet);
+  sum.cells = cells.size();
+  const std::vector<std::string>& marks = mark_names();
+  std::vector<std::string> paths;  // file f = cell * 5 + mark
+  for (const CellInputs& c : cells)
+    for (const std::string& p : c.marks) paths.push_back(p);
+  std::vector<SignalFile> files(paths.size());
+  for (std::size_t f = 0; f < paths.size(); ++f) {
+    files[f] = inspect_signal(paths[f]);
+    if (!o.use_index) files[f].indexed = false;
+  }
+  Annotation ann = read_annotation(o.annotation);
+  sum.genes_annotated = ann.genes.size();
+  if (ann.duplicates) sum.notes.push_back(std::to_string(ann.duplicates) + " annotation records repeat a gene id: first kept");
+  if (ann.unusable_ids) sum.notes.push_back(std::to_string(ann.unusable_ids) + " annotation ids hold '_' after the version (e.g. _PAR_Y copies): skipped");
+  std::vector<ExpressionValues> expr(cells.size());
+  for (std::size_t c = 0; c < cells.size(); ++c)
+    if (!cells[c].expression.empty()) expr[c] = read_expression(cells[c].expression);
+
+  // 2. Genes with all inputs.
+  for (const SignalFile& f : files) {
+    if (f.format == SignalFormat::reads) continue;
+    bool any = false, renamed = false;
+    for (const std::string& c : ann.chroms) {
+      const int k = find_chrom(f.chroms, c);
+      if (k >= 0) {
+        any = true;
+        renamed = renamed || f.chroms[static_cast<std::size_t>(k)] != c;
+      }
+    }
+    if (!any)
+      throw DataError(f.path, "no gene of the annotation " + o.annotation + " falls on any chromosome of this file",
+                      "the file has " + pd::chrom_list(f.chroms) + "; the annotation has " + pd::chrom_list(ann.chroms));
+    if (renamed)
+      sum.notes.push_back(f.path + ": chromosome names differ from the annotation's; matched as deepTools does (chr1 <-> 1, chrM <-> MT)");
+  }
+  std::vector<Gene> genes;
+  std::size_t no_chrom = 0, no_expr = 0;
+  for (const Gene& g : ann.genes) {
+    bool ok = true;
+    for (const SignalFile& f : files)
+      if (f.format != SignalFormat::reads && find_chrom(f.chroms, g.chrom) < 0) ok = false;
+    if (!ok) {
+      ++no_chrom;
+      continue;
+    }
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      if (!cells[c].expression.empty() && !expr[c].value.count(g.id)) ok = false;
+    if (!ok) {
+      ++no_expr;
+      continue;
+    }
+    genes.push_back(g);
+  }
+  if (no_chrom) sum.notes.push_back(std::to_string(no_chrom) + " genes lie on chromosomes missing from a BAM/bigWig header: not used");
+  if (no_expr) sum.notes.push_back(std::to_string(no_expr) + " genes have no row in an expression table: not used");
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    if (cells[c].expression.empty()) continue;
+    std::size_t found = 0;
+    for (const Gene& g : ann.genes) found += expr[c].value.count(g.id);
+    if (found == 0)
+      throw DataError(cells[c].expression, "no gene id of the annotation " + o.annotation + " is in this expression table",
+                      "ids are compared without version suffixes; are both Ensembl gene ids?");
+  }
+  if (genes.empty()) throw DataError(o.annotation, "no gene has all inputs");
+  sum.genes_used = genes.size();
+  log("prepare: " + std::to_string(cells.size()) + " cells, " + std::to_string(files.size()) + " signal files, " +
+      std::to_string(genes.size()) + " of " + std::to_string(ann.genes.size()) + " genes with all inputs");
+
+  // 3. Count: every (file, chromosome) task in parallel.
+  const GeneWindows win = make_windows(genes, o.bins, o.bin_size);
+  const std::size_t R = genes.size(), T = static_cast<std::size_t>(o.bins);
+  std::vector<std::vector<double>> values(files.size(), std::vector<double>(R * T, 0.0));
+  std::vector<SignalTask> tasks;
+  for (std::size_t f = 0; f < files.size(); ++f)
+    for (const SignalTask& t : plan_tasks(files[f], f, win)) tasks.push_back(t);
+  // Larger files first (better load balance); whole-file tasks are the largest.
+  std::stable_sort(tasks.begin(), tasks.end(), [&](const SignalTask& a, const SignalTask& b) {
+    const bool wa = a.chrom < 0, wb = b.chrom < 0;
+    if (wa != wb) return wa;
+    return pd::file_size(files[a.file].path) > pd::file_size(files[b.file].path);
+  });
+  const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
+  const std::size_t checksum_jobs = o.checksums ? paths.size() + 1 : 0;
+  const std::size_t jobs = tasks.size() + checksum_jobs;
+  const int io_threads = static_cast<int>(std::max<std::size_t>(1, static_cast<std::size_t>(threads) / std::max<std::size_t>(1, tasks.size())));
+  std::vector<TaskStats> stats(tasks.size());
+  std::vector<std::uint64_t> sums(checksum_jobs, 0);
+  std::vector<std::string> errors(jobs);
+  const double read_start = elapsed();
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> failed{false};
+  double last_report = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+  for (long long j = 0; j < static_cast<long long>(jobs); ++j) {
+    if (failed.load()) continue;
+    const std::size_t k = static_cast<std::size_t>(j);
+    try {
+      if (k < tasks.size()) {
+        const SignalTask& t = tasks[k];
+        stats[k] = run_task(files[t.file], t, win, values[t.file].data(), io_threads);
+      } else {
+        const std::size_t c = k - tasks.size();
+        sums[c] = fnv1a64_file(c < paths.size() ? paths[c] : o.annotation);
+      }
+    } catch (const std::exception& e) {
+      errors[k] = e.what();
+      failed = true;
+    }
+    const std::size_t d = ++done;
+#pragma omp critical(deepdiff_prepare_progress)
+    {
+      const double s = elapsed();
+      if (o.log && (s - last_report > 2.0 || d == jobs) && !failed.load()) {
+        last_report = s;
+        const double eta = s / static_cast<double>(d) * static_cast<double>(jobs - d);
+        log("prepare: " + std::to_string(d) + "/" + std::to_string(jobs) + " reading tasks done, " + pd::seconds_text(s) +
+            (d < jobs ? ", about " + pd::seconds_text(eta) + " left" : ""));
+      }
+    }
+  }
+  for (const std::string& e : errors)
+    if (!e.empty()) throw std::runtime_error(e);
+  const double read_end = elapsed();
+  sum.read_seconds = read_end - read_start;
+  std::vector<TaskStats> per_file(files.size());
+  for (std::size_t k = 0; k < tasks.size(); ++k) {
+    TaskStats& p = per_file[tasks[k].file];
+    p.records += stats[k].records;
+    p.used += stats[k].used;
+    p.on_genes_chroms += stats[k].on_genes_chroms;
+  }
+  for (std::size_t f = 0; f < files.size(); ++f)
+    if (files[f].format == SignalFormat::reads && per_file[f].records > 0 && per_file[f].on_genes_chroms == 0)
+      throw DataError(files[f].path, "no read falls on any chromosome of the annotation " + o.annotation,
+                      "the annotation has " + pd::chrom_list(ann.chroms));
+
+  // 4. Splits (a failure explains itself with the notes on dropped genes).
+  const std::vector<int> split = pd::assign_splits(o, genes, sum.notes);
+  for (int s : split)
+    if (s >= 0) ++sum.split_sizes[static_cast<std::size_t>(s)];
+
+  // 5. Write into a temporary folder beside DIR, then rename.
+  fs::path out(o.out);
+  if (out.filename().empty()) out = out.parent_path();
+  const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  make_directories(parent.string());
+  const fs::path tmp = parent / ("." + out.filename().string() + ".prepare-tmp." + std::to_string(static_cast<long>(::getpid())));
+  fs::remove_all(tmp, ec);
+  fs::create_directory(tmp);
+  const double write_start = elapsed();
+  try {
+    const std::size_t n_out = cells.size() * 3;
+    std::vector<std::string> out_errors(n_out);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (long long j = 0; j < static_cast<long long>(n_out); ++j) {
+      const std::size_t c = static_cast<std::size_t>(j) / 3;
+      const int s = static_cast<int>(j % 3);
+      try {
+        std::string text;
+        text.reserve(sum.split_sizes[static_cast<std::size_t>(s)] * T * 48);
+        for (std::size_t g = 0; g < R; ++g) {
+          if (split[g] != s) continue;
+          const Gene& gene = genes[g];
+          const bool flip = o.order == BinOrder::strand && gene.strand == '-';
+          for (std::size_t b = 0; b < T; ++b) {
+            const std::size_t t = flip ? T - 1 - b : b;
+            text += gene.id;
+            text += '_';
+            text += gene.symbol;
+            text += '_';
+            pd::append_int(text, static_cast<long long>(b + 1));
+            for (std::size_t m = 0; m < 5; ++m) {
+              const std::size_t f = c * 5 + m;
+              const double v = values[f][g * T + t];
+              text += ',';
+              if (files[f].format == SignalFormat::bigwig) pd::append_double(text, v);
+              else pd::append_int(text, static_cast<long long>(v));
+            }
+            text += '\n';
+          }
+        }
+        write_file_atomic((tmp / (cells[c].name + "." + pd::split_names()[static_cast<std::size_t>(s)] + ".csv")).string(), text);
+      } catch (const std::exception& e) {
+        out_errors[static_cast<std::size_t>(j)] = e.what();
+      }
+    }
+    for (const std::string& e : out_errors)
+      if (!e.empty()) throw std::runtime_error(e);
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (cells[c].expression.empty()) continue;
+      std::string text;
+      for (int s = 0; s < 3; ++s)
+        for (std::size_t g = 0; g < R; ++g)
+          if (split[g] == s) text += genes[g].id + "," + csv_number(expr[c].value.at(genes[g].id)) + "\n";
+      write_file_atomic((tmp / (cells[c].name + ".expr.csv")).string(), text);
+    }
+    std::string tsv = "gene\tsymbol\tchrom\ttss\tstrand\tsplit\n";
+    for (std::size_t g = 0; g < R; ++g) {
+      const Gene& gene = genes[g];
+      tsv += gene.id + "\t" + gene.symbol + "\t" + gene.chrom + "\t" + std::to_string(gene.tss()) + "\t" + gene.strand +
+             "\t" + (split[g] < 0 ? "unused" : pd::split_names()[static_cast<std::size_t>(split[g])]) + "\n";
+    }
+    write_file_atomic((tmp / "genes.tsv").string(), tsv);
+
+    nlohmann::ordered_json j;
+    j["format"] = "deepdiff-prepare 1";
+    j["settings"] = {{"bins", o.bins},
+                     {"bin_size", o.bin_size},
+                     {"window", "TSS +/- " + std::to_string(o.bins * o.bin_size / 2) + " bp"},
+                     {"bin_order", o.order == BinOrder::strand ? "strand" : "genomic"},
+                     {"seed", o.seed},
+                     {"threads", threads},
+                     {"use_index", o.use_index}};
+    if (!o.split_from.empty()) j["settings"]["split_from"] = o.split_from;
+    else if (!o.test_chroms.empty()) j["settings"]["test_chromosomes"] = o.test_chroms, j["settings"]["valid_chromosomes"] = o.valid_chroms;
+    else j["settings"]["split"] = o.split_counts[0] < 0 ? "default" : "counts";
+    auto input = [&](const std::string& path, std::size_t sum_index) {
+      nlohmann::ordered_json x;
+      x["path"] = path;
+      x["bytes"] = pd::file_size(path);
+      if (o.checksums && sum_index < sums.size()) x["fnv1a64"] = hex64(sums[sum_index]);
+      return x;
+    };
+    j["samplesheet"] = input(o.samplesheet, SIZE_MAX);
+    j["annotation"] = input(o.annotation, paths.size());
+    j["annotation"]["format"] = format_name(ann.format);
+    j["annotation"]["genes"] = ann.genes.size();
+    nlohmann::ordered_json in = nlohmann::ordered_json::array();
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      for (std::size_t m = 0; m < 5; ++m) {
+        const std::size_t f = c * 5 + m;
+        nlohmann::ordered_json x = input(paths[f], f);
+        x["cell"] = cells[c].name;
+        x["assay"] = marks[m];
+        x["format"] = files[f].detail + (files[f].indexed ? " (indexed)" : "");
+        x["records_read"] = per_file[f].records;
+        x["records_in_bins"] = per_file[f].used;
+        in.push_back(x);
+      }
+      if (!cells[c].expression.empty()) {
+        nlohmann::ordered_json x = input(cells[c].expression, SIZE_MAX);
+        if (o.checksums) x["fnv1a64"] = hex64(fnv1a64_file(cells[c].expression));
+        x["cell"] = cells[c].name;
+        x["assay"] = "expression";
+        x["format"] = format_name(expr[c].format);
+        in.push_back(x);
+      }
+    }
+    j["inputs"] = in;
+    j["genes"] = {{"annotated", ann.genes.size()},
+                  {"with_all_inputs", R},
+                  {"train", sum.split_sizes[0]},
+                  {"valid", sum.split_sizes[1]},
+                  {"test", sum.split_sizes[2]},
+                  {"unused", R - sum.split_sizes[0] - sum.split_sizes[1] - sum.split_sizes[2]}};
+    j["notes"] = sum.notes;
+    sum.write_seconds = elapsed() - write_start;
+    sum.seconds = elapsed();
+    j["seconds"] = {{"total", sum.seconds}, {"reading", sum.read_seconds}, {"writing", sum.write_seconds}};
+    write_file_atomic((tmp / "prepare.json").string(), j.dump(2) + "\n");
+
+    if (fs::exists(out, ec)) fs::remove(out);  // an empty folder (checked at the start)
+    fs::rename(tmp, out);
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  return sum;
+}
+
+}  // namespace genomics
+}  // namespace deepdiff

@@ -1,0 +1,90 @@
+// The samplesheet of `deepdiff prepare`: CSV with the header cell,assay,path and one row per
+// cell and assay. assay is one of the five marks (data/marks.hpp) or `expression`; every
+// cell needs all five marks, expression is optional. Relative paths are relative to the
+// sheet's folder.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "deepdiff/data/dataset.hpp"
+#include "deepdiff/data/errors.hpp"
+#include "deepdiff/data/marks.hpp"
+#include "deepdiff/io/read_file.hpp"
+
+namespace deepdiff {
+namespace genomics {
+
+struct CellInputs {
+  std::string name;
+  std::array<std::string, 5> marks;  // paths, in mark order (mark_names())
+  std::string expression;            // empty: none
+  std::size_t line = 0;              // first row of the cell in the sheet
+};
+
+inline std::vector<CellInputs> read_samplesheet(const std::string& path) {
+  namespace dd = data_detail;
+  std::string text;
+  try {
+    text = read_file(path);
+  } catch (const std::runtime_error& e) {
+    throw DataError(path, e.what());
+  }
+  const std::string folder = path.find('/') == std::string::npos ? "" : path.substr(0, path.find_last_of('/'));
+  dd::LineReader in(path, text);
+  std::string_view line;
+  std::vector<std::string_view> f;
+  if (!in.next(line)) throw DataError(path, "empty samplesheet", "the first line is the header cell,assay,path");
+  dd::split_fields(line, f);
+  if (f.size() != 3 || dd::trim(f[0]) != "cell" || dd::trim(f[1]) != "assay" || dd::trim(f[2]) != "path")
+    throw DataError(path, in.line(), "the header must be cell,assay,path");
+  std::vector<CellInputs> cells;
+  std::map<std::pair<std::string, std::string>, std::size_t> seen;
+  const std::vector<std::string>& marks = mark_names();
+  while (in.next(line)) {
+    const std::size_t ln = in.line();
+    dd::split_fields(line, f);
+    if (f.size() != 3) throw DataError(path, ln, "expected 3 columns (cell,assay,path), found " + std::to_string(f.size()));
+    const std::string cell(dd::trim(f[0])), assay(dd::trim(f[1]));
+    std::string file(dd::trim(f[2]));
+    if (cell.empty() || file.empty()) throw DataError(path, ln, "empty cell name or path");
+    for (char c : cell)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '+'))
+        throw DataError(path, ln, "cell name " + dd::quote(cell) + " may hold only letters, digits, '-', '.', '+'",
+                        "it becomes part of file names (CELL.train.csv); '_' separates fields there");
+    const auto mk = std::find(marks.begin(), marks.end(), assay);
+    if (mk == marks.end() && assay != "expression") {
+      std::string known;
+      for (const auto& m : marks) known += m + ", ";
+      throw DataError(path, ln, "unknown assay " + dd::quote(assay), "one of " + known + "expression");
+    }
+    const auto ins = seen.emplace(std::make_pair(cell, assay), ln);
+    if (!ins.second)
+      throw DataError(path, ln, "duplicate row: cell " + cell + ", assay " + assay + " is already at line " +
+                                    std::to_string(ins.first->second));
+    if (file[0] != '/' && !folder.empty()) file = folder + "/" + file;
+    auto it = std::find_if(cells.begin(), cells.end(), [&](const CellInputs& c) { return c.name == cell; });
+    if (it == cells.end()) {
+      cells.push_back(CellInputs{cell, {}, {}, ln});
+      it = cells.end() - 1;
+    }
+    if (mk == marks.end())
+      it->expression = file;
+    else
+      it->marks[static_cast<std::size_t>(mk - marks.begin())] = file;
+  }
+  if (cells.empty()) throw DataError(path, "no rows after the header");
+  for (const CellInputs& c : cells)
+    for (std::size_t m = 0; m < marks.size(); ++m)
+      if (c.marks[m].empty())
+        throw DataError(path, c.line, "cell " + c.name + " has no " + marks[m] + " row", "every cell needs all five marks");
+  return cells;
+}
+
+}  // namespace genomics
+}  // namespace deepdiff

@@ -1,0 +1,500 @@
+// Signal files -> one value per gene and bin: the numbers of the field's reference tools.
+//
+//   BAM/SAM   the count `bedtools multicov` (default options) reports for the bin: every
+//             alignment that is not flagged duplicate (0x400) or QC-failed (0x200), whatever
+//             its mapping quality, whose reference span [pos, pos + CIGAR reference length)
+//             overlaps the bin by at least one base. Secondary and supplementary alignments
+//             count (multicov does not filter them), and so does a placed unmapped read
+//             (flag 0x4 with its mate's position, no CIGAR), as one base at its position:
+//             multicov (BamTools) does exactly that, so we do too.
+//   reads     tagAlign / BED (plain, gzip or BGZF): the count of `bedtools intersect -c -a
+//             BINS -b READS`: every record whose [start, end) overlaps the bin by >= 1 base.
+//   bigWig    the value of `computeMatrix reference-point ... --missingDataAsZero`: the mean
+//             of the bin's per-base values, bases without data (and outside the chromosome)
+//             counting as 0.
+//
+// Dimension legend: R rows (genes), T bins per gene. Results are [R, T] row-major, bins in
+// *genomic* order (the caller flips `-` genes for a strand-aware layout).
+//
+// Work splits into tasks: one per (file, chromosome) for a bigWig, one per file otherwise
+// (a BAM with its .bai/.csi index reads only the stretches the windows cover; SAM, a BAM
+// without an index and tagAlign/BED are read once from start to end). Tasks of one file write
+// disjoint rows, so tasks run in parallel without locks. Memory: the [R, T] results and, per
+// chromosome, the window lookup; never the reads.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include <bigWig.h>
+#include <htslib/bgzf.h>
+#include <htslib/hts.h>
+#include <htslib/sam.h>
+
+#include "deepdiff/data/errors.hpp"
+#include "deepdiff/genomics/annotation.hpp"
+#include "deepdiff/genomics/text.hpp"
+
+namespace deepdiff {
+namespace genomics {
+
+enum class SignalFormat { bam, reads, bigwig };
+
+inline std::string format_name(SignalFormat f) {
+  return f == SignalFormat::bam ? "BAM/SAM" : f == SignalFormat::reads ? "tagAlign/BED reads" : "bigWig";
+}
+
+struct SignalFile {
+  std::string path;
+  SignalFormat format = SignalFormat::reads;
+  std::string detail;    // "BAM", "SAM", "gzip tagAlign/BED", ...
+  bool indexed = false;  // a BAM with a .bai/.csi next to it (read by region)
+  // Chromosomes and lengths from the header (BAM, bigWig); empty for tagAlign/BED.
+  std::vector<std::string> chroms;
+  std::vector<std::int64_t> lengths;
+};
+
+// Where a chromosome name of the annotation is found among a file's names: itself, else
+// its other spelling (chr1 <-> 1, chrM <-> MT) as deepTools does; -1 if neither.
+inline int find_chrom(const std::vector<std::string>& names, const std::string& chrom) {
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == chrom) return static_cast<int>(i);
+  const std::string alt = alternative_chrom_name(chrom);
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == alt) return static_cast<int>(i);
+  return -1;
+}
+
+namespace signal_detail {
+
+inline void bigwig_init() {
+  // libBigWig wants one global initialisation (it sets up curl for remote files).
+  static const int ok = bwInit(1 << 17);
+  (void)ok;
+}
+
+struct BigWigCloser {
+  void operator()(bigWigFile_t* f) const { bwClose(f); }
+};
+using BigWigPtr = std::unique_ptr<bigWigFile_t, BigWigCloser>;
+struct HtsCloser {
+  void operator()(htsFile* f) const { hts_close(f); }
+  void operator()(sam_hdr_t* h) const { sam_hdr_destroy(h); }
+  void operator()(hts_idx_t* i) const { hts_idx_destroy(i); }
+  void operator()(hts_itr_t* i) const { hts_itr_destroy(i); }
+  void operator()(bam1_t* b) const { bam_destroy1(b); }
+};
+template <class T>
+using HtsPtr = std::unique_ptr<T, HtsCloser>;
+
+inline BigWigPtr open_bigwig(const std::string& path) {
+  bigwig_init();
+  BigWigPtr bw(bwOpen(const_cast<char*>(path.c_str()), nullptr, "r"));
+  if (!bw) throw DataError(path, "cannot open the bigWig file (damaged or truncated?)");
+  return bw;
+}
+
+}  // namespace signal_detail
+
+// Opens a signal file, tells its format by content (not by extension) and reads its
+// chromosome list. A BAM without its end-of-file marker is reported as truncated here,
+// before any work is done.
+inline SignalFile inspect_signal(const std::string& path) {
+  namespace sd = signal_detail;
+  SignalFile s;
+  s.path = path;
+  unsigned char magic[4] = {0, 0, 0, 0};
+  {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw DataError(path, std::string("cannot open: ") + std::strerror(errno));
+    const std::size_t n = std::fread(magic, 1, 4, f);
+    std::fclose(f);
+    if (n == 0) throw DataError(path, "empty file");
+  }
+  const std::uint32_t m = std::uint32_t(magic[0]) | std::uint32_t(magic[1]) << 8 | std::uint32_t(magic[2]) << 16 |
+                          std::uint32_t(magic[3]) << 24;
+  if (m == 0x888FFC26u) {
+    s.format = SignalFormat::bigwig;
+    s.detail = "bigWig";
+    sd::BigWigPtr bw = sd::open_bigwig(path);
+    for (std::int64_t i = 0; i < bw->cl->nKeys; ++i) {
+      s.chroms.emplace_back(bw->cl->chrom[i]);
+      s.lengths.push_back(bw->cl->len[i]);
+    }
+    return s;
+  }
+  if (m == 0x8789F2EBu) throw DataError(path, "a bigBed file: not supported", "signal files are BAM, tagAlign/BED reads or bigWig");
+
+  sd::HtsPtr<htsFile> fp(hts_open(path.c_str(), "r"));
+  if (!fp) throw DataError(path, "cannot open the file with htslib");
+  const htsFormat format = *hts_get_format(fp.get());  // a copy: it lives inside fp, closed below
+  const htsFormat* fmt = &format;
+  if (fmt->format == cram) throw DataError(path, "a CRAM file: not supported", "convert it to BAM (samtools view -b)");
+  if (fmt->format == bam || fmt->format == sam) {
+    s.format = SignalFormat::bam;
+    s.detail = fmt->format == bam ? "BAM" : "SAM";
+    if (fmt->format == bam && bgzf_check_EOF(fp->fp.bgzf) == 0)
+      throw DataError(path, "truncated BAM: the end-of-file marker is missing", "the download or copy was cut short");
+    sd::HtsPtr<sam_hdr_t> h(sam_hdr_read(fp.get()));
+    if (!h) throw DataError(path, "cannot read the " + s.detail + " header (damaged file?)");
+    for (int i = 0; i < sam_hdr_nref(h.get()); ++i) {
+      s.chroms.emplace_back(sam_hdr_tid2name(h.get(), i));
+      s.lengths.push_back(sam_hdr_tid2len(h.get(), i));
+    }
+    if (fmt->format == bam) {
+      // A missing index is normal (the file is then read sequentially): no htslib message.
+      sd::HtsPtr<hts_idx_t> idx(sam_index_load3(fp.get(), path.c_str(), nullptr, HTS_IDX_SILENT_FAIL));
+      s.indexed = idx != nullptr;
+    }
+    return s;
+  }
+  fp.reset();
+  // Anything else must read as BED-like text: chrom, start, end on the first data line.
+  s.format = SignalFormat::reads;
+  s.detail = fmt->compression == gzip ? "gzip tagAlign/BED" : fmt->compression == bgzf ? "BGZF tagAlign/BED" : "tagAlign/BED";
+  if (fmt->compression == no_compression && fmt->category == unknown_category && fmt->format == binary_format)
+    throw DataError(path, "not a BAM, tagAlign/BED or bigWig file (binary content)");
+  TextLines in(path);
+  std::string_view l;
+  std::vector<std::string_view> f;
+  while (in.next(l)) {
+    if (annotation_detail::is_comment(l)) continue;
+    split_on(l, '\t', f);
+    std::int64_t a, b;
+    if (f.size() < 3 || !parse_position(f[1], a) || !parse_position(f[2], b))
+      throw DataError(path, in.line(), "not a BAM, tagAlign/BED or bigWig file",
+                      "tagAlign/BED lines are tab-separated: chrom, start, end, ...");
+    break;
+  }
+  return s;
+}
+
+// The windows of the genes, arranged for lookups by position.
+struct GeneWindows {
+  int bins = 0;
+  std::int64_t bin_size = 0;
+  std::vector<std::string> chroms;  // annotation names that carry windows
+  struct Chrom {
+    std::vector<std::int64_t> start;  // window start (may be negative), sorted
+    std::vector<int> row;             // the gene's row in the results
+    std::vector<std::vector<int>> blocks;  // block -> windows overlapping it (indices into start/row)
+  };
+  std::vector<Chrom> per_chrom;
+  int rows = 0;
+  std::int64_t span() const { return bin_size * bins; }
+  static constexpr int kShift = 14;  // 16 kb blocks
+  static std::int64_t block_of(std::int64_t x) { return x < 0 ? 0 : x >> kShift; }
+};
+
+// genes[r] gets row r. bins must be even (the window is bins/2 bins each side of the TSS).
+inline GeneWindows make_windows(const std::vector<Gene>& genes, int bins, std::int64_t bin_size) {
+  if (bins < 2 || bins % 2) throw std::invalid_argument("make_windows: bins must be even and >= 2");
+  if (bin_size < 1) throw std::invalid_argument("make_windows: bin_size must be >= 1");
+  GeneWindows w;
+  w.bins = bins;
+  w.bin_size = bin_size;
+  w.rows = static_cast<int>(genes.size());
+  const std::int64_t half = w.span() / 2;
+  std::unordered_map<std::string, int> index;
+  std::vector<std::vector<std::pair<std::int64_t, int>>> lists;
+  for (std::size_t r = 0; r < genes.size(); ++r) {
+    const auto ins = index.emplace(genes[r].chrom, static_cast<int>(w.chroms.size()));
+    if (ins.second) {
+      w.chroms.push_back(genes[r].chrom);
+      lists.emplace_back();
+    }
+    lists[static_cast<std::size_t>(ins.first->second)].emplace_back(genes[r].tss() - half, static_cast<int>(r));
+  }
+  w.per_chrom.resize(lists.size());
+  for (std::size_t c = 0; c < lists.size(); ++c) {
+    auto& l = lists[c];
+    std::sort(l.begin(), l.end());
+    GeneWindows::Chrom& ch = w.per_chrom[c];
+    for (const auto& p : l) {
+      ch.start.push_back(p.first);
+      ch.row.push_back(p.second);
+    }
+    const std::int64_t last_end = l.empty() ? 0 : l.back().first + w.span();
+    ch.blocks.resize(static_cast<std::size_t>(GeneWindows::block_of(std::max<std::int64_t>(last_end - 1, 0)) + 1));
+    for (std::size_t k = 0; k < ch.start.size(); ++k) {
+      const std::int64_t e = ch.start[k] + w.span();
+      if (e <= 0) continue;  // wholly before the chromosome: stays zero
+      for (std::int64_t b = GeneWindows::block_of(ch.start[k]); b <= GeneWindows::block_of(e - 1); ++b)
+        ch.blocks[static_cast<std::size_t>(b)].push_back(static_cast<int>(k));
+    }
+  }
+  return w;
+}
+
+namespace signal_detail {
+
+// Adds 1 to every bin of every window that [s, e) overlaps by >= 1 base. A window listed in
+// several blocks is handled only in the block holding the start of its overlap, so a long
+// read (spliced, spanning blocks) counts once per bin.
+inline bool count_interval(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e,
+                           double* out) {
+  if (e <= s || e <= 0) return false;
+  const std::int64_t nblocks = static_cast<std::int64_t>(ch.blocks.size());
+  const std::int64_t b0 = GeneWindows::block_of(s);
+  if (b0 >= nblocks) return false;
+  const std::int64_t b1 = std::min(GeneWindows::block_of(e - 1), nblocks - 1);
+  const std::int64_t span = w.span();
+  bool hit = false;
+  for (std::int64_t b = b0; b <= b1; ++b) {
+    for (const int k : ch.blocks[static_cast<std::size_t>(b)]) {
+      const std::int64_t ws = ch.start[static_cast<std::size_t>(k)];
+      const std::int64_t o0 = std::max(s, ws), o1 = std::min(e, ws + span);
+      if (o0 >= o1 || GeneWindows::block_of(o0) != b) continue;
+      const std::int64_t first = (o0 - ws) / w.bin_size, last = (o1 - 1 - ws) / w.bin_size;
+      double* row = out + static_cast<std::size_t>(ch.row[static_cast<std::size_t>(k)]) * static_cast<std::size_t>(w.bins);
+      for (std::int64_t t = first; t <= last; ++t) row[t] += 1.0;
+      hit = true;
+    }
+  }
+  return hit;
+}
+
+// Adds v x (bases of [s, e) in the bin) to every bin of every window that [s, e) overlaps
+// (the bigWig sum; same block rule as count_interval).
+inline bool add_weighted(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e, double v,
+                         double* out) {
+  if (e <= s || e <= 0) return false;
+  const std::int64_t nblocks = static_cast<std::int64_t>(ch.blocks.size());
+  const std::int64_t b0 = GeneWindows::block_of(s);
+  if (b0 >= nblocks) return false;
+  const std::int64_t b1 = std::min(GeneWindows::block_of(e - 1), nblocks - 1);
+  const std::int64_t span = w.span(), S = w.bin_size;
+  bool hit = false;
+  for (std::int64_t b = b0; b <= b1; ++b) {
+    for (const int k : ch.blocks[static_cast<std::size_t>(b)]) {
+      const std::int64_t ws = ch.start[static_cast<std::size_t>(k)];
+      const std::int64_t o0 = std::max(s, ws), o1 = std::min(e, ws + span);
+      if (o0 >= o1 || GeneWindows::block_of(o0) != b) continue;
+      double* row = out + static_cast<std::size_t>(ch.row[static_cast<std::size_t>(k)]) * static_cast<std::size_t>(w.bins);
+      for (std::int64_t t = (o0 - ws) / S; t <= (o1 - 1 - ws) / S; ++t) {
+        const std::int64_t lo = std::max(o0, ws + t * S), hi = std::min(o1, ws + (t + 1) * S);
+        row[t] += v * static_cast<double>(hi - lo);
+      }
+      hit = true;
+    }
+  }
+  return hit;
+}
+
+// The stretches of a chromosome that the windows cover, merged when less than `gap` bases
+// apart (a seek is worth it only over more data than that), clipped to [0, len) (len < 0:
+// unknown).
+inline std::vector<std::pair<std::int64_t, std::int64_t>> stretches(const GeneWindows& w, const GeneWindows::Chrom& ch,
+                                                                    std::int64_t len = -1,
+                                                                    std::int64_t gap = std::int64_t(1) << 16) {
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  for (std::int64_t ws : ch.start) {
+    const std::int64_t a = std::max<std::int64_t>(ws, 0);
+    const std::int64_t z = len >= 0 ? std::min(ws + w.span(), len) : ws + w.span();
+    if (z <= a) continue;
+    if (!out.empty() && a <= out.back().second + gap)
+      out.back().second = std::max(out.back().second, z);
+    else
+      out.emplace_back(a, z);
+  }
+  return out;
+}
+
+// multicov's filters and overlap span (see the header comment). An alignment without a
+// CIGAR (a placed unmapped read) spans one base, as BamTools' GetEndPosition makes it.
+inline bool alignment_span(const bam1_t* b, std::int64_t& s, std::int64_t& e) {
+  if (b->core.flag & (BAM_FDUP | BAM_FQCFAIL)) return false;
+  if (b->core.tid < 0 || b->core.pos < 0) return false;
+  s = b->core.pos;
+  e = b->core.n_cigar == 0 ? s + 1 : s + bam_cigar2rlen(static_cast<int>(b->core.n_cigar), bam_get_cigar(b));
+  return e > s;
+}
+
+}  // namespace signal_detail
+
+struct SignalTask {
+  std::size_t file = 0;  // index into the files
+  int chrom = -1;        // index into GeneWindows::chroms; -1: the whole file
+  std::string label() const { return chrom < 0 ? "whole file" : "chromosome " + std::to_string(chrom); }
+};
+
+// The tasks for one file (see the header comment).
+inline std::vector<SignalTask> plan_tasks(const SignalFile& f, std::size_t file_index, const GeneWindows& w) {
+  std::vector<SignalTask> t;
+  if (f.format != SignalFormat::bigwig) return {SignalTask{file_index, -1}};
+  for (std::size_t c = 0; c < w.chroms.size(); ++c)
+    if (find_chrom(f.chroms, w.chroms[c]) >= 0) t.push_back(SignalTask{file_index, static_cast<int>(c)});
+  return t;
+}
+
+struct TaskStats {
+  std::uint64_t records = 0;  // reads / alignments / intervals seen
+  std::uint64_t used = 0;     // those that fell into at least one bin
+  std::uint64_t on_genes_chroms = 0;  // reads on a chromosome that has genes
+};
+
+// Runs one task, adding into `out` ([R, T], zero-initialised by the caller). io_threads > 1
+// lets htslib decompress BGZF blocks in parallel (worth it when files are fewer than cores).
+inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const GeneWindows& w, double* out,
+                          int io_threads = 1) {
+  namespace sd = signal_detail;
+  TaskStats st;
+  if (f.format == SignalFormat::bigwig) {
+    // One pass over the chromosome's data under the windows: the stretches the windows cover
+    // (merged when close) are iterated block by block, every interval is clipped to its
+    // stretch (so one spanning two stretches is not counted twice) and spread over the bins
+    // it overlaps, weighted by the bases it covers; dividing by the bin size then gives the
+    // mean with uncovered bases as 0.
+    const GeneWindows::Chrom& ch = w.per_chrom[static_cast<std::size_t>(task.chrom)];
+    const int fc = find_chrom(f.chroms, w.chroms[static_cast<std::size_t>(task.chrom)]);
+    const std::int64_t len = f.lengths[static_cast<std::size_t>(fc)];
+    const std::string& name = f.chroms[static_cast<std::size_t>(fc)];
+    sd::BigWigPtr bw = sd::open_bigwig(f.path);
+    for (const auto& ab : sd::stretches(w, ch, len)) {
+      bwOverlapIterator_t* it = bwOverlappingIntervalsIterator(bw.get(), const_cast<char*>(name.c_str()),
+                                                               static_cast<std::uint32_t>(ab.first),
+                                                               static_cast<std::uint32_t>(ab.second), 64);
+      if (!it) throw DataError(f.path, "cannot read the bigWig data of " + name + " (damaged file?)");
+      for (; it->data; it = bwIteratorNext(it)) {
+        const bwOverlappingIntervals_t* iv = it->intervals;
+        for (std::uint32_t i = 0; i < iv->l; ++i) {
+          ++st.records;
+          const double v = iv->value[i];
+          if (std::isnan(v) || v == 0) continue;  // missing data counts as zero
+          const std::int64_t a = std::max<std::int64_t>(iv->start[i], ab.first);
+          const std::int64_t z = std::min<std::int64_t>(iv->end[i], ab.second);
+          if (a < z && sd::add_weighted(w, ch, a, z, v, out)) ++st.used;
+        }
+      }
+      bwIteratorDestroy(it);
+    }
+    for (const int r : ch.row) {
+      double* row = out + static_cast<std::size_t>(r) * static_cast<std::size_t>(w.bins);
+      for (int t = 0; t < w.bins; ++t) row[t] /= static_cast<double>(w.bin_size);
+    }
+    return st;
+  }
+
+  if (f.format == SignalFormat::reads) {
+    TextLines in(f.path, io_threads);
+    std::string_view l;
+    std::string last_chrom;
+    int last_c = -1;
+    std::unordered_map<std::string, int> cache;
+    while (in.next(l)) {
+      if ((l.empty() || l[0] == '#' || l[0] == 't' || l[0] == 'b') && annotation_detail::is_comment(l)) continue;
+      const std::size_t t1 = l.find('\t');
+      const std::size_t t2 = t1 == std::string_view::npos ? t1 : l.find('\t', t1 + 1);
+      if (t2 == std::string_view::npos)
+        throw DataError(f.path, in.line(), "expected tab-separated chrom, start, end");
+      std::size_t t3 = l.find('\t', t2 + 1);
+      if (t3 == std::string_view::npos) t3 = l.size();
+      std::int64_t s, e;
+      if (!parse_position(l.substr(t1 + 1, t2 - t1 - 1), s) || !parse_position(l.substr(t2 + 1, t3 - t2 - 1), e))
+        throw DataError(f.path, in.line(), "start and end must be non-negative integers");
+      ++st.records;
+      const std::string_view chrom = l.substr(0, t1);
+      if (chrom != last_chrom) {
+        last_chrom.assign(chrom);
+        const auto it = cache.find(last_chrom);
+        if (it != cache.end()) {
+          last_c = it->second;
+        } else {
+          last_c = find_chrom(w.chroms, last_chrom);  // the exact name, else chr1 <-> 1
+          cache.emplace(last_chrom, last_c);
+        }
+      }
+      if (last_c < 0) continue;
+      ++st.on_genes_chroms;
+      if (sd::count_interval(w, w.per_chrom[static_cast<std::size_t>(last_c)], s, e, out)) ++st.used;
+    }
+    return st;
+  }
+
+  // BAM / SAM
+  sd::HtsPtr<htsFile> fp(hts_open(f.path.c_str(), "r"));
+  if (!fp) throw DataError(f.path, "cannot open the file with htslib");
+  if (io_threads > 1) hts_set_threads(fp.get(), io_threads);
+  sd::HtsPtr<sam_hdr_t> h(sam_hdr_read(fp.get()));
+  if (!h) throw DataError(f.path, "cannot read the header (damaged file?)");
+  sd::HtsPtr<bam1_t> b(bam_init1());
+  auto fail = [&](int r) {
+    return DataError(f.path, "cannot read alignment " + std::to_string(st.records + 1) + " (htslib error " +
+                                 std::to_string(r) + "): the file is truncated or damaged");
+  };
+  std::int64_t s, e;
+  if (!f.indexed) {
+    // Sequential: map each header chromosome to its windows once.
+    std::vector<int> tid_to_chrom(static_cast<std::size_t>(sam_hdr_nref(h.get())), -1);
+    for (std::size_t c = 0; c < w.chroms.size(); ++c) {
+      const int tid = find_chrom(f.chroms, w.chroms[c]);
+      if (tid >= 0 && tid_to_chrom[static_cast<std::size_t>(tid)] < 0) tid_to_chrom[static_cast<std::size_t>(tid)] = static_cast<int>(c);
+    }
+    int r;
+    while ((r = sam_read1(fp.get(), h.get(), b.get())) >= 0) {
+      ++st.records;
+      const int tid = b->core.tid;
+      if (tid < 0 || tid >= static_cast<int>(tid_to_chrom.size())) continue;
+      const int c = tid_to_chrom[static_cast<std::size_t>(tid)];
+      if (c < 0) continue;
+      ++st.on_genes_chroms;
+      if (sd::alignment_span(b.get(), s, e) && sd::count_interval(w, w.per_chrom[static_cast<std::size_t>(c)], s, e, out))
+        ++st.used;
+    }
+    if (r < -1) throw fail(r);
+    return st;
+  }
+
+  // By region (one task per file: the index of a whole genome is megabytes, loaded once):
+  // only the stretches of each chromosome that windows cover (merged when close), so reads far
+  // from any gene are never decompressed. A read overlapping two stretches is returned by
+  // both queries; it is counted by the first (its start lies before the end of the previous
+  // stretch exactly when it overlapped that one).
+  sd::HtsPtr<hts_idx_t> idx(sam_index_load(fp.get(), f.path.c_str()));
+  if (!idx) throw DataError(f.path, "cannot load the index (.bai/.csi) found earlier");
+  // A query decompresses the whole BGZF block where it starts, so seeking pays only across
+  // gaps wider than a few blocks of genome. A block holds ~24 kB compressed: with typical read
+  // depth it spans hundreds of kb, more than the space between genes, and stretches then
+  // merge into one pass per chromosome that skips only the gene deserts, instead of
+  // decompressing the same block again for every nearby gene.
+  std::int64_t genome = 0;
+  for (std::int64_t l : f.lengths) genome += l;
+  std::error_code ec;
+  const auto bytes = static_cast<double>(std::max<std::uintmax_t>(std::filesystem::file_size(f.path, ec), 1));
+  const std::int64_t block_span = static_cast<std::int64_t>(static_cast<double>(genome) * 24000.0 / bytes);
+  const std::int64_t gap = std::max<std::int64_t>(std::int64_t(1) << 16, 4 * block_span);
+  for (std::size_t c = 0; c < w.chroms.size(); ++c) {
+    const int tid = find_chrom(f.chroms, w.chroms[c]);
+    if (tid < 0) continue;
+    const GeneWindows::Chrom& ch = w.per_chrom[c];
+    std::int64_t prev_end = -1;
+    for (const auto& ab : sd::stretches(w, ch, -1, gap)) {
+      sd::HtsPtr<hts_itr_t> it(sam_itr_queryi(idx.get(), tid, ab.first, ab.second));
+      if (!it) throw DataError(f.path, "cannot query the index for " + f.chroms[static_cast<std::size_t>(tid)]);
+      int r;
+      while ((r = sam_itr_next(fp.get(), it.get(), b.get())) >= 0) {
+        if (b->core.pos < prev_end) continue;
+        ++st.records;
+        ++st.on_genes_chroms;
+        if (sd::alignment_span(b.get(), s, e) && sd::count_interval(w, ch, s, e, out)) ++st.used;
+      }
+      if (r < -1) throw fail(r);
+      prev_end = ab.second;
+    }
+  }
+  return st;
+}
+
+}  // namespace genomics
+}  // namespace deepdiff

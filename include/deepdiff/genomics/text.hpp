@@ -1,0 +1,84 @@
+// Reading text files line by line whether they are plain, gzip or BGZF (htslib's BGZF
+// reader takes all three), so annotations, samplesheets, expression tables and tagAlign
+// reads can all come straight from a download (`.gtf.gz`, `.tagAlign.gz`).
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <htslib/bgzf.h>
+#include <htslib/kstring.h>
+
+#include "deepdiff/data/errors.hpp"
+
+namespace deepdiff {
+namespace genomics {
+
+class TextLines {
+ public:
+  // threads > 1 decompresses BGZF blocks in parallel (plain gzip cannot be).
+  explicit TextLines(const std::string& path, int threads = 1) : path_(path) {
+    fp_ = bgzf_open(path.c_str(), "r");
+    if (!fp_) throw DataError(path, "cannot open the file", "check that it exists and is readable");
+    if (threads > 1 && fp_->is_compressed && !fp_->is_gzip) bgzf_mt(fp_, threads, 64);
+  }
+  ~TextLines() {
+    if (fp_) bgzf_close(fp_);
+    std::free(ks_.s);
+  }
+  TextLines(const TextLines&) = delete;
+  TextLines& operator=(const TextLines&) = delete;
+
+  // The next line (without '\n' or '\r'), false at the end; a read error (a truncated or
+  // damaged gzip file) throws a DataError naming the line reached.
+  bool next(std::string_view& line) {
+    const int r = bgzf_getline(fp_, '\n', &ks_);
+    if (r == -1) return false;
+    if (r < -1)
+      throw DataError(path_, line_ + 1, "cannot read past this line: the compressed data is truncated or damaged",
+                      "download the file again");
+    ++line_;
+    std::size_t n = ks_.l;
+    if (n > 0 && ks_.s[n - 1] == '\r') --n;
+    line = std::string_view(ks_.s, n);
+    if (line_ == 1 && line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+    return true;
+  }
+  std::size_t line() const { return line_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  BGZF* fp_ = nullptr;
+  kstring_t ks_{0, 0, nullptr};
+  std::size_t line_ = 0;
+};
+
+// Fields of a line split on one separator character (views into the line).
+inline void split_on(std::string_view line, char sep, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t k = line.find(sep, start);
+    if (k == std::string_view::npos) {
+      out.push_back(line.substr(start));
+      return;
+    }
+    out.push_back(line.substr(start, k - start));
+    start = k + 1;
+  }
+}
+
+// A whole field as a non-negative integer; false if it is anything else.
+inline bool parse_position(std::string_view s, std::int64_t& out) {
+  if (s.empty()) return false;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size() && out >= 0;
+}
+
+}  // namespace genomics
+}  // namespace deepdiff

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# `deepdiff prepare` end to end: usage errors (exit 2 naming the flag), bad input (exit 1
+# naming the file, no CSV left in DIR), a BAM without its index (read sequentially), and the
+# prepared folder training with `deepdiff train` and predicting without expression.
+# Exit 77 (skipped) when the program was built without the genomics readers or samtools is
+# missing. usage: test_prepare.sh PATH/TO/deepdiff WORK_DIR
+set -u
+BIN=$1
+WORK=$2
+rm -rf "$WORK" && mkdir -p "$WORK"
+source "$(dirname "$0")/lib.sh"
+
+if "$BIN" prepare --help 2>&1 | grep -q "built without"; then
+  echo "skipped: deepdiff was built without htslib/libBigWig (no prepare command)"; exit 77
+fi
+command -v samtools >/dev/null || { echo "skipped: samtools is not installed (apt-get install samtools)"; exit 77; }
+
+# --- a small made-up genome: chr1 of 400 kb, 60 genes on both strands, reads per mark ---
+I="$WORK/in"; mkdir -p "$I"
+awk 'BEGIN { srand(5); for (g = 0; g < 60; g++) { s = 2000 + g * 6500; printf "chr1\t%d\t%d\tENSG%011d.%d_SYM%d\t0\t%s\n", s, s + 3000, g, 1 + g % 3, g, (g % 2 ? "-" : "+") } }' > "$I/genes.bed"
+reads() {  # reads SEED N: tagAlign lines on chr1, denser near the genes of even index
+  awk -v seed="$1" -v n="$2" 'BEGIN { srand(seed); for (i = 0; i < n; i++) { s = int(rand() * 399900); if (rand() < 0.5) { g = 2 * int(rand() * 30); s = 2000 + g * 6500 + int(rand() * 1500) - 500 } printf "chr1\t%d\t%d\tN\t1000\t%s\n", s, s + 36, (rand() < 0.5 ? "+" : "-") } }'
+}
+sam() {  # sam SEED N: the same kind of reads as a SAM file
+  printf '@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:chr1\tLN:400000\n'
+  reads "$1" "$2" | awk '{ printf "r%d\t0\tchr1\t%d\t60\t36M\t*\t0\t0\t*\t*\n", NR, $2 + 1 }'
+}
+for cell in A B; do
+  seed=$([ $cell = A ] && echo 10 || echo 20)
+  sam $seed 4000 > "$I/$cell.k4me1.sam"
+  samtools sort -o "$I/$cell.k4me1.bam" "$I/$cell.k4me1.sam" 2>/dev/null && samtools index "$I/$cell.k4me1.bam"
+  reads $((seed + 1)) 4000 > "$I/$cell.k4me3.tagAlign"
+  reads $((seed + 2)) 3000 | gzip > "$I/$cell.k9me3.tagAlign.gz"
+  reads $((seed + 3)) 3000 > "$I/$cell.k27me3.bed"
+  sam $((seed + 4)) 4000 > "$I/$cell.k36me3.sam"
+  samtools sort -o "$I/$cell.k36me3.bam" "$I/$cell.k36me3.sam" 2>/dev/null   # no index: read sequentially
+  awk -v s=$seed 'BEGIN { srand(s) } { split($4, a, "_"); printf "%s,%d\n", a[1], int(rand() * 1000) }' "$I/genes.bed" > "$I/$cell.expr.csv"
+done
+sheet() {  # sheet CELLS... : a samplesheet for these cells, with expression
+  echo "cell,assay,path"
+  for c in "$@"; do
+    echo "$c,H3K4me1,$c.k4me1.bam"; echo "$c,H3K4me3,$c.k4me3.tagAlign"; echo "$c,H3K9me3,$c.k9me3.tagAlign.gz"
+    echo "$c,H3K27me3,$c.k27me3.bed"; echo "$c,H3K36me3,$c.k36me3.bam"; echo "$c,expression,$c.expr.csv"
+  done
+}
+sheet A B > "$I/samples.csv"
+no_csv() {  # no_csv DIR: the failed run left no CSV there (nor a temporary folder beside it)
+  if ls "$1"/*.csv >/dev/null 2>&1; then bad "CSV files left in $1"; else ok; fi
+  if ls -d "$(dirname "$1")"/.*prepare-tmp* >/dev/null 2>&1; then bad "temporary folder left beside $1"; else ok; fi
+}
+P() { "$BIN" prepare --genes "$I/genes.bed" --bins 10 --bin-size 50 "$@"; }
+
+# --- usage errors: exit 2, naming the flag ---
+expect 0 "$BIN" prepare --help;                                   contains "--samples"; contains "bin-order"
+expect 2 "$BIN" prepare --genes "$I/genes.bed" --out "$WORK/x";   contains "--samples is required"
+expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --bins 7;   contains "--bins"
+expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --split 10,5;  contains "--split"
+expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --split 10,5,x;  contains "--split"
+expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --bin-order sideways;  contains "--bin-order"
+expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --split 10,5,5 --test-chromosomes chr1;  contains "exclude each other"
+expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --valid-chromosomes chr2;  contains "--test-chromosomes"
+[ -e "$WORK/x" ] && bad "a usage error created the output folder" || ok
+
+# --- bad input: exit 1, the message names the file, nothing in DIR ---
+O="$WORK/out_bad"
+sed 's/A.k4me3.tagAlign/A.missing.tagAlign/' "$I/samples.csv" > "$I/s_missing_file.csv"
+expect 1 P --samples "$I/s_missing_file.csv" --out "$O";   contains "A.missing.tagAlign"; no_csv "$O"
+grep -v "^B,H3K27me3" "$I/samples.csv" > "$I/s_missing_mark.csv"
+expect 1 P --samples "$I/s_missing_mark.csv" --out "$O";   contains "s_missing_mark.csv"; contains "cell B has no H3K27me3"; no_csv "$O"
+{ cat "$I/samples.csv"; echo "A,H3K27ac,A.k4me3.tagAlign"; } > "$I/s_unknown.csv"
+expect 1 P --samples "$I/s_unknown.csv" --out "$O";        contains "s_unknown.csv:14"; contains "unknown assay"; no_csv "$O"
+{ cat "$I/samples.csv"; echo "B,H3K4me1,A.k4me1.bam"; } > "$I/s_dup.csv"
+expect 1 P --samples "$I/s_dup.csv" --out "$O";            contains "s_dup.csv:14"; contains "duplicate row"; no_csv "$O"
+size=$(stat -c %s "$I/A.k4me1.bam")
+head -c $((size / 2)) "$I/A.k4me1.bam" > "$I/A.trunc.bam"
+sed 's/A.k4me1.bam/A.trunc.bam/' "$I/samples.csv" > "$I/s_trunc.csv"
+expect 1 P --samples "$I/s_trunc.csv" --out "$O";          contains "A.trunc.bam"; contains "truncated"; no_csv "$O"
+sed 's/^chr1/chrZ/' "$I/genes.bed" > "$I/genes_chrZ.bed"
+expect 1 "$BIN" prepare --samples "$I/samples.csv" --genes "$I/genes_chrZ.bed" --bins 10 --bin-size 50 --out "$O"
+contains "A.k4me1.bam"; contains "genes_chrZ.bed"; contains "no gene"; no_csv "$O"
+printf 'ENSG00000000000,5\n' > "$I/tiny.expr.csv"
+sed 's/A.expr.csv/tiny.expr.csv/' "$I/samples.csv" > "$I/s_tiny_expr.csv"
+expect 1 P --samples "$I/s_tiny_expr.csv" --out "$O";      contains "have all inputs\|for three splits"; no_csv "$O"
+mkdir -p "$WORK/full" && touch "$WORK/full/keep.txt"
+expect 1 P --samples "$I/samples.csv" --out "$WORK/full";  contains "not empty"
+[ -f "$WORK/full/keep.txt" ] && ok || bad "a refused run touched the existing folder"
+
+# --- a good run: BAM with and without index, tagAlign plain/gzip, BED; then train ---
+D="$WORK/root"
+expect 0 P --samples "$I/samples.csv" --out "$D" --split 36,12,12 --seed 4 --threads 2
+contains "prepared 2 cells x 60 genes"
+for f in A.train.csv A.valid.csv A.test.csv A.expr.csv B.train.csv B.valid.csv B.test.csv B.expr.csv genes.tsv prepare.json; do
+  [ -s "$D/$f" ] && ok || bad "prepare did not write $f"
+done
+[ "$(wc -l < "$D/A.train.csv")" -eq $((36 * 10)) ] && ok || bad "A.train.csv: $(wc -l < "$D/A.train.csv") rows, wanted 360"
+grep -q '"format": "BAM (indexed)"' "$D/prepare.json" && ok || bad "prepare.json does not record the indexed BAM"
+grep -q '"fnv1a64"' "$D/prepare.json" && ok || bad "prepare.json has no checksums"
+head -1 "$D/A.train.csv" | grep -qE '^ENSG[0-9]{11}_SYM[0-9]+_1,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+$' && ok || bad "row layout: $(head -1 "$D/A.train.csv")"
+awk -F, '{ for (i = 2; i <= 6; i++) s += $i } END { exit !(s > 0) }' "$D/A.train.csv" && ok || bad "all counts are zero"
+# the same seed again: the same files
+expect 0 P --samples "$I/samples.csv" --out "$WORK/root2" --split 36,12,12 --seed 4 --threads 1 --quiet
+for f in A.train.csv B.test.csv A.expr.csv genes.tsv; do
+  cmp -s "$D/$f" "$WORK/root2/$f" && ok || bad "$f differs between two runs with the same seed"
+done
+R="$WORK/run"
+expect 0 "$BIN" train --data-root "$D" --cell-1 A --cell-2 B --save-root "$R" --epochs 2 --hidden 4 --threads 2 --no-plots
+contains "test PCC"
+[ -s "$R/checkpoint.bin" ] && ok || bad "train wrote no checkpoint"
+# without expression: the same splits (--split-from), and predict still works
+grep -v ",expression," "$I/samples.csv" > "$I/s_noexpr.csv"
+expect 0 P --samples "$I/s_noexpr.csv" --out "$WORK/noexpr" --split-from "$D/genes.tsv" --quiet
+[ -e "$WORK/noexpr/A.expr.csv" ] && bad "expr.csv written without expression" || ok
+cmp -s "$D/A.test.csv" "$WORK/noexpr/A.test.csv" && ok || bad "--split-from did not reproduce the test split"
+expect 0 "$BIN" predict --data-root "$WORK/noexpr" --cell-1 A --cell-2 B --checkpoint "$R/checkpoint.bin" --out "$WORK/pred.csv"
+[ "$(wc -l < "$WORK/pred.csv")" -eq 13 ] && ok || bad "predict wrote $(wc -l < "$WORK/pred.csv") lines, wanted 13"
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]

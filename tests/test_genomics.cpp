@@ -1,0 +1,416 @@
+// The genomics layer (include/deepdiff/genomics/): annotation, expression and samplesheet
+// parsing, TSS windows and the counting rule, and splits. The values against the reference
+// tools (bedtools multicov / intersect -c, computeMatrix) are checked end to end by
+// tests/genomics/test_prepare_reference.py.
+#include <catch2/catch.hpp>
+
+#include <deepdiff/genomics/annotation.hpp>
+#include <deepdiff/genomics/expression.hpp>
+#include <deepdiff/genomics/prepare.hpp>
+#include <deepdiff/genomics/samplesheet.hpp>
+#include <deepdiff/genomics/signal.hpp>
+
+#include <map>
+#include <sstream>
+
+#include "test_helpers.hpp"
+
+using namespace deepdiff;
+using namespace deepdiff::genomics;
+using deepdiff_test::TempDir;
+
+namespace {
+
+// The DataError's line, or 0; fails the test when nothing is thrown.
+template <class F>
+DataError data_error(F&& f) {
+  try {
+    f();
+  } catch (const DataError& e) {
+    return e;
+  }
+  FAIL("no DataError thrown");
+  return DataError("", "");
+}
+
+}  // namespace
+
+TEST_CASE("gene ids lose their version, chromosome names their prefix", "[genomics][annotation]") {
+  CHECK(strip_version("ENSG00000130749.9") == "ENSG00000130749");
+  CHECK(strip_version("ENSG00000130749") == "ENSG00000130749");
+  CHECK(strip_version("ENSG00000182378.14_PAR_Y") == "ENSG00000182378_PAR_Y");
+  CHECK(strip_version("gene.abc") == "gene.abc");  // not a version
+  CHECK(alternative_chrom_name("chr1") == "1");
+  CHECK(alternative_chrom_name("1") == "chr1");
+  CHECK(alternative_chrom_name("chrM") == "MT");
+  CHECK(alternative_chrom_name("MT") == "chrM");
+  CHECK(find_chrom({"1", "2", "chr2"}, "chr2") == 2);  // the exact name wins
+  CHECK(find_chrom({"1", "2"}, "chr2") == 1);
+  CHECK(find_chrom({"1", "2"}, "chrX") == -1);
+}
+
+TEST_CASE("GTF, GFF3 and BED6 annotations give the same genes", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("a.gtf",
+          "#!genome-build GRCh38\n"
+          "chr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; gene_type \"lncRNA\"; gene_name \"DDX11L1\";\n"
+          "chr1\tHAVANA\ttranscript\t11869\t14409\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; transcript_id \"x\";\n"
+          "chr1\tHAVANA\tgene\t14404\t29570\t.\t-\t.\tgene_id \"ENSG00000227232.5\"; gene_name \"WASH7P\";\n"
+          "chrX\tHAVANA\tgene\t100\t200\t.\t-\t.\tgene_id \"ENSG00000182378.14\"; gene_name \"PLCXD1\";\n"
+          "chrY\tHAVANA\tgene\t100\t200\t.\t-\t.\tgene_id \"ENSG00000182378.14_PAR_Y\"; gene_name \"PLCXD1\";\n"
+          "chr1\tHAVANA\tgene\t500\t600\t.\t+\t.\tgene_id \"ENSG00000223972.6\"; gene_name \"DDX11L1\";\n");
+  d.write("a.gff3",
+          "##gff-version 3\n"
+          "chr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tID=ENSG00000223972.5;gene_id=ENSG00000223972.5;gene_name=DDX11L1\n"
+          "chr1\tHAVANA\tgene\t14404\t29570\t.\t-\t.\tID=gene:ENSG00000227232;Name=WASH7P\n"
+          "chrX\tHAVANA\tgene\t100\t200\t.\t-\t.\tID=ENSG00000182378.14;gene_name=PLCXD1\n");
+  d.write("a.bed",
+          "track name=genes\n"
+          "chr1\t11868\t14409\tENSG00000223972.5_DDX11L1\t0\t+\n"
+          "chr1\t14403\t29570\tENSG00000227232_WASH7P\t0\t-\n"
+          "chrX\t99\t200\tENSG00000182378\t0\t-\n");
+  for (const char* name : {"a.gtf", "a.gff3", "a.bed"}) {
+    INFO(name);
+    const Annotation a = read_annotation(d.file(name));
+    REQUIRE(a.genes.size() == 3);
+    CHECK(a.genes[0].id == "ENSG00000223972");
+    CHECK(a.genes[0].symbol == "DDX11L1");
+    CHECK(a.genes[0].start == 11868);
+    CHECK(a.genes[0].end == 14409);
+    CHECK(a.genes[0].tss() == 11868);
+    CHECK(a.genes[1].id == "ENSG00000227232");
+    CHECK(a.genes[1].symbol == "WASH7P");
+    CHECK(a.genes[1].strand == '-');
+    CHECK(a.genes[1].tss() == 29570);  // a - gene's TSS is its end
+    CHECK(a.genes[2].chrom == "chrX");
+    CHECK(a.chroms == std::vector<std::string>{"chr1", "chrX"});
+  }
+  const Annotation gtf = read_annotation(d.file("a.gtf"));
+  CHECK(gtf.format == AnnotationFormat::gtf);
+  CHECK(gtf.unusable_ids == 1);  // the _PAR_Y copy
+  CHECK(gtf.duplicates == 1);    // ENSG00000223972.6 after .5
+  CHECK(read_annotation(d.file("a.gff3")).format == AnnotationFormat::gff3);
+  CHECK(read_annotation(d.file("a.bed")).format == AnnotationFormat::bed);
+}
+
+TEST_CASE("bad annotations are reported with file and line", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("bad.gtf", "chr1\tX\tgene\t10\t20\t.\t+\t.\tgene_id \"G1\";\nchr1\tX\tgene\tten\t20\t.\t+\t.\tgene_id \"G2\";\n");
+  CHECK(data_error([&] { read_annotation(d.file("bad.gtf")); }).line == 2);
+  d.write("noid.gtf", "chr1\tX\tgene\t10\t20\t.\t+\t.\tgene_id \"G1\";\nchr1\tX\tgene\t30\t40\t.\t+\t.\tgene_name \"A\";\n");
+  CHECK(data_error([&] { read_annotation(d.file("noid.gtf")); }).line == 2);
+  d.write("nogenes.gtf", "chr1\tX\texon\t10\t20\t.\t+\t.\tgene_id \"G1\";\n");
+  CHECK(std::string(data_error([&] { read_annotation(d.file("nogenes.gtf")); }).what()).find("no gene records") !=
+        std::string::npos);
+  d.write("what.txt", "hello world\n");
+  CHECK(data_error([&] { read_annotation(d.file("what.txt")); }).line == 1);
+  CHECK(data_error([&] { read_annotation(d.file("missing.gtf")); }).file == d.file("missing.gtf"));
+}
+
+TEST_CASE("expression tables: two columns, featureCounts, salmon", "[genomics][expression]") {
+  TempDir d("deepdiff_genomics");
+  d.write("plain.csv", "ENSG00000000003.14,153\nENSG00000000005,2\n");
+  d.write("header.tsv", "gene_id\tcount\nENSG00000000003\t153\nENSG00000000005.5\t2.5\n");
+  d.write("fc.txt",
+          "# Program:featureCounts v2.0.1; Command:\"featureCounts\" -a genes.gtf\n"
+          "Geneid\tChr\tStart\tEnd\tStrand\tLength\tsample.bam\n"
+          "ENSG00000000003.14\tchrX\t1\t10\t-\t10\t153\n"
+          "ENSG00000000005.5\tchrX\t1\t10\t+\t10\t2.5\n");
+  d.write("quant.genes.sf",
+          "Name\tLength\tEffectiveLength\tTPM\tNumReads\n"
+          "ENSG00000000003.14\t100\t90\t12.5\t153\n"
+          "ENSG00000000005.5\t100\t90\t0.1\t2.5\n");
+  const ExpressionValues p = read_expression(d.file("plain.csv"));
+  CHECK(p.value.at("ENSG00000000003") == 153);
+  CHECK(p.value.at("ENSG00000000005") == 2);
+  for (const char* name : {"header.tsv", "fc.txt", "quant.genes.sf"}) {
+    INFO(name);
+    const ExpressionValues e = read_expression(d.file(name));
+    CHECK(e.value.size() == 2);
+    CHECK(e.value.at("ENSG00000000003") == 153);
+    CHECK(e.value.at("ENSG00000000005") == (std::string(name) == "header.tsv" ? 2.5 : 2.5));
+  }
+  CHECK(read_expression(d.file("fc.txt")).format == ExpressionFormat::featurecounts);
+  CHECK(read_expression(d.file("quant.genes.sf")).format == ExpressionFormat::salmon);
+  d.write("dup.csv", "ENSG1.1,3\nENSG2,4\nENSG1.2,5\n");
+  CHECK(data_error([&] { read_expression(d.file("dup.csv")); }).line == 3);
+  d.write("neg.csv", "ENSG1,3\nENSG2,-4\n");
+  CHECK(data_error([&] { read_expression(d.file("neg.csv")); }).line == 2);
+  d.write("three.csv", "ENSG1,3,4\n");
+  CHECK(data_error([&] { read_expression(d.file("three.csv")); }).line == 1);
+}
+
+TEST_CASE("samplesheet: five marks per cell, expression optional, paths beside the sheet", "[genomics][samplesheet]") {
+  TempDir d("deepdiff_genomics");
+  const std::string marks5 = "A,H3K4me1,a1.bam\nA,H3K4me3,a3.bam\nA,H3K9me3,/abs/k9.bw\nA,H3K27me3,a27.tagAlign.gz\n"
+                             "A,H3K36me3,a36.bam\n";
+  d.write("ok.csv", "cell,assay,path\n" + marks5 + "A,expression,expr.csv\n");
+  const std::vector<CellInputs> c = read_samplesheet(d.file("ok.csv"));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].name == "A");
+  CHECK(c[0].marks[0] == d.file("a1.bam"));
+  CHECK(c[0].marks[2] == "/abs/k9.bw");
+  CHECK(c[0].expression == d.file("expr.csv"));
+  d.write("unknown.csv", "cell,assay,path\n" + marks5 + "A,H3K27ac,x.bam\n");
+  const DataError u = data_error([&] { read_samplesheet(d.file("unknown.csv")); });
+  CHECK(u.line == 7);
+  CHECK(std::string(u.what()).find("unknown assay") != std::string::npos);
+  d.write("dup.csv", "cell,assay,path\n" + marks5 + "A,H3K4me1,other.bam\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("dup.csv")); }).line == 7);
+  d.write("missing.csv", "cell,assay,path\nA,H3K4me1,a1.bam\nB,H3K4me1,b.bam\n");
+  const DataError m = data_error([&] { read_samplesheet(d.file("missing.csv")); });
+  CHECK(std::string(m.what()).find("cell A has no H3K4me3 row") != std::string::npos);
+  d.write("header.csv", "sample,mark,file\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("header.csv")); }).line == 1);
+  d.write("name.csv", "cell,assay,path\nA_1,H3K4me1,a1.bam\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("name.csv")); }).line == 2);
+}
+
+TEST_CASE("windows and the overlap rule, by hand", "[genomics][signal]") {
+  // Two genes on chr1: + at 1000 and - ending at 1010; 4 bins of 10 bp: windows [980, 1020)
+  // and [990, 1030). A third gene near the start has a window [-15, 25).
+  std::vector<Gene> genes(3);
+  genes[0] = Gene{"G1", "G1", "chr1", 1000, 5000, '+', 1};
+  genes[1] = Gene{"G2", "G2", "chr1", 500, 1010, '-', 2};
+  genes[2] = Gene{"G3", "G3", "chr1", 5, 100, '+', 3};
+  const GeneWindows w = make_windows(genes, 4, 10);
+  REQUIRE(w.chroms.size() == 1);
+  std::vector<double> out(3 * 4, 0.0);
+  const GeneWindows::Chrom& ch = w.per_chrom[0];
+  // [985, 1001): G1 bins 0,1,2 (980-990, 990-1000, 1000-1010); G2 bins 0,1 (990-1000, 1000-1010)
+  CHECK(signal_detail::count_interval(w, ch, 985, 1001, out.data()));
+  // [1020, 1021): touches only G2 bin 3; [1019, 1020): G1 bin 3 and G2 bin 2
+  signal_detail::count_interval(w, ch, 1020, 1021, out.data());
+  signal_detail::count_interval(w, ch, 1019, 1020, out.data());
+  // a read ending exactly where G1's window starts does not overlap it
+  CHECK_FALSE(signal_detail::count_interval(w, ch, 970, 980, out.data()));
+  // a 40 kb spliced span crossing many 16 kb blocks counts once per bin
+  signal_detail::count_interval(w, ch, 0, 40000, out.data());
+  // G1 and G2: 2 in every bin; G3: bin 0 is [-15, -5), outside the chromosome
+  CHECK(out[0] == 2);
+  CHECK(out[1] == 2);
+  CHECK(out[2] == 2);
+  CHECK(out[3] == 2);
+  CHECK(out[4] == 2);
+  CHECK(out[5] == 2);
+  CHECK(out[6] == 2);
+  CHECK(out[7] == 2);
+  CHECK(out[8] == 0);
+  CHECK(out[9] == 1);
+  CHECK(out[10] == 1);
+  CHECK(out[11] == 1);
+  CHECK_THROWS_AS(make_windows(genes, 5, 10), std::invalid_argument);
+}
+
+TEST_CASE("splits: counts by seed, proportions, chromosome hold-out", "[genomics][prepare]") {
+  std::vector<Gene> genes;
+  for (int i = 0; i < 100; ++i)
+    genes.push_back(Gene{"G" + std::to_string(i), "S", i < 20 ? "chr8" : i < 30 ? "9" : i < 40 ? "chr2" : "chr1", i * 1000, i * 1000 + 10, '+', 1});
+  PrepareOptions o;
+  std::vector<std::string> notes;
+  auto count = [](const std::vector<int>& s, int k) { return std::count(s.begin(), s.end(), k); };
+  o.split_counts = {50, 20, 10};
+  o.seed = 3;
+  const std::vector<int> a = prepare_detail::assign_splits(o, genes, notes);
+  CHECK(count(a, 0) == 50);
+  CHECK(count(a, 1) == 20);
+  CHECK(count(a, 2) == 10);
+  CHECK(count(a, -1) == 20);
+  CHECK(prepare_detail::assign_splits(o, genes, notes) == a);  // same seed, same split
+  o.seed = 4;
+  CHECK(prepare_detail::assign_splits(o, genes, notes) != a);
+  o.split_counts = {-1, -1, -1};  // fewer than 18,460 genes: the published proportions
+  const std::vector<int> p = prepare_detail::assign_splits(o, genes, notes);
+  CHECK(count(p, 0) == 54);  // 100 * 10000 / 18460
+  CHECK(count(p, 1) == 13);  // 100 * 2360 / 18460
+  CHECK(count(p, 2) == 33);
+  o.split_counts = {90, 10, 10};
+  CHECK_THROWS_AS(prepare_detail::assign_splits(o, genes, notes), DataError);
+  o.split_counts = {-1, -1, -1};
+  o.test_chroms = {"chr8", "chr9"};  // chr9 matches the annotation's "9"
+  const std::vector<int> h = prepare_detail::assign_splits(o, genes, notes);
+  for (int i = 0; i < 30; ++i) CHECK(h[static_cast<std::size_t>(i)] == 2);
+  CHECK(count(h, 2) == 30);
+  CHECK(count(h, 1) == 13);  // 70 * 2360 / 12360, rounded
+  CHECK(count(h, 0) == 57);
+  o.valid_chroms = {"2"};
+  const std::vector<int> v = prepare_detail::assign_splits(o, genes, notes);
+  CHECK(count(v, 1) == 10);
+  CHECK(count(v, 0) == 60);
+  o.valid_chroms = {"chr1", "chr2"};  // nothing left to train on
+  CHECK_THROWS_AS(prepare_detail::assign_splits(o, genes, notes), DataError);
+}
+
+namespace {
+
+// A BAM written and indexed through htslib from SAM text (so the test needs no tools).
+void write_bam(const std::string& path, const std::string& sam_text) {
+  const std::size_t body = sam_text.find("\nr") + 1;
+  sam_hdr_t* h = sam_hdr_parse(body, sam_text.c_str());
+  REQUIRE(h);
+  htsFile* fp = sam_open(path.c_str(), "wb");
+  REQUIRE(fp);
+  REQUIRE(sam_hdr_write(fp, h) == 0);
+  bam1_t* b = bam_init1();
+  kstring_t line{0, 0, nullptr};
+  std::size_t pos = body;
+  while (pos < sam_text.size()) {
+    const std::size_t eol = sam_text.find('\n', pos);
+    const std::string l = sam_text.substr(pos, eol - pos);
+    pos = eol + 1;
+    line.l = 0;
+    kputs(l.c_str(), &line);
+    REQUIRE(sam_parse1(&line, h, b) >= 0);
+    REQUIRE(sam_write1(fp, h, b) >= 0);
+  }
+  free(line.s);
+  bam_destroy1(b);
+  sam_hdr_destroy(h);
+  REQUIRE(sam_close(fp) == 0);
+  REQUIRE(sam_index_build(path.c_str(), 0) == 0);
+}
+
+// A one-chromosome bigWig with the given intervals (sorted, not overlapping).
+void write_bigwig(const std::string& path, const char* chrom = "chr1", std::uint32_t len = 1000,
+                  std::vector<std::uint32_t> starts = {250, 740}, std::vector<std::uint32_t> ends = {260, 760},
+                  std::vector<float> vals = {2.0f, 1.5f}) {
+  signal_detail::bigwig_init();
+  bigWigFile_t* bw = bwOpen(const_cast<char*>(path.c_str()), nullptr, "w");
+  REQUIRE(bw);
+  REQUIRE(bwCreateHdr(bw, 2) == 0);
+  const char* names[] = {chrom};
+  const std::uint32_t lens[] = {len};
+  bw->cl = bwCreateChromList(names, lens, 1);
+  REQUIRE(bwWriteHdr(bw) == 0);
+  std::vector<const char*> chroms(starts.size(), chrom);
+  REQUIRE(bwAddIntervals(bw, chroms.data(), starts.data(), ends.data(), vals.data(),
+                         static_cast<std::uint32_t>(starts.size())) == 0);
+  bwClose(bw);
+}
+
+// id -> [bin][mark] of one cell's three split files
+std::map<std::string, std::vector<std::vector<double>>> read_cell(const std::string& dir, const std::string& cell) {
+  std::map<std::string, std::vector<std::vector<double>>> m;
+  for (const char* split : {"train", "valid", "test"}) {
+    std::ifstream f(dir + "/" + cell + "." + split + ".csv");
+    REQUIRE(f);
+    std::string line;
+    while (std::getline(f, line)) {
+      std::vector<std::string> cells;
+      std::stringstream ss(line);
+      std::string c;
+      while (std::getline(ss, c, ',')) cells.push_back(c);
+      REQUIRE(cells.size() == 6);
+      const std::string id = cells[0].substr(0, cells[0].find('_'));
+      std::vector<double> v;
+      for (std::size_t k = 1; k < 6; ++k) v.push_back(std::stod(cells[k]));
+      m[id].push_back(v);
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("prepare_data_root end to end on BAM, SAM, tagAlign and bigWig, by hand", "[genomics][prepare]") {
+  // chr1 of 1 kb; 4 bins of 25 bp. G1 + at 300: window [250, 350); G2 - ending at 700: window
+  // [650, 750), read right to left; G3 + at 100: window [50, 150), no signal.
+  TempDir d("deepdiff_genomics");
+  d.write("genes.bed", "chr1\t300\t600\tG1_ONE\t0\t+\nchr1\t400\t700\tG2_TWO\t0\t-\nchr1\t100\t200\tG3_THREE\t0\t+\n");
+  const std::string sam =
+      "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:1000\n"
+      "r1\t0\tchr1\t261\t60\t25M\t*\t0\t0\t*\t*\n"      // [260, 285): G1 bins 1, 2
+      "r2\t16\tchr1\t321\t0\t50M\t*\t0\t0\t*\t*\n"      // [320, 370): G1 bins 3, 4 (mapq 0 counts)
+      "r3\t1024\tchr1\t691\t60\t25M\t*\t0\t0\t*\t*\n"   // duplicate: not counted
+      "r4\t256\tchr1\t701\t60\t10M\t*\t0\t0\t*\t*\n";   // [700, 710): G2 genomic bin 3 -> bin 2 (secondary counts)
+  d.write("a.sam", sam);
+  write_bam(d.file("a.bam"), sam);
+  d.write("a.tagAlign", "chr1\t240\t251\tN\t1000\t+\nchr1\t749\t800\tN\t1000\t-\nchrUn\t1\t50\tN\t0\t+\n");
+  write_bigwig(d.file("a.bw"));
+  d.write("expr.csv", "G1,10\nG2,20\nG3,0\n");
+  std::string sheet = "cell,assay,path\n";
+  for (const char* cell : {"A", "B"}) {
+    const std::string c = cell;
+    sheet += c + ",H3K4me1,a.bam\n" + c + ",H3K4me3,a.sam\n" + c + ",H3K9me3,a.bw\n" + c + ",H3K27me3,a.tagAlign\n" + c +
+             ",H3K36me3,a.tagAlign\n" + c + ",expression,expr.csv\n";
+  }
+  d.write("samples.csv", sheet);
+  PrepareOptions o;
+  o.samplesheet = d.file("samples.csv");
+  o.annotation = d.file("genes.bed");
+  o.out = d.file("root");
+  o.bins = 4;
+  o.bin_size = 25;
+  o.split_counts = {1, 1, 1};
+  o.threads = 2;
+  const PrepareSummary s = prepare_data_root(o);
+  CHECK(s.genes_used == 3);
+  const auto m = read_cell(o.out, "A");
+  REQUIRE(m.size() == 3);
+  // marks: BAM (indexed), SAM, bigWig, tagAlign, tagAlign
+  const std::vector<std::vector<double>> g1 = {{1, 1, 0.8, 1, 1}, {1, 1, 0, 0, 0}, {1, 1, 0, 0, 0}, {1, 1, 0, 0, 0}};
+  const std::vector<std::vector<double>> g2 = {{0, 0, 0.6, 1, 1}, {1, 1, 0, 0, 0}, {0, 0, 0, 0, 0}, {0, 0, 0, 0, 0}};
+  const std::vector<std::vector<double>> g3(4, std::vector<double>(5, 0.0));
+  CHECK(m.at("G1") == g1);
+  CHECK(m.at("G2") == g2);
+  CHECK(m.at("G3") == g3);
+  CHECK(read_cell(o.out, "B") == m);
+  for (const char* f : {"A.expr.csv", "B.expr.csv", "genes.tsv", "prepare.json"}) CHECK(deepdiff_test::path_exists(o.out + "/" + f));
+  CHECK(d.listing() == std::vector<std::string>{"a.bam", "a.bam.bai", "a.bw", "a.sam", "a.tagAlign", "expr.csv",
+                                                "genes.bed", "root", "samples.csv"});  // no temporary folder left
+
+  // The authors' layout: G2 in coordinate order.
+  o.out = d.file("root_genomic");
+  o.order = BinOrder::genomic;
+  o.threads = 1;
+  o.use_index = false;
+  prepare_data_root(o);
+  auto g2_genomic = g2;
+  std::reverse(g2_genomic.begin(), g2_genomic.end());
+  CHECK(read_cell(o.out, "A").at("G2") == g2_genomic);
+  CHECK(read_cell(o.out, "A").at("G1") == g1);
+
+  // A folder that is not empty is refused before any work, and left alone.
+  CHECK_THROWS_AS(prepare_data_root(o), DataError);
+  CHECK(deepdiff_test::path_exists(o.out + "/A.train.csv"));
+  // A missing file: DataError naming it, nothing written.
+  d.write("bad.csv", "cell,assay,path\nA,H3K4me1,nope.bam\nA,H3K4me3,a.sam\nA,H3K9me3,a.bw\nA,H3K27me3,a.tagAlign\n"
+                     "A,H3K36me3,a.tagAlign\n");
+  o.samplesheet = d.file("bad.csv");
+  o.out = d.file("root_bad");
+  CHECK(data_error([&] { prepare_data_root(o); }).file == d.file("nope.bam"));
+  CHECK_FALSE(deepdiff_test::path_exists(o.out));
+}
+
+TEST_CASE("records spanning two read stretches count once", "[genomics][prepare]") {
+  // chr2 of 300 kb, genes at 10 kb and 200 kb: two stretches read apart (more than 64 kb
+  // between the windows). A spliced read and a bigWig interval reach into both windows.
+  TempDir d("deepdiff_genomics");
+  d.write("genes.bed", "chr2\t10000\t11000\tG1\t0\t+\nchr2\t199000\t200000\tG2\t0\t-\nchr2\t100\t300\tG3\t0\t+\n");
+  const std::string sam =
+      "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr2\tLN:300000\n"
+      // [10040, 10050) then [199960, 199970): bin 2 of G1's [9950, 10050) window (+, 50 bp bins),
+      // and genomic bin 1 of G2's [199950, 200050) window, its bin 2 read right to left (-)
+      "r1\t0\tchr2\t10041\t60\t10M189910N10M\t*\t0\t0\t*\t*\n";
+  write_bam(d.file("a.bam"), sam);
+  write_bigwig(d.file("a.bw"), "chr2", 300000, {0}, {300000}, {3.0f});
+  std::string sheet = "cell,assay,path\nA,H3K4me1,a.bam\nA,H3K4me3,a.bam\nA,H3K9me3,a.bw\nA,H3K27me3,a.bam\nA,H3K36me3,a.bw\n";
+  d.write("samples.csv", sheet);
+  PrepareOptions o;
+  o.samplesheet = d.file("samples.csv");
+  o.annotation = d.file("genes.bed");
+  o.out = d.file("root");
+  o.bins = 2;
+  o.bin_size = 50;
+  o.split_counts = {1, 1, 1};
+  for (bool index : {true, false}) {
+    o.use_index = index;
+    o.out = d.file(index ? "root_index" : "root_seq");
+    prepare_data_root(o);
+    const auto m = read_cell(o.out, "A");
+    CHECK(m.at("G1") == std::vector<std::vector<double>>{{0, 0, 3, 0, 3}, {1, 1, 3, 1, 3}});
+    CHECK(m.at("G2") == std::vector<std::vector<double>>{{0, 0, 3, 0, 3}, {1, 1, 3, 1, 3}});
+    // G3's window [50, 150) is covered from base 0: every base 3.0
+    CHECK(m.at("G3") == std::vector<std::vector<double>>{{0, 0, 3, 0, 3}, {0, 0, 3, 0, 3}});
+  }
+}
