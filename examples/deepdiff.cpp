@@ -49,7 +49,7 @@ void add_data_options(cxxopts::Options& o) {
 
 void add_common(cxxopts::Options& o) {
   o.add_options()("h,help", "show this help")
-      ("threads", "OpenMP threads, 0 to 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"));
+      ("threads", "OpenMP threads, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"));
 }
 
 
@@ -112,10 +112,10 @@ int cmd_train(int argc, char** argv) {
   add_data_options(o);
   o.add_options("training")
       ("model-name", "variant: raw_d, raw_c, raw, aux, raw_aux, aux_siamese, raw_aux_siamese", cxxopts::value<std::string>()->default_value("raw_d"))
-      ("epochs", "epochs, 1 to 1000000 (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
-      ("lr", "Adam learning rate, > 0 and <= 1", cxxopts::value<double>()->default_value("0.0001"))
-      ("batch-size", "genes per batch, 1 to 1000000", cxxopts::value<long long>()->default_value("10"))
-      ("clip", "global gradient-norm clipping, 0 to 1e6 (0: off)", cxxopts::value<double>()->default_value("1"))
+      ("epochs", "epochs (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
+      ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
+      ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
+      ("clip", "global gradient-norm clipping (0: off)", cxxopts::value<double>()->default_value("1"))
       ("seed", "seed of the initialization and of the shuffling", cxxopts::value<unsigned long long>()->default_value("1"))
       ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
       ("encoder-path", "level-1 implementation: fused (fast) or composed (autograd reference, slow)", cxxopts::value<std::string>()->default_value("fused"))
@@ -187,7 +187,7 @@ void add_checkpoint_options(cxxopts::Options& o) {
   o.add_options("model")
       ("checkpoint", "a checkpoint.bin written by train (or tools/torch_to_deepdiff.py)", cxxopts::value<std::string>())
       ("split", "which CELL.SPLIT.csv to read (train, valid, test, or any name)", cxxopts::value<std::string>()->default_value("test"))
-      ("batch-size", "genes per inference batch, 1 to 1000000", cxxopts::value<long long>()->default_value("10"));
+      ("batch-size", "genes per inference batch", cxxopts::value<long long>()->default_value("10"));
 }
 
 int cmd_eval(int argc, char** argv) {

@@ -465,13 +465,13 @@ int cmd_study(int argc, char** argv) {
       ("model-names", "comma-separated variants (default: all seven)", cxxopts::value<std::string>())
       ("seeds", "comma-separated seeds of initialization and shuffling", cxxopts::value<std::string>()->default_value("1"))
       ("shard", "run shard i of n (1-based) of the (pair, variant, seed) list", cxxopts::value<std::string>())
-      ("threads", "OpenMP threads per run, 0 to 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"))
+      ("threads", "OpenMP threads per run, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"))
       ("verbose", "also print every epoch line (always in each run's train.log)")
       ("no-alpha-csv", "do not write attention_alpha.csv per run (large: test genes x channels x bins; ~200 MB per raw* run on 6,100 test genes)");
   o.add_options("recipe")
-      ("epochs", "epochs per run, 1 to 1000000 (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
-      ("lr", "Adam learning rate, > 0 and <= 1", cxxopts::value<double>()->default_value("0.0001"))
-      ("batch-size", "genes per batch, 1 to 1000000", cxxopts::value<long long>()->default_value("10"))
+      ("epochs", "epochs per run (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
+      ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
+      ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
       ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"));
   o.add_options("synthetic")
       ("synthetic", "generate a stand-in for every pair (OUT/synthetic-data/<pair>/, its own seed and effect 0.6..1.5) and study those")

@@ -231,6 +231,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   const std::string ckpt_path = join(o.save_root, "checkpoint.bin");
   if (o.resume && file_exists(state_path)) {
     Checkpoint ck = read_checkpoint(state_path);
+    restore_training(model, trainer.state(), ck, state_path);  // refuses inconsistent counters
     // A resume continues the same recipe: other settings would be recorded in metrics.json
     // for epochs that were trained with the old ones.
     std::vector<std::string> unchecked;
@@ -243,7 +244,6 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
       }
       throw UsageError(msg + "\nresume with the same settings, or train afresh in another --save-root");
     }
-    restore_training(model, trainer.state(), ck, state_path);
     if (!unchecked.empty() && !o.quiet) {
       log << "note: " << state_path << " was written by an older version and does not record";
       for (const std::string& u : unchecked) log << " " << u;
