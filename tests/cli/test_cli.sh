@@ -69,7 +69,7 @@ for c in eval predict attention; do
   contains "\-\-batch-size"; lacks "max_size"
 done
 # 2. a model too large for the machine: refused before anything is allocated or created
-expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/huge" --hidden 100000
+expect 2 timeout 60 "$BIN" train --data-root "$D" --save-root "$WORK/huge" --hidden 100000
 contains "\-\-hidden"; contains "would need about"; lacks "bad_alloc"
 [ ! -e "$WORK/huge" ] && ok || bad "a refused --hidden created the save-root"
 # 3. --resume with another recipe names every differing setting and both values
@@ -83,7 +83,7 @@ cmp -s "$R/metrics.json" "$WORK/rec/metrics.json" && ok || bad "a refused resume
 # 4. every numeric flag's range, in every command (exit 2, the flag named)
 for args in "--clip -1" "--clip nan" "--threads -1" "--threads 100000" "--lr 1e30" "--lr 0" "--lr inf" "--epochs 0" \
             "--epochs 10000000" "--batch-size 0" "--hidden 3" "--cell-1 X --cell-2 X"; do
-  expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/flags" $args
+  expect 2 timeout 60 "$BIN" train --data-root "$D" --save-root "$WORK/flags" $args
   contains "${args%% *}"
 done
 [ ! -e "$WORK/flags" ] && ok || bad "a usage error created the save-root"
@@ -95,7 +95,7 @@ for c in eval predict attention; do
 done
 for args in "--genes 5" "--bins 0" "--effect -1" "--effect nan" "--threads 5000" "--cell-1 A --cell-2 A" \
             "--genes 10000000 --bins 100000"; do
-  expect 2 "$BIN" synth --out "$WORK/sy" $args
+  expect 2 timeout 60 "$BIN" synth --out "$WORK/sy" $args
   contains "${args%% *}"
 done
 # 5. a FIFO, a device, a symlink loop in place of a data file are named as what they are
@@ -126,7 +126,7 @@ if [ -x "$PY" ]; then
   for m in adam_step=-1 epochs_done=100000 best_epoch=9 epochs_done=x; do
     rm -rf "$WORK/st" && cp -r "$R" "$WORK/st"
     $PY "$EDIT" "$R/state.bin" "$WORK/st/state.bin" --meta "$m"
-    expect 1 "$BIN" train --data-root "$D" --save-root "$WORK/st" --epochs 6 --lr 1e-3 --hidden 4 --resume
+    expect 1 timeout 60 "$BIN" train --data-root "$D" --save-root "$WORK/st" --epochs 6 --lr 1e-3 --hidden 4 --resume
     contains "${m%%=*}"
     cmp -s "$R/metrics.json" "$WORK/st/metrics.json" && ok || bad "a refused state.bin ($m) changed metrics.json"
   done

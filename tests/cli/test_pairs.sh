@@ -133,10 +133,10 @@ grep -q '^E123-E003,.*"\?error: .*E003.valid.csv:5' "$WORK/badrun/results.csv" &
 # every numeric flag's range (exit 2, the flag named, nothing created)
 for args in "--threads -1" "--threads 100000" "--lr 1e30" "--lr nan" "--batch-size 0" "--batch-size -5" "--epochs 0" \
             "--hidden 3" "--hidden 100000" "--genes 5" "--bins 0" "--genes 10000000 --bins 100000"; do
-  expect 2 "$BIN" --synthetic --save-root "$WORK/y" $args
+  expect 2 timeout 60 "$BIN" --synthetic --save-root "$WORK/y" $args
   contains "${args%% *}"
 done
-expect 2 "$BIN" --synthetic --save-root "$WORK/y" --hidden 100000;  contains "would need about"
+expect 2 timeout 60 "$BIN" --synthetic --save-root "$WORK/y" --hidden 100000;  contains "would need about"
 [ ! -e "$WORK/y" ] && ok || bad "a usage error created the save-root"
 # two copies on one save-root split the runs: each run is trained once, its train.log has one
 # session, and both copies end with the whole table
