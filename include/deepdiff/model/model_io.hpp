@@ -11,6 +11,7 @@
 #include "deepdiff/io/checkpoint.hpp"
 #include "deepdiff/io/number_format.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
+#include "deepdiff/model/memory.hpp"
 #include "deepdiff/train/trainer.hpp"
 
 namespace deepdiff {
@@ -142,7 +143,19 @@ void load_parameters(DeepDiff<T>& model, const Checkpoint& ck, const std::string
 template <class T>
 DeepDiff<T> load_model(const std::string& path) {
   const Checkpoint ck = read_checkpoint(path);
-  DeepDiff<T> model(config_from_meta(ck, path));
+  const ModelConfig cfg = config_from_meta(ck, path);
+  // The sizes in the metadata decide what the model allocates: they must describe the
+  // parameters the file holds (bounded by its size) before a model is built from them, or a
+  // hidden1 of 10^9 in a few-KB file would try to allocate terabytes.
+  double stored = 0;
+  for (const NamedArray& a : ck.tensors)
+    if (a.name.rfind("__", 0) != 0) stored += static_cast<double>(a.values.size());
+  if (parameter_count(cfg) != stored)
+    throw CheckpointError(path, "the sizes in the metadata (variant " + variant_name(cfg.variant) + ", marks " +
+                                    std::to_string(cfg.marks) + ", hidden1 " + std::to_string(cfg.hidden1) + ") make " +
+                                    format_number(parameter_count(cfg)) + " parameters, but the file holds " +
+                                    format_number(stored));
+  DeepDiff<T> model(cfg);
   load_parameters(model, ck, path);
   return model;
 }
