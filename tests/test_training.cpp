@@ -346,6 +346,14 @@ TEST_CASE("issue 14.6: non-finite parameters and inconsistent counters are refus
   nan_ck.tensors.back().values[0] = std::nan("");
   write_checkpoint(tmp.file("nan.bin"), nan_ck);
   CHECK_THROWS_WITH(load_model<float>(tmp.file("nan.bin")), Catch::Contains("fdiff1_1.bias"));
+  // sizes in the metadata that do not describe the stored parameters: refused before the model
+  // is built (hidden1 = 100000 would allocate terabytes; found by tests/fuzz/fuzz_inputs)
+  Checkpoint big = model_checkpoint(DeepDiff<float>(t.cfg));
+  big.meta["hidden1"] = "100000";
+  big.meta["hidden2"] = "50000";
+  write_checkpoint(tmp.file("big.bin"), big);
+  CHECK_THROWS_WITH(load_model<float>(tmp.file("big.bin")),
+                    Catch::Contains("hidden1 100000") && Catch::Contains("but the file holds"));
   // the training state: Adam moments, the best parameters
   auto edit_tensor = [&](const std::string& name, double v) {
     Checkpoint ck = t.ck;
