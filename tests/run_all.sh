@@ -3,9 +3,13 @@
 # the apt step). This is the README's test command and what CI runs (.ci/run).
 #   1. installs what is missing (compiler, CMake, Eigen, Catch2, cxxopts, PyTorch for parity)
 #   2. Release build: warnings are errors; all Catch2 tests, the installed-package test,
-#      the Python tool tests, and a quick smoke run of every example and benchmark
+#      the Python tool tests, a quick smoke run of every example and benchmark, a short run of
+#      the input fuzzer (tests/fuzz), and the study on a one-node Slurm cluster
+#      (tests/cluster/slurm_study.sh: root; it installs slurm-wlm and munge itself; "skipped"
+#      with the reason where the daemons cannot start; DEEPDIFF_SKIP_CLUSTER=1 skips it)
 #   3. AddressSanitizer + UBSan build (separate directory, baseline x86-64 SIMD: GCC 12
-#      misreports its own AVX-512 headers as uninitialized under the sanitizers): the tests again
+#      misreports its own AVX-512 headers as uninitialized under the sanitizers): the tests again,
+#      the fuzzer's short run included
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}

@@ -21,6 +21,7 @@ skip() { echo "skipped: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
 elapsed() { echo "$(( $(date +%s) - T0 )) s"; }
 
+[ "${DEEPDIFF_SKIP_CLUSTER:-0}" = 1 ] && skip "DEEPDIFF_SKIP_CLUSTER=1"
 [ "$(id -u)" -eq 0 ] || skip "needs root (installs slurm-wlm and munge, starts munged, slurmctld and slurmd)"
 need=()
 for p in slurm-wlm munge; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
