@@ -334,23 +334,29 @@ const std::vector<Target>& targets() {
   return t;
 }
 
-// First line of a message, without the path prefix, cut short: the error's class for the tally.
+// The error's class for the tally: the first five plain lower-case words of the message after
+// its "FILE[:LINE]: " prefix (names, numbers and quoted values dropped), e.g. "bins out of order gene".
 std::string error_class(const std::string& msg) {
   std::string m = msg.substr(0, msg.find('\n'));
-  std::size_t p = m.find(": ");
+  const std::size_t p = m.find(": ");
   if (p != std::string::npos) m = m.substr(p + 2);
-  while (!m.empty() && m[0] >= '0' && m[0] <= '9') {  // a line number "12: "
-    p = m.find(": ");
-    if (p == std::string::npos) break;
-    m = m.substr(p + 2);
-  }
-  std::string out;
+  std::string out, word;
+  int words = 0;
+  auto flush = [&]() {
+    bool plain = !word.empty();
+    for (char ch : word) plain = plain && ((ch >= 'a' && ch <= 'z') || ch == '-' || ch == '_');
+    if (plain && words < 5) {
+      out += (out.empty() ? "" : " ") + word;
+      ++words;
+    }
+    word.clear();
+  };
   for (char ch : m) {
-    if ((ch >= '0' && ch <= '9') || ch == '\'' || ch == '(') break;
-    out += ch;
+    if (ch == ' ' || ch == ':' || ch == ',' || ch == '(' || ch == ')' || ch == ';') flush();
+    else word += ch;
   }
-  while (!out.empty() && (out.back() == ' ' || out.back() == ',')) out.pop_back();
-  return out.substr(0, 60);
+  flush();
+  return out.empty() ? "(other)" : out;
 }
 
 int usage() {
