@@ -62,7 +62,10 @@ Outputs in OUT:
 Resume: running the same command again skips every finished run (metrics.json says
 "complete": true; its row is read back from there) and continues an interrupted run from its
 state.bin. A run folder trained with other settings (lr, batch, hidden, data) is an error: use
-another OUT. A larger --epochs extends finished runs from their state.
+another OUT. A larger --epochs extends finished runs from their state. A run folder is locked
+(train.lock) while it trains: a run another live process is training is skipped, then waited
+for at the end and its result read back, so two copies on one OUT (or two shards given the
+same number) split the runs; the lock of a process that died is free at once.
 
 Shards (cluster job arrays): --shard i/n runs jobs i-1, i-1+n, i-1+2n, ... of the list of
 (pair, variant, seed) in pair-major order, and writes OUT/results.shard-i-of-n.csv/.md instead
