@@ -40,6 +40,8 @@ if [ -z "$BIN" ]; then
 fi
 BIN=$(readlink -f "$BIN")
 [ -x "$BIN" ] || fail "no program $BIN"
+OWN_WORK=0
+[ -z "${2:-}" ] && OWN_WORK=1
 WORK=${2:-$(mktemp -d /tmp/deepdiff_slurm_XXXXXX)}
 rm -rf "$WORK" && mkdir -p "$WORK" && WORK=$(readlink -f "$WORK")
 mkdir -p "$WORK"/{etc,state,spool,log,munge,logs}
@@ -194,4 +196,6 @@ fi
 echo "== the merged table (10 runs via Slurm, one cancelled and resubmitted) equals the unsharded study's"
 sed 's/^/   /' "$WORK"/logs/merge-"$jm".out | tail -3
 sed -n '/^| pair/,/^$/p' "$STUDY_SAVE_ROOT/results.md" | head -14 | sed 's/^/   /'
-echo "passed in $(elapsed) (work folder $WORK)"
+echo "passed in $(elapsed)"
+# a folder of our own goes (after the daemons, in the exit trap); a given one stays for a look
+if [ "$OWN_WORK" -eq 1 ]; then trap 'cleanup; rm -rf "$WORK"' EXIT; else echo "work folder: $WORK"; fi
