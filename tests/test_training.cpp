@@ -298,7 +298,7 @@ TEST_CASE("issue 14.1: predict_split and Trainer refuse a batch size below 1", "
   CHECK_THROWS_AS(t.epoch(valid, valid), std::invalid_argument);
 }
 
-TEST_CASE("issue 14.3: the state file stores the recipe; recipe_differences names each change", "[train][reliability]") {
+TEST_CASE("issue 14.3: the state file stores the recipe, recipe_differences names each change", "[train][reliability]") {
   const TrainedState& t = trained_state();
   CHECK(t.ck.meta.at("lr") == "0.001");
   CHECK(t.ck.meta.at("clip") == "1");
