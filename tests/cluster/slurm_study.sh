@@ -53,14 +53,18 @@ cleanup() {
   if [ -f "$SLURM_CONF" ] && [ -f "$WORK/slurmctld.pid" ]; then
     scancel --quiet --user=root >/dev/null 2>&1 || true
   fi
-  for f in slurmd slurmctld; do
-    [ -f "$WORK/$f.pid" ] && kill "$(cat "$WORK/$f.pid")" 2>/dev/null
+  local pids=()
+  for f in "$WORK/slurmd.pid" "$WORK/slurmctld.pid" "$WORK/munge/munged.pid"; do
+    [ -f "$f" ] && pids+=("$(cat "$f")")
   done
-  sleep 1
-  for f in slurmd slurmctld; do
-    [ -f "$WORK/$f.pid" ] && kill -9 "$(cat "$WORK/$f.pid")" 2>/dev/null
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  for _ in $(seq 1 50); do  # up to 5 s for them to stop, then for good
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ "$alive" -eq 0 ] && break
+    sleep 0.1
   done
-  [ -f "$WORK/munge/munged.pid" ] && kill "$(cat "$WORK/munge/munged.pid")" 2>/dev/null
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   true
 }
 trap cleanup EXIT
