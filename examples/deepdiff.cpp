@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/cli.hpp"
+#include "common/flags.hpp"
 #include "common/prepare_cmd.hpp"
 #include "common/run.hpp"
 
@@ -51,7 +52,7 @@ void add_data_options(cxxopts::Options& o) {
 
 void add_common(cxxopts::Options& o) {
   o.add_options()("h,help", "show this help")
-      ("threads", "OpenMP threads (0: all cores / OMP_NUM_THREADS)", cxxopts::value<int>()->default_value("0"));
+      ("threads", "OpenMP threads, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"));
 }
 
 
@@ -61,8 +62,7 @@ std::string need(const cxxopts::ParseResult& r, const std::string& key) {
 }
 
 void set_threads(const cxxopts::ParseResult& r) {
-  const int t = r["threads"].as<int>();
-  if (t < 0) throw UsageError("--threads must be >= 0");
+  const int t = threads_flag(r);
   if (t > 0) omp_set_num_threads(t);
 }
 
@@ -86,14 +86,15 @@ int cmd_synth(int argc, char** argv) {
     return 0;
   }
   SynthConfig c;
-  c.genes = static_cast<Index>(r["genes"].as<long long>());
-  c.bins = static_cast<Index>(r["bins"].as<long long>());
+  threads_flag(r);
+  c.genes = static_cast<Index>(int_flag(r, "genes", 10, kMaxSynthGenes));
+  c.bins = static_cast<Index>(int_flag(r, "bins", 1, kMaxSynthBins));
+  check_synthetic_size(c.genes, c.bins);
   c.seed = r["seed"].as<unsigned long long>();
-  c.effect = r["effect"].as<double>();
+  c.effect = real_flag(r, "effect", 0, 100);
   c.cell1 = r["cell-1"].as<std::string>();
   c.cell2 = r["cell-2"].as<std::string>();
-  if (c.genes < 10) throw UsageError("--genes must be at least 10");
-  if (c.bins < 1) throw UsageError("--bins must be at least 1");
+  check_cells_differ(c.cell1, c.cell2);
   const std::string out = need(r, "out");
   SynthSummary s = write_synthetic(out, c);
   std::cout << "synthetic data in " << out << ": " << s.train << " train, " << s.valid << " valid, " << s.test
@@ -114,12 +115,12 @@ int cmd_train(int argc, char** argv) {
   add_data_options(o);
   o.add_options("training")
       ("model-name", "variant: raw_d, raw_c, raw, aux, raw_aux, aux_siamese, raw_aux_siamese", cxxopts::value<std::string>()->default_value("raw_d"))
-      ("epochs", "epochs (the paper: 120)", cxxopts::value<int>()->default_value("120"))
-      ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.0001"))
+      ("epochs", "epochs (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
+      ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
       ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
       ("clip", "global gradient-norm clipping (0: off)", cxxopts::value<double>()->default_value("1"))
       ("seed", "seed of the initialization and of the shuffling", cxxopts::value<unsigned long long>()->default_value("1"))
-      ("hidden", "level-1 LSTM hidden size per direction (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
+      ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
       ("encoder-path", "level-1 implementation: fused (fast) or composed (autograd reference, slow)", cxxopts::value<std::string>()->default_value("fused"))
       ("save-root", "output folder (created)", cxxopts::value<std::string>())
       ("resume", "continue from SAVE_ROOT/state.bin if it exists")
@@ -136,28 +137,30 @@ int cmd_train(int argc, char** argv) {
   ro.save_root = need(r, "save-root");
   ro.cell1 = r["cell-1"].as<std::string>();
   ro.cell2 = r["cell-2"].as<std::string>();
+  check_cells_differ(ro.cell1, ro.cell2);
   ro.model_name = r["model-name"].as<std::string>();
+  ModelConfig size;
   try {
-    parse_variant(ro.model_name);
+    size.variant = parse_variant(ro.model_name);
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  ro.train.epochs = r["epochs"].as<int>();
-  ro.train.lr = r["lr"].as<double>();
-  ro.train.batch_size = static_cast<Index>(r["batch-size"].as<long long>());
-  ro.train.clip = r["clip"].as<double>();
+  ro.train.epochs = static_cast<int>(int_flag(r, "epochs", 1, kMaxEpochs));
+  ro.train.lr = real_flag(r, "lr", 0, kMaxLr, /*lo_open=*/true);
+  ro.train.batch_size = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
+  ro.train.clip = real_flag(r, "clip", 0, kMaxClip);
   ro.train.seed = r["seed"].as<unsigned long long>();
-  ro.hidden1 = static_cast<Index>(r["hidden"].as<long long>());
+  ro.hidden1 = static_cast<Index>(hidden_flag(r));
+  // The parameters do not depend on the bins: refuse a model too large for this machine
+  // before anything is read or created (run_training checks again with the data's bins).
+  size.hidden1 = ro.hidden1;
+  size.bins = 1;
+  check_training_memory(size, ro.train.batch_size);
   const std::string path = r["encoder-path"].as<std::string>();
   if (path == "fused") ro.train.path = EncoderPath::fused;
   else if (path == "composed") ro.train.path = EncoderPath::composed;
   else throw UsageError("--encoder-path must be fused or composed");
-  if (ro.train.epochs < 1) throw UsageError("--epochs must be >= 1");
-  if (ro.train.batch_size < 1) throw UsageError("--batch-size must be >= 1");
-  if (!(ro.train.lr > 0)) throw UsageError("--lr must be > 0");
-  if (ro.hidden1 < 2 || ro.hidden1 % 2) throw UsageError("--hidden must be an even number >= 2");
-  ro.threads = r["threads"].as<int>();
-  if (ro.threads < 0) throw UsageError("--threads must be >= 0");
+  ro.threads = threads_flag(r);
   ro.resume = r.count("resume") > 0;
   ro.plots = r.count("no-plots") == 0;
   ro.alpha_csv = r.count("no-alpha-csv") == 0;
@@ -172,6 +175,7 @@ struct Loaded {
 };
 
 Loaded load_for(const cxxopts::ParseResult& r, ExpressionMode mode) {
+  check_cells_differ(r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>());
   const std::string ck = need(r, "checkpoint");
   DeepDiff<float> model = load_model<float>(ck);
   Split s = load_split(need(r, "data-root"), r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>(),
@@ -202,9 +206,10 @@ int cmd_eval(int argc, char** argv) {
     return 0;
   }
   set_threads(r);
+  const Index batch = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
   Loaded l = load_for(r, ExpressionMode::required);
   const auto t0 = std::chrono::steady_clock::now();
-  Predictions p = predict_split(l.model, l.split, static_cast<Index>(r["batch-size"].as<long long>()), false);
+  Predictions p = predict_split(l.model, l.split, batch, false);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double pcc = pearson(p.pred, p.target), mse = mean_squared_error(p.pred, p.target);
   std::printf("%s (%s, %lld genes): PCC %.4f  MSE %.4f", l.split.name.c_str(), variant_name(l.model.variant()).c_str(),
@@ -238,10 +243,11 @@ int cmd_predict(int argc, char** argv) {
     return 0;
   }
   set_threads(r);
+  const Index batch = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
   const std::string out = need(r, "out");
   Loaded l = load_for(r, ExpressionMode::optional);
   const auto t0 = std::chrono::steady_clock::now();
-  Predictions p = predict_split(l.model, l.split, static_cast<Index>(r["batch-size"].as<long long>()), false);
+  Predictions p = predict_split(l.model, l.split, batch, false);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_file_atomic(out, predictions_csv(l.split, p));
   std::printf("%lld predictions written to %s (%.1f genes/s)\n", static_cast<long long>(l.split.genes()), out.c_str(),
@@ -265,9 +271,10 @@ int cmd_attention(int argc, char** argv) {
     return 0;
   }
   set_threads(r);
+  const Index batch = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
   const std::string dir = need(r, "out-dir");
   Loaded l = load_for(r, ExpressionMode::optional);
-  Predictions p = predict_split(l.model, l.split, static_cast<Index>(r["batch-size"].as<long long>()), true);
+  Predictions p = predict_split(l.model, l.split, batch, true);
   make_directories(dir);
   std::vector<std::string> files =
       write_split_outputs(dir, l.split.name, l.split, l.model, p, true, r.count("no-plots") == 0);

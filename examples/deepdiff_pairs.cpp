@@ -10,12 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sstream>
 #include <streambuf>
 #include <string>
 #include <vector>
 
 #include "common/cli.hpp"
+#include "common/flags.hpp"
 #include "common/run.hpp"
 #include "common/study.hpp"
 
@@ -60,7 +62,10 @@ Outputs in OUT:
 Resume: running the same command again skips every finished run (metrics.json says
 "complete": true; its row is read back from there) and continues an interrupted run from its
 state.bin. A run folder trained with other settings (lr, batch, hidden, data) is an error: use
-another OUT. A larger --epochs extends finished runs from their state.
+another OUT. A larger --epochs extends finished runs from their state. A run folder is locked
+(train.lock) while it trains: a run another live process is training is skipped, then waited
+for at the end and its result read back, so two copies on one OUT (or two shards given the
+same number) split the runs; the lock of a process that died is free at once.
 
 Shards (cluster job arrays): --shard i/n runs jobs i-1, i-1+n, i-1+2n, ... of the list of
 (pair, variant, seed) in pair-major order, and writes OUT/results.shard-i-of-n.csv/.md instead
@@ -205,7 +210,10 @@ std::string missing_files(const std::string& dir, const PairInfo& p) {
   for (const std::string& cell : {p.cell1, p.cell2})
     for (const char* s : {"train", "valid", "test", "expr"}) {
       const std::string f = cell + "." + s + ".csv";
-      if (!deepdiff::file_exists(deepdiff_cli::join(dir, f))) miss += (miss.empty() ? "" : ", ") + f;
+      const std::string why = deepdiff::file_problem(deepdiff_cli::join(dir, f));
+      if (why.empty()) continue;
+      miss += (miss.empty() ? "" : ", ") + f;
+      if (why != "file not found") miss += " (" + why + ")";
     }
   return miss;
 }
@@ -299,20 +307,24 @@ int run_study(const StudyOptions& o) {
   double trained_seconds = 0;
   int trained = 0;
   const std::size_t N = mine.size();
-  for (std::size_t k = 0; k < N; ++k) {
+  // One run, with its lock held: reuse it when another process finished it meanwhile, else
+  // train (or continue) it; update its row and the tables.
+  std::vector<std::size_t> deferred;
+  const auto train_locked = [&](std::size_t k, const std::string& idx) {
     Row& r = rows[k];
     const Job& jb = jobs[mine[k]];
-    const std::string idx = "[" + std::to_string(k + 1) + "/" + std::to_string(N) + "] " + run_label(r);
-    if (r.kind() == "missing data") {
-      std::cout << idx << ": skipped (missing data)" << std::endl;
-      continue;
-    }
-    if (!to_train[k]) {
-      std::cout << idx << ": already complete (test PCC " << fixed(r.test_pcc, 4) << ", best epoch " << r.best_epoch
-                << "), not retrained" << std::endl;
-      continue;
-    }
     const std::string dir = run_dir(o.save_root, r.pair, r.variant, r.seed);
+    {
+      const RunCheck done = inspect_run(dir, r, pair_data[jb.pair], o.synthetic, o.genes, o.bins);
+      if (done.kind == RunCheck::complete) {
+        r = done.row;
+        --left_to_train;
+        std::cout << idx << ": finished by another process (test PCC " << fixed(r.test_pcc, 4) << ", best epoch "
+                  << r.best_epoch << "), not retrained" << std::endl;
+        write_tables(o, rows, source);
+        return;
+      }
+    }
     std::cout << idx << " ..." << std::endl;
     const auto r0 = clock::now();
     const Row want = r;
@@ -345,6 +357,7 @@ int run_study(const StudyOptions& o) {
       ro.hidden1 = static_cast<deepdiff::Index>(o.settings.hidden);
       ro.threads = o.threads;
       ro.resume = true;
+      ro.lock = false;  // held here, around the whole run (train.log included)
       ro.alpha_csv = o.alpha_csv;
       log << "deepdiff-pairs " << run_label(r) << "\n";
       deepdiff_cli::run_training(ro, log);
@@ -376,6 +389,53 @@ int run_study(const StudyOptions& o) {
            << " for " << left_to_train << " more run" << (left_to_train == 1 ? "" : "s");
     std::cout << line.str() << std::endl;
     write_tables(o, rows, source);
+  };
+  for (std::size_t k = 0; k < N; ++k) {
+    Row& r = rows[k];
+    const std::string idx = "[" + std::to_string(k + 1) + "/" + std::to_string(N) + "] " + run_label(r);
+    if (r.kind() == "missing data") {
+      std::cout << idx << ": skipped (missing data)" << std::endl;
+      continue;
+    }
+    if (!to_train[k]) {
+      std::cout << idx << ": already complete (test PCC " << fixed(r.test_pcc, 4) << ", best epoch " << r.best_epoch
+                << "), not retrained" << std::endl;
+      continue;
+    }
+    const std::string dir = run_dir(o.save_root, r.pair, r.variant, r.seed);
+    try {
+      deepdiff::make_directories(dir);
+      auto lock = std::make_unique<deepdiff_cli::RunLock>(dir);
+      if (!lock->acquire(false)) {
+        std::cout << idx << ": being trained by another process (" << lock->holder() << "); back to it at the end"
+                  << std::endl;
+        deferred.push_back(k);
+        continue;
+      }
+      train_locked(k, idx);
+    } catch (const std::exception& e) {
+      r.status = "error: " + one_line(e.what());
+      std::cout << idx << ": " << r.status << std::endl;
+      write_tables(o, rows, source);
+    }
+  }
+  // Runs another process was training: wait for its lock, then take its result, or train
+  // the run here if that process stopped before finishing it.
+  for (std::size_t k : deferred) {
+    Row& r = rows[k];
+    const std::string idx = "[" + std::to_string(k + 1) + "/" + std::to_string(N) + "] " + run_label(r);
+    try {
+      deepdiff_cli::RunLock lock(run_dir(o.save_root, r.pair, r.variant, r.seed));
+      if (!lock.acquire(false)) {
+        std::cout << idx << ": waiting for the other process (" << lock.holder() << ")" << std::endl;
+        lock.acquire(true);
+      }
+      train_locked(k, idx);
+    } catch (const std::exception& e) {
+      r.status = "error: " + one_line(e.what());
+      std::cout << idx << ": " << r.status << std::endl;
+      write_tables(o, rows, source);
+    }
   }
 
   const Tally t = tally(rows);
@@ -408,14 +468,14 @@ int cmd_study(int argc, char** argv) {
       ("model-names", "comma-separated variants (default: all seven)", cxxopts::value<std::string>())
       ("seeds", "comma-separated seeds of initialization and shuffling", cxxopts::value<std::string>()->default_value("1"))
       ("shard", "run shard i of n (1-based) of the (pair, variant, seed) list", cxxopts::value<std::string>())
-      ("threads", "OpenMP threads per run (0: all cores / OMP_NUM_THREADS)", cxxopts::value<int>()->default_value("0"))
+      ("threads", "OpenMP threads per run, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"))
       ("verbose", "also print every epoch line (always in each run's train.log)")
       ("no-alpha-csv", "do not write attention_alpha.csv per run (large: test genes x channels x bins; ~200 MB per raw* run on 6,100 test genes)");
   o.add_options("recipe")
-      ("epochs", "epochs per run (the paper: 120)", cxxopts::value<int>()->default_value("120"))
-      ("lr", "Adam learning rate", cxxopts::value<double>()->default_value("0.0001"))
+      ("epochs", "epochs per run (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
+      ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
       ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
-      ("hidden", "level-1 LSTM hidden size per direction (level 2 uses half)", cxxopts::value<long long>()->default_value("32"));
+      ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"));
   o.add_options("synthetic")
       ("synthetic", "generate a stand-in for every pair (OUT/synthetic-data/<pair>/, its own seed and effect 0.6..1.5) and study those")
       ("genes", "synthetic genes per pair (split 60/20/20)", cxxopts::value<long long>()->default_value("200"))
@@ -474,20 +534,23 @@ int cmd_study(int argc, char** argv) {
     s.shard_i = static_cast<int>(i);
     s.shard_n = static_cast<int>(n);
   }
-  s.settings.epochs = r["epochs"].as<int>();
-  s.settings.lr = r["lr"].as<double>();
-  s.settings.batch_size = r["batch-size"].as<long long>();
-  s.settings.hidden = r["hidden"].as<long long>();
-  if (s.settings.epochs < 1) throw UsageError("--epochs must be >= 1");
-  if (!(s.settings.lr > 0) || !std::isfinite(s.settings.lr)) throw UsageError("--lr must be > 0");
-  if (s.settings.batch_size < 1) throw UsageError("--batch-size must be >= 1");
-  if (s.settings.hidden < 2 || s.settings.hidden % 2) throw UsageError("--hidden must be an even number >= 2");
-  s.threads = r["threads"].as<int>();
-  if (s.threads < 0) throw UsageError("--threads must be >= 0");
-  s.genes = static_cast<deepdiff::Index>(r["genes"].as<long long>());
-  s.bins = static_cast<deepdiff::Index>(r["bins"].as<long long>());
-  if (s.genes < 10) throw UsageError("--genes must be at least 10");
-  if (s.bins < 1) throw UsageError("--bins must be at least 1");
+  s.settings.epochs = static_cast<int>(deepdiff_cli::int_flag(r, "epochs", 1, deepdiff_cli::kMaxEpochs));
+  s.settings.lr = deepdiff_cli::real_flag(r, "lr", 0, deepdiff_cli::kMaxLr, /*lo_open=*/true);
+  s.settings.batch_size = deepdiff_cli::int_flag(r, "batch-size", 1, deepdiff_cli::kMaxBatch);
+  s.settings.hidden = deepdiff_cli::hidden_flag(r);
+  s.threads = deepdiff_cli::threads_flag(r);
+  s.genes = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "genes", 10, deepdiff_cli::kMaxSynthGenes));
+  s.bins = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "bins", 1, deepdiff_cli::kMaxSynthBins));
+  if (s.synthetic) deepdiff_cli::check_synthetic_size(s.genes, s.bins);
+  // Every run's model must fit before the save-root is created (real data: the bins are not
+  // known yet, the parameters do not depend on them; each run checks again with its data).
+  for (deepdiff::Variant v : s.variants) {
+    deepdiff::ModelConfig c;
+    c.variant = v;
+    c.hidden1 = static_cast<deepdiff::Index>(s.settings.hidden);
+    c.bins = s.synthetic ? s.bins : 1;
+    deepdiff_cli::check_training_memory(c, s.settings.batch_size);
+  }
   s.verbose = r.count("verbose") > 0;
   s.alpha_csv = r.count("no-alpha-csv") == 0;
   return run_study(s);

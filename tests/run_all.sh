@@ -8,9 +8,13 @@
 #      each BLAS (tests/CMakeLists.txt)
 #   2. Release build: warnings are errors; all Catch2 tests, the installed-package test,
 #      the Python tool tests, the Python package (pip install into build/tests/python/venv,
-#      pytest, the example), and a quick smoke run of every example and benchmark
+#      pytest, the example), a quick smoke run of every example and benchmark, a short run of
+#      the input fuzzer (tests/fuzz), and the study on a one-node Slurm cluster
+#      (tests/cluster/slurm_study.sh: root; it installs slurm-wlm and munge itself; "skipped"
+#      with the reason where the daemons cannot start; DEEPDIFF_SKIP_CLUSTER=1 skips it)
 #   3. AddressSanitizer + UBSan build (separate directory, baseline x86-64 SIMD: GCC 12
-#      misreports its own AVX-512 headers as uninitialized under the sanitizers): the tests again
+#      misreports its own AVX-512 headers as uninitialized under the sanitizers): the tests again,
+#      the fuzzer's short run included
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}

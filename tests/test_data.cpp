@@ -388,3 +388,31 @@ TEST_CASE("load_split: the public sample (Cell1 = K562, Cell2 = H1)", "[data][sa
     CHECK(t.marks == 5);
   }
 }
+
+// Issue 14, item 5: a FIFO, a device or a symlink loop in place of a data file is named as
+// what it is (not "file not found"), and never opened.
+TEST_CASE("load_split: a FIFO, /dev/zero, /dev/null or a symlink loop is named, not 'file not found'", "[data]") {
+  TempDir d("deepdiff_data");
+  write_valid(d);
+  std::filesystem::remove(d.file("B.train.csv"));
+  REQUIRE(::mkfifo(d.file("B.train.csv").c_str(), 0600) == 0);
+  expect_error([&] { load_split(d.path, "A", "B", "train"); }, d.file("B.train.csv"), 0, "not a regular file (a FIFO");
+  std::filesystem::remove(d.file("B.train.csv"));
+  for (const char* dev : {"/dev/zero", "/dev/null"}) {
+    std::filesystem::create_symlink(dev, d.file("B.train.csv"));
+    expect_error([&] { load_split(d.path, "A", "B", "train"); }, d.file("B.train.csv"), 0, "character device");
+    std::filesystem::remove(d.file("B.train.csv"));
+  }
+  std::filesystem::create_symlink(d.file("loop2"), d.file("loop1"));
+  std::filesystem::create_symlink(d.file("loop1"), d.file("loop2"));
+  std::filesystem::create_symlink(d.file("loop1"), d.file("B.train.csv"));
+  expect_error([&] { load_split(d.path, "A", "B", "train"); }, d.file("B.train.csv"), 0,
+               "too many levels of symbolic links");
+  std::filesystem::remove(d.file("B.train.csv"));
+  write_valid(d);
+  // the expression tables, required and optional
+  std::filesystem::remove(d.file("A.expr.csv"));
+  REQUIRE(::mkfifo(d.file("A.expr.csv").c_str(), 0600) == 0);
+  expect_error([&] { load_split(d.path, "A", "B", "train"); }, d.file("A.expr.csv"), 0, "FIFO");
+  expect_error([&] { load_split(d.path, "A", "B", "train", ExpressionMode::optional); }, d.file("A.expr.csv"), 0, "FIFO");
+}

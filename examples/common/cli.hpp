@@ -19,6 +19,20 @@ inline cxxopts::ParseResult parse_options(cxxopts::Options& o, int argc, char** 
     cxxopts::ParseResult r = o.parse(argc, argv);
     if (!r.unmatched().empty()) throw UsageError("unexpected argument '" + r.unmatched().front() + "'");
     return r;
+  } catch (const cxxopts::exceptions::incorrect_argument_type& e) {
+    // cxxopts names the value only ("Argument 'nan' failed to parse"): name the flag too.
+    const std::string what = e.what();
+    for (int i = 1; i < argc; ++i) {
+      const std::string a = argv[i];
+      const std::size_t eq = a.find('=');
+      const bool inline_value = a.rfind("--", 0) == 0 && eq != std::string::npos &&
+                                what.find(a.substr(eq + 1)) != std::string::npos && eq + 1 < a.size();
+      const bool next_value = a.rfind("--", 0) == 0 && eq == std::string::npos && i + 1 < argc &&
+                              what.find(std::string(argv[i + 1])) != std::string::npos;
+      if (inline_value) throw UsageError(a.substr(0, eq) + ": '" + a.substr(eq + 1) + "' is not a valid value");
+      if (next_value) throw UsageError(a + ": '" + argv[i + 1] + "' is not a valid value");
+    }
+    throw UsageError(what);
   } catch (const cxxopts::exceptions::exception& e) {
     throw UsageError(e.what());
   }

@@ -16,10 +16,14 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <unistd.h>
 
+#include "cli.hpp"
+#include "flags.hpp"
 #include "plots.hpp"
+#include "run_lock.hpp"
 
 namespace deepdiff_cli {
 
@@ -37,6 +41,7 @@ struct RunOptions {
   bool plots = true;
   bool alpha_csv = true;
   bool quiet = false;
+  bool lock = true;  // take SAVE_ROOT/train.lock (false: the caller holds it, as deepdiff-pairs does)
 };
 
 struct RunResult {
@@ -193,7 +198,6 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   const auto t_start = clock::now();
   if (o.threads > 0) omp_set_num_threads(o.threads);
   const int threads = omp_get_max_threads();
-  make_directories(o.save_root);
 
   Split train = load_split(o.data_root, o.cell1, o.cell2, "train");
   Split valid = load_split(o.data_root, o.cell1, o.cell2, "valid");
@@ -208,6 +212,16 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   cfg.bins = train.bins;
   cfg.marks = train.marks;
   cfg.hidden1 = o.hidden1;
+  // Refuse a model this machine cannot hold before allocating it or creating the save-root.
+  check_training_memory(cfg, o.train.batch_size);
+  make_directories(o.save_root);
+  std::unique_ptr<RunLock> lock;
+  if (o.lock) {
+    lock = std::make_unique<RunLock>(o.save_root);
+    if (!lock->acquire(false))
+      throw std::runtime_error("another process is training in " + o.save_root + " (" + lock->holder() + "; lock " +
+                               lock->path() + "); wait for it to finish, or use another --save-root");
+  }
   DeepDiff<float> model(cfg);
   Rng init(o.train.seed);
   model.params().init_uniform(init, -0.1, 0.1);
@@ -217,7 +231,24 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   const std::string ckpt_path = join(o.save_root, "checkpoint.bin");
   if (o.resume && file_exists(state_path)) {
     Checkpoint ck = read_checkpoint(state_path);
-    restore_training(model, trainer.state(), ck, state_path);
+    restore_training(model, trainer.state(), ck, state_path);  // refuses inconsistent counters
+    // A resume continues the same recipe: other settings would be recorded in metrics.json
+    // for epochs that were trained with the old ones.
+    std::vector<std::string> unchecked;
+    const std::vector<std::string> diff = recipe_differences(ck, o.train, &unchecked);
+    if (!diff.empty()) {
+      std::string msg = "--resume: " + state_path + " was trained with other settings:";
+      for (std::string d : diff) {
+        if (d.rfind("batch_size", 0) == 0) d.replace(0, 10, "batch-size");
+        msg += "\n  --" + d;
+      }
+      throw UsageError(msg + "\nresume with the same settings, or train afresh in another --save-root");
+    }
+    if (!unchecked.empty() && !o.quiet) {
+      log << "note: " << state_path << " was written by an older version and does not record";
+      for (const std::string& u : unchecked) log << " " << u;
+      log << ": not checked against this run's settings\n";
+    }
     if (!o.quiet) log << "resumed from " << state_path << " after epoch " << trainer.state().epochs_done << "\n";
   } else if (o.resume && !o.quiet) {
     log << "no " << state_path << " to resume from: starting afresh\n";

@@ -59,5 +59,93 @@ cp "$R/checkpoint.bin" "$WORK/broken.bin" && printf '\x01' | dd of="$WORK/broken
 expect 1 "$BIN" eval --checkpoint "$WORK/broken.bin" --data-root "$D";  contains "broken.bin"
 expect 1 "$BIN" predict --checkpoint "$WORK/missing.bin" --data-root "$D" --out "$WORK/z.csv";  contains "missing.bin"
 
+# --- reliability round 2 (issue 14): wrong input is refused, not accepted ---
+# 1. inference batch sizes are usage errors naming the flag
+out_of() { case $1 in predict) echo "--out $WORK/z.csv";; attention) echo "--out-dir $WORK/zd";; esac; }
+for c in eval predict attention; do
+  expect 2 "$BIN" $c --checkpoint "$R/checkpoint.bin" --data-root "$D" $(out_of $c) --batch-size 0
+  contains "\-\-batch-size"
+  expect 2 "$BIN" $c --checkpoint "$R/checkpoint.bin" --data-root "$D" $(out_of $c) --batch-size -5
+  contains "\-\-batch-size"; lacks "max_size"
+done
+# 2. a model too large for the machine: refused before anything is allocated or created
+expect 2 timeout 60 "$BIN" train --data-root "$D" --save-root "$WORK/huge" --hidden 100000
+contains "\-\-hidden"; contains "would need about"; lacks "bad_alloc"
+[ ! -e "$WORK/huge" ] && ok || bad "a refused --hidden created the save-root"
+# 3. --resume with another recipe names every differing setting and both values
+cp -r "$R" "$WORK/rec"
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/rec" --epochs 5 --lr 2e-3 --seed 7 --batch-size 5 --hidden 4 --resume
+contains "\-\-lr: 0.001 in the state file, 0.002 now"; contains "\-\-seed: 1 in the state file, 7 now"
+contains "\-\-batch-size: 10 in the state file, 5 now"
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/rec" --epochs 2 --lr 1e-3 --hidden 4 --resume
+contains "\-\-epochs: 4 already done"
+cmp -s "$R/metrics.json" "$WORK/rec/metrics.json" && ok || bad "a refused resume changed metrics.json"
+# 4. every numeric flag's range, in every command (exit 2, the flag named)
+for args in "--clip -1" "--clip nan" "--threads -1" "--threads 100000" "--lr 1e30" "--lr 0" "--lr inf" "--epochs 0" \
+            "--epochs 10000000" "--batch-size 0" "--hidden 3" "--cell-1 X --cell-2 X"; do
+  expect 2 timeout 60 "$BIN" train --data-root "$D" --save-root "$WORK/flags" $args
+  contains "${args%% *}"
+done
+[ ! -e "$WORK/flags" ] && ok || bad "a usage error created the save-root"
+for c in eval predict attention; do
+  expect 2 "$BIN" $c --checkpoint "$R/checkpoint.bin" --data-root "$D" $(out_of $c) --threads -1
+  contains "\-\-threads"
+  expect 2 "$BIN" $c --checkpoint "$R/checkpoint.bin" --data-root "$D" $(out_of $c) --cell-1 Cell2
+  contains "same cell"
+done
+for args in "--genes 5" "--bins 0" "--effect -1" "--effect nan" "--threads 5000" "--cell-1 A --cell-2 A" \
+            "--genes 10000000 --bins 100000"; do
+  expect 2 timeout 60 "$BIN" synth --out "$WORK/sy" $args
+  contains "${args%% *}"
+done
+# 5. a FIFO, a device, a symlink loop in place of a data file are named as what they are
+mkdir -p "$WORK/kinds" && cp "$D"/* "$WORK/kinds/"
+rm "$WORK/kinds/Cell1.valid.csv" && mkfifo "$WORK/kinds/Cell1.valid.csv"
+expect 1 timeout 20 "$BIN" train --data-root "$WORK/kinds" --save-root "$WORK/kr" --epochs 1 --hidden 4
+contains "Cell1.valid.csv: not a regular file (a FIFO"
+rm "$WORK/kinds/Cell1.valid.csv" && ln -s /dev/zero "$WORK/kinds/Cell1.valid.csv"
+expect 1 timeout 20 "$BIN" train --data-root "$WORK/kinds" --save-root "$WORK/kr" --epochs 1 --hidden 4
+contains "Cell1.valid.csv: not a regular file (a character device)"
+rm "$WORK/kinds/Cell1.valid.csv" && ln -s /dev/null "$WORK/kinds/Cell1.expr.csv.tmp" && mv "$WORK/kinds/Cell1.expr.csv.tmp" "$WORK/kinds/Cell1.valid.csv"
+expect 1 "$BIN" train --data-root "$WORK/kinds" --save-root "$WORK/kr" --epochs 1 --hidden 4;  contains "character device"
+rm "$WORK/kinds/Cell1.valid.csv" && ln -s loop2 "$WORK/kinds/loop1" && ln -s loop1 "$WORK/kinds/loop2" && ln -s loop1 "$WORK/kinds/Cell1.valid.csv"
+expect 1 "$BIN" train --data-root "$WORK/kinds" --save-root "$WORK/kr" --epochs 1 --hidden 4
+contains "too many levels of symbolic links"; lacks "file not found"
+expect 1 timeout 20 "$BIN" predict --checkpoint /dev/zero --data-root "$D" --out "$WORK/z.csv";  contains "character device"
+mkfifo "$WORK/ck.fifo"
+expect 1 timeout 20 "$BIN" eval --checkpoint "$WORK/ck.fifo" --data-root "$D";  contains "FIFO"
+# 6 and 7 need a checkpoint with a valid checksum but hostile contents (tools/checkpoint.py)
+PY=/usr/bin/python3; EDIT="$(dirname "$0")/edit_checkpoint.py"
+if [ -x "$PY" ]; then
+  $PY "$EDIT" "$R/checkpoint.bin" "$WORK/nan.bin" --set-value rnn_hms.2.rnn.weight_hh_l0=nan
+  expect 1 "$BIN" predict --checkpoint "$WORK/nan.bin" --data-root "$D" --out "$WORK/nan.csv"
+  contains "rnn_hms.2.rnn.weight_hh_l0"; contains "non-finite"
+  [ ! -e "$WORK/nan.csv" ] && ok || bad "predict wrote predictions from a NaN checkpoint"
+  $PY "$EDIT" "$R/checkpoint.bin" "$WORK/inf.bin" --set-value fdiff1_1.bias=inf
+  expect 1 "$BIN" eval --checkpoint "$WORK/inf.bin" --data-root "$D";  contains "fdiff1_1.bias"
+  for m in adam_step=-1 epochs_done=100000 best_epoch=9 epochs_done=x; do
+    rm -rf "$WORK/st" && cp -r "$R" "$WORK/st"
+    $PY "$EDIT" "$R/state.bin" "$WORK/st/state.bin" --meta "$m"
+    expect 1 timeout 60 "$BIN" train --data-root "$D" --save-root "$WORK/st" --epochs 6 --lr 1e-3 --hidden 4 --resume
+    contains "${m%%=*}"
+    cmp -s "$R/metrics.json" "$WORK/st/metrics.json" && ok || bad "a refused state.bin ($m) changed metrics.json"
+  done
+  # 7. training that goes non-finite stops (exit 1, epoch and batch named), never "complete"
+  rm -rf "$WORK/div" && mkdir -p "$WORK/div"
+  $PY "$EDIT" "$R/state.bin" "$WORK/div/state.bin" --scale 1e30
+  expect 1 "$BIN" train --data-root "$D" --save-root "$WORK/div" --epochs 6 --lr 1e-3 --hidden 4 --resume
+  contains "training diverged"; contains "epoch 5, batch 1"
+  grep -q '"complete": true' "$WORK/div/metrics.json" 2>/dev/null && bad "diverged run marked complete" || ok
+else
+  echo "skipped: items 6 and 7 of the reliability checks need /usr/bin/python3 (tools/checkpoint.py)"
+fi
+# 8. one process trains a save-root at a time (the lock of a live process is respected)
+( flock -x 9; sleep 5 ) 9>"$R/train.lock" &
+lockpid=$!
+sleep 0.5
+expect 1 "$BIN" train --data-root "$D" --save-root "$R" --epochs 5 --lr 1e-3 --hidden 4 --resume
+contains "another process is training"
+wait $lockpid
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -129,5 +129,44 @@ expect 1 "$BIN" --data-root "$WORK/bad" --save-root "$WORK/badrun" --pairs E123-
 contains "E003.valid.csv:5"; contains "E037-E038 raw_d seed 1: test PCC"; contains "1 failed"
 grep -q '^E123-E003,.*"\?error: .*E003.valid.csv:5' "$WORK/badrun/results.csv" && ok || bad "no error row for the bad pair"
 
+# --- reliability round 2 (issue 14) ---
+# every numeric flag's range (exit 2, the flag named, nothing created)
+for args in "--threads -1" "--threads 100000" "--lr 1e30" "--lr nan" "--batch-size 0" "--batch-size -5" "--epochs 0" \
+            "--hidden 3" "--hidden 100000" "--genes 5" "--bins 0" "--genes 10000000 --bins 100000"; do
+  expect 2 timeout 60 "$BIN" --synthetic --save-root "$WORK/y" $args
+  contains "${args%% *}"
+done
+expect 2 timeout 60 "$BIN" --synthetic --save-root "$WORK/y" --hidden 100000;  contains "would need about"
+[ ! -e "$WORK/y" ] && ok || bad "a usage error created the save-root"
+# two copies on one save-root split the runs: each run is trained once, its train.log has one
+# session, and both copies end with the whole table
+TWO=(--synthetic --pairs E123-E003,E037-E038 --model-names raw_d,aux --genes 200 --bins 40 --hidden 8
+     --epochs 3 --lr 1e-3 --threads 1 --save-root "$WORK/two")
+"$BIN" "${TWO[@]}" > "$WORK/two_a.out" 2>&1 & pa=$!
+"$BIN" "${TWO[@]}" > "$WORK/two_b.out" 2>&1 & pb=$!
+wait $pa; ra=$?; wait $pb; rb=$?
+[ "$ra" -eq 0 ] && [ "$rb" -eq 0 ] && ok || { bad "concurrent copies exited $ra and $rb"; tail -5 "$WORK/two_a.out" "$WORK/two_b.out"; }
+for run in E123-E003/raw_d E123-E003/aux E037-E038/raw_d E037-E038/aux; do
+  n=$(grep -c "^deepdiff-pairs " "$WORK/two/$run/seed1/train.log")
+  [ "$n" -eq 1 ] && ok || bad "$run was trained $n times by the two copies (train.log sessions)"
+done
+trained=$(cat "$WORK/two_a.out" "$WORK/two_b.out" | grep -c "seed 1: test PCC")
+[ "$trained" -eq 4 ] && ok || bad "the two copies trained $trained runs, wanted 4 in all"
+[ "$(cut -d, -f16 "$WORK/two/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "the shared table is not complete"
+# a lock held by a live process is waited for; a stale lock file (its holder gone) is taken over
+M2="$WORK/two/E037-E038/aux/seed1/metrics.json"
+sed -i 's/"complete": true/"complete": false/' "$M2"
+( flock -x 9; sleep 3 ) 9>"$WORK/two/E037-E038/aux/seed1/train.lock" &
+holder=$!
+sleep 0.5
+expect 0 "$BIN" "${TWO[@]}"
+contains "E037-E038 aux seed 1: being trained by another process"; contains "waiting for the other process"
+contains "E037-E038 aux seed 1: test PCC"
+wait $holder
+sed -i 's/"complete": true/"complete": false/' "$M2"
+echo "pid 999999 on a-node-that-died" > "$WORK/two/E037-E038/aux/seed1/train.lock"
+expect 0 "$BIN" "${TWO[@]}"
+lacks "another process"; contains "continuing an interrupted run"; contains "E037-E038 aux seed 1: test PCC"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "deepdiff/data/errors.hpp"
@@ -353,7 +354,10 @@ inline std::string cells_in(const std::string& dir, const std::string& split) {
 
 inline void require_file(const std::string& path, const std::string& dir, const std::string& what,
                          const std::string& split) {
-  if (file_exists(path)) return;
+  const std::string problem = file_problem(path);
+  if (problem.empty()) return;
+  // Something is there, but not a file we can read (a FIFO, a device, a symlink loop, a folder).
+  if (problem.rfind("file not found", 0) != 0) throw DataError(path, problem + " (expected the " + what + ")");
   std::error_code ec;
   std::string hint;
   if (!std::filesystem::is_directory(dir.empty() ? "." : dir, ec)) {
@@ -363,7 +367,7 @@ inline void require_file(const std::string& path, const std::string& dir, const 
     hint = cells.empty() ? "no *." + split + ".csv files in '" + dir + "'"
                          : "cells with " + split + " files in '" + dir + "': " + cells;
   }
-  throw DataError(path, "file not found (looked for the " + what + ")", hint);
+  throw DataError(path, problem + " (looked for the " + what + ")", hint);
 }
 
 inline std::string read_data_file(const std::string& path) {
@@ -432,7 +436,11 @@ inline Split load_split(const std::string& data_root, const std::string& cell1, 
     data_detail::require_file(ea_path, data_root, "expression table of cell " + cell1, split);
     data_detail::require_file(eb_path, data_root, "expression table of cell " + cell2, split);
   } else if (mode == ExpressionMode::optional) {
-    const bool ha = file_exists(ea_path), hb = file_exists(eb_path);
+    const std::string qa = file_problem(ea_path), qb = file_problem(eb_path);
+    for (const auto& q : {std::make_pair(&ea_path, &qa), std::make_pair(&eb_path, &qb)})
+      if (!q.second->empty() && q.second->rfind("file not found", 0) != 0)
+        throw DataError(*q.first, *q.second + " (expected an expression table)");
+    const bool ha = qa.empty(), hb = qb.empty();
     // One table without the other is a mistake, not "prediction-only" data.
     if (ha != hb)
       throw DataError(ha ? eb_path : ea_path, "file not found, but " + (ha ? ea_path : eb_path) + " exists",

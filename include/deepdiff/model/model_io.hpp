@@ -1,13 +1,17 @@
 // A DeepDiff model (and, for resuming, its training state) to and from a checkpoint file
 // (docs/checkpoint-format.md). Loading checks the variant, the sizes and every parameter's
-// name and shape, and names the first thing that differs.
+// name and shape, and names the first thing that differs; it refuses non-finite values (a
+// model with a NaN weight predicts NaN for every gene) and inconsistent training counters.
 #pragma once
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "deepdiff/io/checkpoint.hpp"
+#include "deepdiff/io/number_format.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
+#include "deepdiff/model/memory.hpp"
 #include "deepdiff/train/trainer.hpp"
 
 namespace deepdiff {
@@ -51,6 +55,38 @@ inline void config_to_meta(const ModelConfig& c, Checkpoint& ck) {
   ck.meta["hidden2"] = std::to_string(c.hidden2());
 }
 
+namespace model_io_detail {
+
+// A double as text that reads back to the same double (shortest such text).
+inline std::string exact_number(double v) { return format_number(v); }
+
+inline const std::string& meta_entry(const Checkpoint& ck, const std::string& key, const std::string& path) {
+  const auto it = ck.meta.find(key);
+  if (it == ck.meta.end()) throw CheckpointError(path, "training checkpoint has no '" + key + "' entry");
+  return it->second;
+}
+
+// A counter of the training state: an integer in [lo, hi], or an error naming it.
+inline long long meta_integer(const Checkpoint& ck, const std::string& key, long long lo, long long hi,
+                              const std::string& path) {
+  const std::string& v = meta_entry(ck, key, path);
+  long long x = 0;
+  std::size_t used = 0;
+  try {
+    x = std::stoll(v, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != v.size())
+    throw CheckpointError(path, "training counter " + key + "='" + v + "' is not an integer");
+  if (x < lo || x > hi)
+    throw CheckpointError(path, "training counter " + key + "=" + v + " is out of range [" + std::to_string(lo) + ", " +
+                                    std::to_string(hi) + "]");
+  return x;
+}
+
+}  // namespace model_io_detail
+
 template <class T>
 Checkpoint model_checkpoint(const DeepDiff<T>& model, const AlignedVector<T>* values = nullptr) {
   Checkpoint ck;
@@ -89,7 +125,13 @@ void load_parameters(DeepDiff<T>& model, const Checkpoint& ck, const std::string
     if (p.shape != a.shape)
       throw CheckpointError(path, "parameter '" + a.name + "' has shape " + shape_string(a.shape) + ", expected " +
                             shape_string(p.shape));
-    for (Index i = 0; i < p.size; ++i) s.value(id)[i] = static_cast<T>(a.values[static_cast<std::size_t>(i)]);
+    for (Index i = 0; i < p.size; ++i) {
+      const double x = a.values[static_cast<std::size_t>(i)];
+      if (!std::isfinite(x))
+        throw CheckpointError(path, "parameter '" + a.name + "' has a non-finite value (" + std::to_string(x) +
+                                        ") at index " + std::to_string(i) + ": the model would predict NaN");
+      s.value(id)[i] = static_cast<T>(x);
+    }
     ++found;
   }
   if (found != s.count()) {
@@ -101,7 +143,19 @@ void load_parameters(DeepDiff<T>& model, const Checkpoint& ck, const std::string
 template <class T>
 DeepDiff<T> load_model(const std::string& path) {
   const Checkpoint ck = read_checkpoint(path);
-  DeepDiff<T> model(config_from_meta(ck, path));
+  const ModelConfig cfg = config_from_meta(ck, path);
+  // The sizes in the metadata decide what the model allocates: they must describe the
+  // parameters the file holds (bounded by its size) before a model is built from them, or a
+  // hidden1 of 10^9 in a few-KB file would try to allocate terabytes.
+  double stored = 0;
+  for (const NamedArray& a : ck.tensors)
+    if (a.name.rfind("__", 0) != 0) stored += static_cast<double>(a.values.size());
+  if (parameter_count(cfg) != stored)
+    throw CheckpointError(path, "the sizes in the metadata (variant " + variant_name(cfg.variant) + ", marks " +
+                                    std::to_string(cfg.marks) + ", hidden1 " + std::to_string(cfg.hidden1) + ") make " +
+                                    format_number(parameter_count(cfg)) + " parameters, but the file holds " +
+                                    format_number(stored));
+  DeepDiff<T> model(cfg);
   load_parameters(model, ck, path);
   return model;
 }
@@ -115,8 +169,11 @@ Checkpoint training_checkpoint(const DeepDiff<T>& model, const TrainState<T>& st
   ck.meta["epochs_done"] = std::to_string(st.epochs_done);
   ck.meta["best_epoch"] = std::to_string(st.best_epoch);
   ck.meta["adam_step"] = std::to_string(st.adam.step);
+  // The recipe, so that a resume with other settings is refused (recipe_differences).
   ck.meta["seed"] = std::to_string(opt.seed);
   ck.meta["batch_size"] = std::to_string(opt.batch_size);
+  ck.meta["lr"] = model_io_detail::exact_number(opt.lr);
+  ck.meta["clip"] = model_io_detail::exact_number(opt.clip);
   auto flat = [](const std::string& name, const AlignedVector<T>& v) {
     NamedArray a{name, Shape{static_cast<Index>(v.size())}, std::vector<double>(v.begin(), v.end())};
     return a;
@@ -147,16 +204,41 @@ void restore_training(DeepDiff<T>& model, TrainState<T>& st, const Checkpoint& c
                             std::to_string(model.params().numel()));
     return AlignedVector<T>(a.values.begin(), a.values.end());
   };
-  st.adam.m = to_vec(need("__adam.m"));
-  st.adam.v = to_vec(need("__adam.v"));
-  st.best_params = to_vec(need("__best_params"));
-  st.adam.step = std::stoll(ck.meta.at("adam_step"));
-  st.epochs_done = std::stoi(ck.meta.at("epochs_done"));
-  st.best_epoch = std::stoi(ck.meta.at("best_epoch"));
+  auto finite = [&](const NamedArray& a, bool non_negative) {
+    for (std::size_t i = 0; i < a.values.size(); ++i)
+      if (!std::isfinite(a.values[i]) || (non_negative && a.values[i] < 0))
+        throw CheckpointError(path, "training state '" + a.name + "' has " +
+                                        (std::isfinite(a.values[i]) ? "a negative" : "a non-finite") + " value (" +
+                                        std::to_string(a.values[i]) + ") at index " + std::to_string(i));
+    return to_vec(a);
+  };
+  st.adam.m = finite(need("__adam.m"), false);
+  st.adam.v = finite(need("__adam.v"), true);  // a running mean of squares
+  st.best_params = finite(need("__best_params"), false);
+  // The counters must agree with each other and with the history: a state that claims more
+  // epochs than it recorded, or a negative Adam step, would train wrongly or "finish" at once.
+  using model_io_detail::meta_integer;
+  const long long epochs_done = meta_integer(ck, "epochs_done", 0, 100000000, path);
   const NamedArray& h = need("__history");
+  if (h.shape.size() != 2 || h.shape[1] != 8 || h.shape[0] != epochs_done)
+    throw CheckpointError(path, "training counters disagree: epochs_done=" + std::to_string(epochs_done) +
+                                    " but __history has shape " + shape_string(h.shape) + " (expected [" +
+                                    std::to_string(epochs_done) + ", 8])");
+  const long long best_epoch = meta_integer(ck, "best_epoch", 0, epochs_done, path);
+  const long long adam_step = meta_integer(ck, "adam_step", 0, std::numeric_limits<long long>::max(), path);
+  // Every epoch takes at least one optimizer step, and none is taken before the first epoch.
+  if (adam_step < epochs_done || (epochs_done == 0 && adam_step != 0))
+    throw CheckpointError(path, "training counters disagree: adam_step=" + std::to_string(adam_step) +
+                                    " with epochs_done=" + std::to_string(epochs_done));
+  st.adam.step = adam_step;
+  st.epochs_done = static_cast<int>(epochs_done);
+  st.best_epoch = static_cast<int>(best_epoch);
   st.history.clear();
   for (std::size_t i = 0; i + 8 <= h.values.size(); i += 8) {
     EpochRecord r;
+    if (h.values[i] != static_cast<double>(i / 8 + 1))
+      throw CheckpointError(path, "__history row " + std::to_string(i / 8 + 1) + " is of epoch " +
+                                      std::to_string(h.values[i]) + ", expected " + std::to_string(i / 8 + 1));
     r.epoch = static_cast<int>(h.values[i]);
     r.train_loss = h.values[i + 1];
     r.train_pcc = h.values[i + 2];
@@ -170,6 +252,48 @@ void restore_training(DeepDiff<T>& model, TrainState<T>& st, const Checkpoint& c
   st.best_valid_pcc = -std::numeric_limits<double>::infinity();
   for (const EpochRecord& r : st.history)
     if (r.epoch == st.best_epoch) st.best_valid_pcc = r.valid_pcc;
+}
+
+// The recipe settings stored in a training checkpoint that differ from `opt`, one line each
+// ("lr: 0.001 in state.bin, 0.002 now"), and a line when the checkpoint already has more
+// epochs than opt.epochs. Resuming with another recipe would record the new settings for
+// epochs trained with the old ones. Settings the file does not store (written before lr and
+// clip were recorded) go to `unchecked` when given.
+inline std::vector<std::string> recipe_differences(const Checkpoint& ck, const TrainOptions& opt,
+                                                   std::vector<std::string>* unchecked = nullptr) {
+  std::vector<std::string> diff;
+  const std::string file = "in the state file";
+  auto compare = [&](const std::string& key, const std::string& now, bool numeric) {
+    const auto it = ck.meta.find(key);
+    if (it == ck.meta.end()) {
+      if (unchecked) unchecked->push_back(key);
+      return;
+    }
+    bool same = it->second == now;
+    if (!same && numeric) {
+      try {
+        same = std::stod(it->second) == std::stod(now);
+      } catch (const std::exception&) {
+      }
+    }
+    if (!same) diff.push_back(key + ": " + it->second + " " + file + ", " + now + " now");
+  };
+  compare("seed", std::to_string(opt.seed), false);
+  compare("batch_size", std::to_string(opt.batch_size), false);
+  compare("lr", model_io_detail::exact_number(opt.lr), true);
+  compare("clip", model_io_detail::exact_number(opt.clip), true);
+  const auto e = ck.meta.find("epochs_done");
+  if (e != ck.meta.end()) {
+    long long done = 0;
+    try {
+      done = std::stoll(e->second);
+    } catch (const std::exception&) {
+    }
+    if (done > opt.epochs)
+      diff.push_back("epochs: " + e->second + " already done " + file + ", more than the " +
+                     std::to_string(opt.epochs) + " asked for");
+  }
+  return diff;
 }
 
 }  // namespace deepdiff

@@ -51,6 +51,22 @@ struct Predictions {
 
 using BatchProgress = std::function<void(Index done, Index total)>;
 
+// Training went non-finite: the loss of a batch is NaN or infinite (exploding updates, or
+// data the model cannot represent). Thrown by Trainer::epoch before the epoch is recorded,
+// so the state of the last finished epoch is what a caller has (and may have saved).
+struct TrainingDiverged : std::runtime_error {
+  TrainingDiverged(int epoch_, Index batch_, Index batches_, double loss_)
+      : std::runtime_error("training diverged: the loss is " + std::string(std::isnan(loss_) ? "NaN" : "infinite") +
+                           " at epoch " + std::to_string(epoch_) + ", batch " + std::to_string(batch_) + " of " +
+                           std::to_string(batches_) +
+                           " (a lower learning rate, or data with smaller counts, may help)"),
+        epoch(epoch_), batch(batch_), batches(batches_), loss(loss_) {}
+  int epoch;      // 1-based
+  Index batch;    // 1-based, in the epoch's shuffled order
+  Index batches;  // batches per epoch
+  double loss;
+};
+
 // Genes of epoch `epoch` (1-based) in training order.
 inline std::vector<Index> epoch_order(Index n, std::uint64_t seed, int epoch, bool shuffle) {
   std::vector<Index> order(static_cast<std::size_t>(n));
@@ -168,6 +184,8 @@ class Trainer {
   // Train one epoch on `train`, then score `valid`; keeps the best epoch's parameters.
   EpochRecord epoch(const Split& train, const Split& valid, const BatchProgress& progress = nullptr) {
     using clock = std::chrono::steady_clock;
+    if (opt_.batch_size < 1)
+      throw std::invalid_argument("batch_size must be >= 1, got " + std::to_string(opt_.batch_size));
     const auto t0 = clock::now();
     EpochRecord r;
     r.epoch = state_.epochs_done + 1;
@@ -180,7 +198,10 @@ class Trainer {
       const Index B = std::min(opt_.batch_size, train.genes() - start);
       std::vector<Index> idx(order.begin() + start, order.begin() + start + B);
       gather_batch(train, idx, xa, xb, y, ya, yb);
-      loss_sum += static_cast<double>(step(xa, xb, y, ya, yb, &pred));
+      const double loss = static_cast<double>(step(xa, xb, y, ya, yb, &pred));
+      if (!std::isfinite(loss))
+        throw TrainingDiverged(r.epoch, batches + 1, (train.genes() + opt_.batch_size - 1) / opt_.batch_size, loss);
+      loss_sum += loss;
       for (Index g : idx) target.push_back(train.y(g));
       ++batches;
       if (progress) progress(start + B, train.genes());

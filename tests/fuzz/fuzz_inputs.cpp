@@ -1,0 +1,462 @@
+// fuzz_inputs: a re-runnable, deterministic mutation fuzzer of the library's input readers.
+// Build it in the sanitizer build (tests/run_all.sh's build-asan) and run N cases:
+//
+//   cmake --build build-asan --target fuzz_inputs
+//   build-asan/tests/fuzz_inputs --cases 3000 --seed 1            (all targets)
+//   build-asan/tests/fuzz_inputs --cases 500 --target state        (one target)
+//   build-asan/tests/fuzz_inputs --seed 1 --case 1234              (re-run one case)
+//
+// Every case is a pure function of (--seed, case number): seed inputs (a small synthetic pair,
+// a model checkpoint and a state.bin of one trained epoch) are made in-process, one is mutated
+// (bytes, fields, lines, or decoded values re-encoded with a valid checksum, so the checks
+// behind the checksum are reached too) and handed to the reader, and what the library does
+// with it is classified:
+//   rejected    the reader threw its error type (DataError, CheckpointError) with a message
+//   accepted    the input was read, and what it fed (a forward pass, a training epoch) stayed finite
+//   WRONG       accepted, but the result is non-finite or an unexpected exception type came out
+//               (std::bad_alloc, std::out_of_range, ...): a bug, printed with its case number
+//   crash       the sanitizer stops the process; the case being run is in WORK/current_case
+// Exit status: 0 when no case was WRONG (a crash exits non-zero by itself).
+//
+// Targets: csv (CELL.SPLIT.csv marks and CELL.expr.csv tables through load_split), checkpoint
+// (load_model + inference), state (restore_training + one training epoch).
+// Extension point: the readers of the `prepare` subcommand (samplesheet, GTF, BAM, bigWig) are
+// NOT covered yet; when they land, add a Target to targets() below: a seed input maker and a
+// `run` that feeds the mutated bytes to the reader and returns an Outcome.
+#include <deepdiff/deepdiff.hpp>
+
+#include <omp.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace deepdiff;
+
+namespace {
+
+struct Outcome {
+  enum Kind { accepted, rejected, wrong } kind = accepted;
+  std::string detail;  // the error message (rejected) or what went wrong
+};
+
+// The seed inputs, made once per process.
+struct Seeds {
+  std::string dir;                   // a synthetic pair: Cell1/Cell2 .{train,valid,test,expr}.csv
+  std::map<std::string, std::string> files;  // name -> bytes of those files
+  std::string checkpoint, state;     // bytes of checkpoint.bin and state.bin (raw_d, hidden 2)
+  ModelConfig cfg;
+  TrainOptions opt;
+};
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << bytes;
+  if (!f) throw std::runtime_error("fuzz: cannot write " + path);
+}
+
+Seeds make_seeds(const std::string& work) {
+  Seeds s;
+  s.dir = work + "/seed-data";
+  SynthConfig c;
+  c.genes = 20;
+  c.bins = 6;
+  c.seed = 7;
+  write_synthetic(s.dir, c);
+  for (const char* cell : {"Cell1", "Cell2"})
+    for (const char* part : {"train", "valid", "test", "expr"}) {
+      const std::string n = std::string(cell) + "." + part + ".csv";
+      s.files[n] = read_file(s.dir + "/" + n);
+    }
+  s.cfg.variant = Variant::raw_d;
+  s.cfg.bins = c.bins;
+  s.cfg.hidden1 = 2;
+  s.opt.epochs = 1;
+  s.opt.lr = 1e-3;
+  s.opt.batch_size = 5;
+  const Split train = load_split(s.dir, "Cell1", "Cell2", "train");
+  const Split valid = load_split(s.dir, "Cell1", "Cell2", "valid");
+  DeepDiff<float> m(s.cfg);
+  Rng r(1);
+  m.params().init_uniform(r, -0.1, 0.1);
+  Trainer<float> t(m, s.opt);
+  t.epoch(train, valid);
+  s.checkpoint = encode_checkpoint(model_checkpoint(m));
+  s.state = encode_checkpoint(training_checkpoint(m, t.state(), s.opt));
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Mutations
+
+std::size_t below(Rng& r, std::size_t n) { return n ? static_cast<std::size_t>(r.next_u64() % n) : 0; }
+
+const std::vector<std::string>& tokens() {
+  static const std::vector<std::string> t = {"",      "nan",   "inf",  "-inf", "-1",   "1e400", "1e38",  "3.4e38",
+                                             "0x10",  "1e-320", " ",   "\"",   ",",    "\n",    "\r\n",  "99999999999999999999",
+                                             "-0",    "+5",    "1,2",  "\t7",  "ENSG", "_",     "__",    std::string(1, '\0')};
+  return t;
+}
+
+// Text: edit lines and fields (the structure the CSV parser cares about) or raw bytes.
+std::string mutate_text(std::string s, Rng& r) {
+  const int edits = 1 + static_cast<int>(below(r, 3));
+  for (int e = 0; e < edits; ++e) {
+    std::vector<std::size_t> starts = {0};
+    for (std::size_t i = 0; i < s.size(); ++i)
+      if (s[i] == '\n' && i + 1 < s.size()) starts.push_back(i + 1);
+    const std::size_t li = below(r, starts.size());
+    const std::size_t a = starts[li], b = s.find('\n', a) == std::string::npos ? s.size() : s.find('\n', a) + 1;
+    switch (below(r, 9)) {
+      case 0: s.erase(a, b - a); break;                                     // drop a line
+      case 1: s.insert(a, s.substr(a, b - a)); break;                       // duplicate it
+      case 2: s.insert(starts[below(r, starts.size())], s.substr(a, b - a)); break;  // copy it elsewhere
+      case 3: s.resize(below(r, s.size() + 1)); break;                      // truncate
+      case 4: {                                                             // a field -> a token
+        std::vector<std::size_t> commas;
+        for (std::size_t i = a; i < b; ++i)
+          if (s[i] == ',') commas.push_back(i);
+        if (commas.empty()) break;
+        const std::size_t c = commas[below(r, commas.size())] + 1;
+        std::size_t end = s.find_first_of(",\n", c);
+        if (end == std::string::npos) end = s.size();
+        s.replace(c, end - c, tokens()[below(r, tokens().size())]);
+        break;
+      }
+      case 5: s.insert(below(r, s.size() + 1), tokens()[below(r, tokens().size())]); break;
+      case 6:
+        if (!s.empty()) s[below(r, s.size())] = static_cast<char>(r.next_u64() & 0xFF);
+        break;
+      case 7:
+        if (!s.empty()) s.erase(below(r, s.size()), 1 + below(r, 8));
+        break;
+      default: {                                                            // a digit changed
+        std::vector<std::size_t> digits;
+        for (std::size_t i = a; i < b; ++i)
+          if (s[i] >= '0' && s[i] <= '9') digits.push_back(i);
+        if (!digits.empty()) s[digits[below(r, digits.size())]] = static_cast<char>('0' + below(r, 10));
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+void put_le(std::string& s, std::size_t at, std::uint64_t v, int bytes) {
+  for (int k = 0; k < bytes && at + static_cast<std::size_t>(k) < s.size(); ++k)
+    s[at + static_cast<std::size_t>(k)] = static_cast<char>((v >> (8 * k)) & 0xFF);
+}
+
+// Recompute the trailing FNV-1a checksum, so the mutation reaches the checks behind it.
+void fix_checksum(std::string& s) {
+  if (s.size() < 8) return;
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < s.size() - 8; ++i) {
+    h ^= static_cast<unsigned char>(s[i]);
+    h *= 0x100000001b3ull;
+  }
+  put_le(s, s.size() - 8, h, 8);
+}
+
+// Binary checkpoints: raw byte damage (with or without a valid checksum), or a decoded
+// checkpoint whose meta entries, shapes or values are changed and re-encoded.
+std::string mutate_checkpoint(const std::string& seed, Rng& r) {
+  const std::size_t mode = below(r, 4);
+  if (mode <= 1) {
+    std::string s = seed;
+    const int edits = 1 + static_cast<int>(below(r, 4));
+    static const std::uint64_t interesting[] = {0, 1, 2, 3, 4, 5, 8, 0x7F, 0xFF, 0xFFFF, 0xFFFFFFFFull,
+                                                0x7FFFFFFFFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 1ull << 32, 1ull << 40};
+    for (int e = 0; e < edits; ++e) {
+      switch (below(r, 5)) {
+        case 0: s[below(r, s.size())] ^= static_cast<char>(1u << below(r, 8)); break;
+        case 1: put_le(s, below(r, s.size()), interesting[below(r, sizeof interesting / sizeof *interesting)], 4); break;
+        case 2: put_le(s, below(r, s.size()), interesting[below(r, sizeof interesting / sizeof *interesting)], 8); break;
+        case 3: s.resize(below(r, s.size() + 1)); break;
+        default: s.insert(below(r, s.size() + 1), std::string(1 + below(r, 16), static_cast<char>(r.next_u64())));
+      }
+      if (s.empty()) break;
+    }
+    if (mode == 1) fix_checksum(s);
+    return s;
+  }
+  Checkpoint ck = decode_checkpoint(seed);
+  const int edits = 1 + static_cast<int>(below(r, 3));
+  static const std::vector<std::string> meta_values = {"-1", "0", "1", "2", "3", "100000", "x", "", "1e3", "9223372036854775807",
+                                                       "-9223372036854775808", "raw", "raw_aux", "0.5", " 2", "2 "};
+  static const double bad_values[] = {std::nan(""), HUGE_VAL, -HUGE_VAL, 1e30, -1e30, 1e300, -1.0, 0.0, 3.4e38};
+  for (int e = 0; e < edits; ++e) {
+    switch (below(r, 4)) {
+      case 0: {  // a meta entry
+        auto it = ck.meta.begin();
+        std::advance(it, static_cast<long>(below(r, ck.meta.size())));
+        it->second = meta_values[below(r, meta_values.size())];
+        break;
+      }
+      case 1: {  // drop a tensor or a meta entry
+        if (below(r, 2) && !ck.tensors.empty()) ck.tensors.erase(ck.tensors.begin() + static_cast<long>(below(r, ck.tensors.size())));
+        else if (!ck.meta.empty()) ck.meta.erase(std::next(ck.meta.begin(), static_cast<long>(below(r, ck.meta.size()))));
+        break;
+      }
+      case 2: {  // a value
+        NamedArray& a = ck.tensors[below(r, ck.tensors.size())];
+        if (!a.values.empty()) a.values[below(r, a.values.size())] = bad_values[below(r, sizeof bad_values / sizeof *bad_values)];
+        break;
+      }
+      default: {  // a shape (values resized to match, so the file stays encodable)
+        NamedArray& a = ck.tensors[below(r, ck.tensors.size())];
+        if (a.shape.empty()) break;
+        a.shape[below(r, a.shape.size())] = static_cast<Index>(below(r, 4));
+        a.values.assign(static_cast<std::size_t>(shape_numel(a.shape)), 0.01);
+      }
+    }
+  }
+  try {
+    return encode_checkpoint(ck);
+  } catch (const CheckpointError&) {
+    return seed.substr(0, seed.size() / 2);  // not encodable: a truncated file instead
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Targets: feed one mutated input to a reader, classify what happened.
+
+bool all_finite(const std::vector<double>& v) {
+  for (double x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
+Outcome run_csv(const Seeds& s, Rng& r, const std::string& dir) {
+  // All seed files into the case folder, one of them mutated.
+  std::filesystem::create_directories(dir);
+  auto it = s.files.begin();
+  std::advance(it, static_cast<long>(below(r, s.files.size())));
+  const std::string victim = it->first;
+  for (const auto& f : s.files) write_bytes(dir + "/" + f.first, f.first == victim ? mutate_text(f.second, r) : f.second);
+  const std::string split = victim.find(".expr.") != std::string::npos ? "train" : victim.substr(6, victim.size() - 10);
+  Split sp;
+  try {
+    sp = load_split(dir, "Cell1", "Cell2", split);
+  } catch (const DataError& e) {
+    return {Outcome::rejected, e.what()};
+  }
+  // Accepted: the data must be finite and usable by a model of its shape.
+  for (float x : sp.xa)
+    if (!std::isfinite(x)) return {Outcome::wrong, "accepted a non-finite count in " + victim};
+  for (float x : sp.xb)
+    if (!std::isfinite(x)) return {Outcome::wrong, "accepted a non-finite count in " + victim};
+  if (!all_finite(sp.ea) || !all_finite(sp.eb)) return {Outcome::wrong, "accepted a non-finite expression in " + victim};
+  ModelConfig c = s.cfg;
+  c.bins = sp.bins;
+  c.marks = sp.marks;
+  DeepDiff<float> m(c);
+  Rng init(1);
+  m.params().init_uniform(init, -0.1, 0.1);
+  const Predictions p = predict_split(m, sp, 7, false);
+  if (!all_finite(p.pred)) return {Outcome::wrong, "accepted data of " + victim + " gives non-finite predictions"};
+  return {};
+}
+
+Outcome run_checkpoint(const Seeds& s, Rng& r, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/checkpoint.bin";
+  write_bytes(path, mutate_checkpoint(s.checkpoint, r));
+  std::unique_ptr<DeepDiff<float>> m;
+  try {
+    m = std::make_unique<DeepDiff<float>>(load_model<float>(path));
+  } catch (const CheckpointError& e) {
+    return {Outcome::rejected, e.what()};
+  }
+  // A model of another shape than the data is refused by the programs (load_for); mimic it.
+  if (m->config().bins != s.cfg.bins || m->config().marks != s.cfg.marks)
+    return {Outcome::rejected, "shape differs from the data"};
+  const Split valid = load_split(s.dir, "Cell1", "Cell2", "valid");
+  const Predictions p = predict_split(*m, valid, 7, true);
+  if (!all_finite(p.pred)) return {Outcome::wrong, "accepted checkpoint predicts non-finite values"};
+  return {};
+}
+
+Outcome run_state(const Seeds& s, Rng& r, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  const std::string path = dir + "/state.bin";
+  write_bytes(path, mutate_checkpoint(s.state, r));
+  DeepDiff<float> m(s.cfg);
+  TrainOptions o = s.opt;
+  o.epochs = 3;
+  Trainer<float> t(m, o);
+  try {
+    restore_training(m, t.state(), read_checkpoint(path), path);
+  } catch (const CheckpointError& e) {
+    return {Outcome::rejected, e.what()};
+  }
+  const std::vector<std::string> diff = recipe_differences(read_checkpoint(path), o);
+  if (!diff.empty()) return {Outcome::rejected, "recipe differs: " + diff.front()};
+  const TrainState<float>& st = t.state();
+  if (st.epochs_done < 0 || st.epochs_done != static_cast<int>(st.history.size()) || st.adam.step < st.epochs_done ||
+      st.best_epoch < 0 || st.best_epoch > st.epochs_done)
+    return {Outcome::wrong, "accepted inconsistent counters"};
+  const Split train = load_split(s.dir, "Cell1", "Cell2", "train");
+  const Split valid = load_split(s.dir, "Cell1", "Cell2", "valid");
+  try {
+    if (st.epochs_done < o.epochs) {
+      const EpochRecord e = t.epoch(train, valid);
+      if (!std::isfinite(e.train_loss)) return {Outcome::wrong, "accepted state trains to a non-finite loss"};
+    }
+  } catch (const TrainingDiverged& e) {
+    // Finite but huge values can legitimately overflow; the trainer stops, as it must.
+    return {Outcome::rejected, e.what()};
+  }
+  return {};
+}
+
+struct Target {
+  std::string name;
+  std::function<Outcome(const Seeds&, Rng&, const std::string&)> run;
+};
+
+const std::vector<Target>& targets() {
+  static const std::vector<Target> t = {
+      {"csv", run_csv},
+      {"checkpoint", run_checkpoint},
+      {"state", run_state},
+      // prepare's readers (samplesheet, GTF, BAM, bigWig): not covered yet; add them here.
+  };
+  return t;
+}
+
+// The error's class for the tally: the first five plain lower-case words of the message after
+// its "FILE[:LINE]: " prefix (names, numbers and quoted values dropped), e.g. "bins out of order gene".
+std::string error_class(const std::string& msg) {
+  std::string m = msg.substr(0, msg.find('\n'));
+  const std::size_t p = m.find(": ");
+  if (p != std::string::npos) m = m.substr(p + 2);
+  std::string out, word;
+  int words = 0;
+  auto flush = [&]() {
+    bool plain = !word.empty();
+    for (char ch : word) plain = plain && ((ch >= 'a' && ch <= 'z') || ch == '-' || ch == '_');
+    if (plain && words < 5) {
+      out += (out.empty() ? "" : " ") + word;
+      ++words;
+    }
+    word.clear();
+  };
+  for (char ch : m) {
+    if (ch == ' ' || ch == ':' || ch == ',' || ch == '(' || ch == ')' || ch == ';') flush();
+    else word += ch;
+  }
+  flush();
+  return out.empty() ? "(other)" : out;
+}
+
+int usage() {
+  std::fputs("usage: fuzz_inputs [--cases N] [--seed S] [--target csv|checkpoint|state|all] [--case K] [--work DIR]\n"
+             "                   [--verbose]\n",
+             stderr);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long long cases = 300, only_case = -1;
+  unsigned long long seed = 1;
+  std::string target = "all", work;
+  bool verbose = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) throw std::invalid_argument(a + " needs a value");
+      return argv[++i];
+    };
+    try {
+      if (a == "--cases") cases = std::stoll(value());
+      else if (a == "--seed") seed = std::stoull(value());
+      else if (a == "--target") target = value();
+      else if (a == "--case") only_case = std::stoll(value());
+      else if (a == "--work") work = value();
+      else if (a == "--verbose") verbose = true;
+      else return usage();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "fuzz_inputs: %s\n", e.what());
+      return usage();
+    }
+  }
+  std::vector<const Target*> use;
+  for (const Target& t : targets())
+    if (target == "all" || target == t.name) use.push_back(&t);
+  if (use.empty() || cases < 1) return usage();
+  omp_set_num_threads(1);  // cases are tiny; one thread keeps a sanitizer run simple
+
+  const bool own_work = work.empty();
+  if (own_work) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "deepdiff_fuzz_XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) {
+      std::perror("mkdtemp");
+      return 1;
+    }
+    work = tmpl;
+  }
+  std::filesystem::create_directories(work);
+  const Seeds seeds = make_seeds(work);
+
+  std::map<std::string, std::map<std::string, long long>> rejected;  // target -> error class -> count
+  std::map<std::string, long long> accepted, wrong;
+  long long ran = 0;
+  const long long first = only_case >= 0 ? only_case : 0, last = only_case >= 0 ? only_case + 1 : cases;
+  for (long long k = first; k < last; ++k) {
+    const Target& t = *use[static_cast<std::size_t>(k) % use.size()];
+    // Which case is running, for the report of a crash (the sanitizer ends the process).
+    write_bytes(work + "/current_case", "seed " + std::to_string(seed) + " case " + std::to_string(k) + " target " + t.name + "\n");
+    Rng r(seed * 0x9E3779B97F4A7C15ull + static_cast<unsigned long long>(k));
+    const std::string dir = work + "/case";
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    Outcome o;
+    try {
+      o = t.run(seeds, r, dir);
+    } catch (const std::bad_alloc&) {
+      o = {Outcome::wrong, "std::bad_alloc (an allocation sized by the input?)"};
+    } catch (const std::exception& e) {
+      o = {Outcome::wrong, std::string("unexpected exception: ") + e.what()};
+    }
+    ++ran;
+    if (o.kind == Outcome::rejected) ++rejected[t.name][error_class(o.detail)];
+    else if (o.kind == Outcome::accepted) ++accepted[t.name];
+    else {
+      ++wrong[t.name];
+      std::printf("WRONG: seed %llu case %lld (%s): %s\n", seed, k, t.name.c_str(), o.detail.c_str());
+    }
+    if (verbose) std::printf("case %lld %s: %s %s\n", k, t.name.c_str(),
+                             o.kind == Outcome::rejected ? "rejected" : o.kind == Outcome::accepted ? "accepted" : "WRONG",
+                             o.detail.c_str());
+  }
+  long long n_wrong = 0, n_rej = 0, n_acc = 0;
+  std::printf("fuzz_inputs: seed %llu, %lld cases\n", seed, ran);
+  for (const Target* t : use) {
+    long long rj = 0;
+    for (const auto& c : rejected[t->name]) rj += c.second;
+    std::printf("  %-10s accepted %lld, rejected with an error %lld, WRONG %lld\n", t->name.c_str(), accepted[t->name], rj,
+                wrong[t->name]);
+    for (const auto& c : rejected[t->name]) std::printf("      %6lld  %s\n", c.second, c.first.c_str());
+    n_wrong += wrong[t->name];
+    n_rej += rj;
+    n_acc += accepted[t->name];
+  }
+  std::printf("total: %lld accepted, %lld rejected, %lld WRONG, 0 crashes (the run finished)\n", n_acc, n_rej, n_wrong);
+  if (own_work) {
+    std::error_code ec;
+    std::filesystem::remove_all(work, ec);
+  }
+  return n_wrong ? 1 : 0;
+}
