@@ -239,11 +239,13 @@ inline GeneWindows make_windows(const std::vector<Gene>& genes, int bins, std::i
 
 namespace signal_detail {
 
-// Adds 1 to every bin of every window that [s, e) overlaps by >= 1 base. A window listed in
-// several blocks is handled only in the block holding the start of its overlap, so a long
-// read (spliced, spanning blocks) counts once per bin.
-inline bool count_interval(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e,
-                           double* out) {
+// Calls f(row, a, z) for every window that [s, e) overlaps by >= 1 base: row is the window's
+// output row, [a, z) the overlap in the window's own coordinates (0 = its first base). A window
+// listed in several blocks is visited only from the block holding the start of its overlap, so
+// a long interval (spliced read, spanning blocks) is seen once per window. True if any was.
+template <class F>
+bool for_each_overlap(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e, double* out,
+                      F&& f) {
   if (e <= s || e <= 0) return false;
   const std::int64_t nblocks = static_cast<std::int64_t>(ch.blocks.size());
   const std::int64_t b0 = GeneWindows::block_of(s);
@@ -256,40 +258,32 @@ inline bool count_interval(const GeneWindows& w, const GeneWindows::Chrom& ch, s
       const std::int64_t ws = ch.start[static_cast<std::size_t>(k)];
       const std::int64_t o0 = std::max(s, ws), o1 = std::min(e, ws + span);
       if (o0 >= o1 || GeneWindows::block_of(o0) != b) continue;
-      const std::int64_t first = (o0 - ws) / w.bin_size, last = (o1 - 1 - ws) / w.bin_size;
-      double* row = out + static_cast<std::size_t>(ch.row[static_cast<std::size_t>(k)]) * static_cast<std::size_t>(w.bins);
-      for (std::int64_t t = first; t <= last; ++t) row[t] += 1.0;
+      f(out + static_cast<std::size_t>(ch.row[static_cast<std::size_t>(k)]) * static_cast<std::size_t>(w.bins), o0 - ws,
+        o1 - ws);
       hit = true;
     }
   }
   return hit;
 }
 
+// Adds 1 to every bin of every window that [s, e) overlaps by >= 1 base (the read count).
+inline bool count_interval(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e,
+                           double* out) {
+  const std::int64_t S = w.bin_size;
+  return for_each_overlap(w, ch, s, e, out, [S](double* row, std::int64_t a, std::int64_t z) {
+    for (std::int64_t t = a / S; t <= (z - 1) / S; ++t) row[t] += 1.0;
+  });
+}
+
 // Adds v x (bases of [s, e) in the bin) to every bin of every window that [s, e) overlaps
-// (the bigWig sum; same block rule as count_interval).
+// (the bigWig sum).
 inline bool add_weighted(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e, double v,
                          double* out) {
-  if (e <= s || e <= 0) return false;
-  const std::int64_t nblocks = static_cast<std::int64_t>(ch.blocks.size());
-  const std::int64_t b0 = GeneWindows::block_of(s);
-  if (b0 >= nblocks) return false;
-  const std::int64_t b1 = std::min(GeneWindows::block_of(e - 1), nblocks - 1);
-  const std::int64_t span = w.span(), S = w.bin_size;
-  bool hit = false;
-  for (std::int64_t b = b0; b <= b1; ++b) {
-    for (const int k : ch.blocks[static_cast<std::size_t>(b)]) {
-      const std::int64_t ws = ch.start[static_cast<std::size_t>(k)];
-      const std::int64_t o0 = std::max(s, ws), o1 = std::min(e, ws + span);
-      if (o0 >= o1 || GeneWindows::block_of(o0) != b) continue;
-      double* row = out + static_cast<std::size_t>(ch.row[static_cast<std::size_t>(k)]) * static_cast<std::size_t>(w.bins);
-      for (std::int64_t t = (o0 - ws) / S; t <= (o1 - 1 - ws) / S; ++t) {
-        const std::int64_t lo = std::max(o0, ws + t * S), hi = std::min(o1, ws + (t + 1) * S);
-        row[t] += v * static_cast<double>(hi - lo);
-      }
-      hit = true;
-    }
-  }
-  return hit;
+  const std::int64_t S = w.bin_size;
+  return for_each_overlap(w, ch, s, e, out, [S, v](double* row, std::int64_t a, std::int64_t z) {
+    for (std::int64_t t = a / S; t <= (z - 1) / S; ++t)
+      row[t] += v * static_cast<double>(std::min(z, (t + 1) * S) - std::max(a, t * S));
+  });
 }
 
 // The stretches of a chromosome that the windows cover, merged when less than `gap` bases
