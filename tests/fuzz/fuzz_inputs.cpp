@@ -19,10 +19,13 @@
 // Exit status: 0 when no case was WRONG (a crash exits non-zero by itself).
 //
 // Targets: csv (CELL.SPLIT.csv marks and CELL.expr.csv tables through load_split), checkpoint
-// (load_model + inference), state (restore_training + one training epoch).
-// Extension point: the readers of the `prepare` subcommand (samplesheet, GTF, BAM, bigWig) are
-// NOT covered yet; when they land, add a Target to targets() below: a seed input maker and a
-// `run` that feeds the mutated bytes to the reader and returns an Outcome.
+// (load_model + inference), state (restore_training + one training epoch), and, where the
+// optional deepdiff::genomics target is built (DEEPDIFF_FUZZ_GENOMICS), the readers of
+// `deepdiff prepare` through genomics::prepare_data_root on a tiny project: samplesheet,
+// annotation (GTF, GFF3, BED6), expression, bam (SAM text, BAM from mutated SAM, BAM with its
+// decompressed stream damaged, damaged BGZF bytes), reads (tagAlign/BED), bigwig (odd
+// intervals, values, lengths and names through libBigWig's writer, or damaged bytes).
+// To add a target: a `run_<reader>` (seed input, mutation, reader call, Outcome) in targets().
 #include <deepdiff/deepdiff.hpp>
 
 #include <omp.h>

@@ -149,6 +149,28 @@ inline std::string bigwig_header_problem(const std::string& path) {
     }
   }
   if (leaves != items) return "bad chromosome tree";
+  // The R-tree index of the data: every node inside the file and every data block it names
+  // too (libBigWig sizes its buffers by these, so a damaged entry asks for exabytes).
+  if (u(index, 4) != 0x2468ACE0u) return "bad data index";
+  todo = {{index + 48, 0}};
+  std::uint64_t nodes = 0;
+  while (!todo.empty()) {
+    const auto node = todo.back();
+    todo.pop_back();
+    if (node.second > 32 || ++nodes > size / 4 || node.first + 4 > size) return "bad data index";
+    const bool leaf = u(node.first, 1) != 0;
+    const std::uint64_t n = u(node.first + 2, 2), item = leaf ? 32 : 24;
+    if (node.first + 4 + n * item > size) return "bad data index";
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint64_t at = node.first + 4 + i * item + 16;
+      if (!leaf) {
+        todo.emplace_back(u(at, 8), node.second + 1);
+        continue;
+      }
+      const std::uint64_t off = u(at, 8), len = u(at + 8, 8);
+      if (off > size || len > size - off) return "a data block lies past the end";
+    }
+  }
   return "";
 }
 
