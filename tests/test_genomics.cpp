@@ -414,3 +414,69 @@ TEST_CASE("records spanning two read stretches count once", "[genomics][prepare]
     CHECK(m.at("G3") == std::vector<std::vector<double>>{{0, 0, 3, 0, 3}, {0, 0, 3, 0, 3}});
   }
 }
+
+// Found by tests/fuzz (fuzz_inputs --target reads / bigwig).
+TEST_CASE("damaged signal files are DataErrors, not crashes or other exceptions", "[genomics][prepare][fuzz]") {
+  TempDir d("deepdiff_genomics");
+  d.write("genes.bed", "chr1\t300\t600\tG1_ONE\t0\t+\nchr1\t400\t700\tG2_TWO\t0\t-\nchr1\t100\t200\tG3_THREE\t0\t+\n");
+  d.write("a.tagAlign", "chr1\t240\t251\tN\t1000\t+\n");
+  d.write("expr.csv", "G1,10\nG2,20\nG3,0\n");
+  write_bigwig(d.file("a.bw"));
+  auto sheet = [&](const std::string& bw, const std::string& reads) {
+    std::string s = "cell,assay,path\n";
+    for (const char* cell : {"A", "B"}) {
+      const std::string c = cell;
+      s += c + ",H3K4me1," + reads + "\n" + c + ",H3K4me3,a.tagAlign\n" + c + ",H3K9me3," + bw + "\n" + c +
+           ",H3K27me3,a.tagAlign\n" + c + ",H3K36me3,a.tagAlign\n" + c + ",expression,expr.csv\n";
+    }
+    d.write("samples.csv", s);
+  };
+  PrepareOptions o;
+  o.samplesheet = d.file("samples.csv");
+  o.annotation = d.file("genes.bed");
+  o.bins = 4;
+  o.bin_size = 25;
+  o.split_counts = {1, 1, 1};
+  o.threads = 2;
+  int run = 0;
+  auto prepare_error = [&]() {
+    o.out = d.file("root" + std::to_string(run++));
+    const DataError e = data_error([&] { prepare_data_root(o); });
+    CHECK_FALSE(deepdiff_test::path_exists(o.out));
+    return e;
+  };
+
+  SECTION("an error found while reading (in a parallel task) stays a DataError with file and line") {
+    d.write("bad.tagAlign", "chr1\t240\t251\tN\t1000\t+\nchr1\tx\t260\tN\t1000\t+\n");
+    sheet("a.bw", "bad.tagAlign");
+    const DataError e = prepare_error();
+    CHECK(e.file == d.file("bad.tagAlign"));
+    CHECK(e.line == 2);
+  }
+  SECTION("bigWig values that are infinite or negative are refused, naming the file") {
+    for (const float v : {HUGE_VALF, -HUGE_VALF, -0.5f}) {
+      write_bigwig(d.file("bad.bw"), "chr1", 1000, {250, 740}, {260, 760}, {2.0f, v});
+      sheet("bad.bw", "a.tagAlign");
+      CHECK(prepare_error().file == d.file("bad.bw"));
+    }
+  }
+  SECTION("a bigWig cut short is a DataError, not a crash (libBigWig alone reads past the end)") {
+    const std::string whole = read_file(d.file("a.bw"));
+    REQUIRE(inspect_signal(d.file("a.bw")).chroms == std::vector<std::string>{"chr1"});
+    int refused = 0;
+    for (std::size_t n = 1; n < whole.size(); ++n) {
+      d.write("cut.bw", whole.substr(0, n));
+      INFO("truncated to " << n << " of " << whole.size() << " bytes");
+      // Cut inside the header, chromosome tree, data or index: refused. Cut in the trailing
+      // zoom data (not read here): may open, and then with its chromosomes intact.
+      try {
+        const SignalFile f = inspect_signal(d.file("cut.bw"));  // outside CHECK, which would catch
+        CHECK(f.chroms == std::vector<std::string>{"chr1"});
+        CHECK(n > whole.size() / 2);
+      } catch (const DataError&) {
+        ++refused;
+      }
+    }
+    CHECK(refused >= static_cast<int>(whole.size() / 2));
+  }
+}

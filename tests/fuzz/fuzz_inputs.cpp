@@ -19,13 +19,25 @@
 // Exit status: 0 when no case was WRONG (a crash exits non-zero by itself).
 //
 // Targets: csv (CELL.SPLIT.csv marks and CELL.expr.csv tables through load_split), checkpoint
-// (load_model + inference), state (restore_training + one training epoch).
-// Extension point: the readers of the `prepare` subcommand (samplesheet, GTF, BAM, bigWig) are
-// NOT covered yet; when they land, add a Target to targets() below: a seed input maker and a
-// `run` that feeds the mutated bytes to the reader and returns an Outcome.
+// (load_model + inference), state (restore_training + one training epoch), and, where the
+// optional deepdiff::genomics target is built (DEEPDIFF_FUZZ_GENOMICS), the readers of
+// `deepdiff prepare` through genomics::prepare_data_root on a tiny project: samplesheet,
+// annotation (GTF, GFF3, BED6), expression, bam (SAM text, BAM from mutated SAM, BAM with its
+// decompressed stream damaged, damaged BGZF bytes), reads (tagAlign/BED), bigwig (odd
+// intervals, values, lengths and names through libBigWig's writer, or damaged bytes).
+// To add a target: a `run_<reader>` (seed input, mutation, reader call, Outcome) in targets().
 #include <deepdiff/deepdiff.hpp>
 
 #include <omp.h>
+
+#if DEEPDIFF_FUZZ_GENOMICS
+#include <deepdiff/genomics/prepare.hpp>
+#include <deepdiff/genomics/signal.hpp>
+#include <htslib/bgzf.h>
+#include <htslib/hts_log.h>
+#include <htslib/kstring.h>
+#include <htslib/sam.h>
+#endif
 
 #include <cmath>
 #include <cstdio>
@@ -108,7 +120,7 @@ const std::vector<std::string>& tokens() {
 }
 
 // Text: edit lines and fields (the structure the CSV parser cares about) or raw bytes.
-std::string mutate_text(std::string s, Rng& r) {
+std::string mutate_text(std::string s, Rng& r, char sep = ',') {
   const int edits = 1 + static_cast<int>(below(r, 3));
   for (int e = 0; e < edits; ++e) {
     std::vector<std::size_t> starts = {0};
@@ -124,10 +136,10 @@ std::string mutate_text(std::string s, Rng& r) {
       case 4: {                                                             // a field -> a token
         std::vector<std::size_t> commas;
         for (std::size_t i = a; i < b; ++i)
-          if (s[i] == ',') commas.push_back(i);
+          if (s[i] == sep) commas.push_back(i);
         if (commas.empty()) break;
         const std::size_t c = commas[below(r, commas.size())] + 1;
-        std::size_t end = s.find_first_of(",\n", c);
+        std::size_t end = s.find_first_of(std::string(1, sep) + "\n", c);
         if (end == std::string::npos) end = s.size();
         s.replace(c, end - c, tokens()[below(r, tokens().size())]);
         break;
@@ -319,6 +331,260 @@ Outcome run_state(const Seeds& s, Rng& r, const std::string& dir) {
   return {};
 }
 
+#if DEEPDIFF_FUZZ_GENOMICS
+// ---------------------------------------------------------------------------------------
+// The readers of `deepdiff prepare` (samplesheet, annotation, expression, BAM/SAM,
+// tagAlign/BED, bigWig). Every case writes a tiny valid project into its folder (two cells,
+// three genes on chr1 of 1 kb, 4 bins of 25 bp), mutates one input and runs
+// genomics::prepare_data_root on it, so each reader is reached the way the CLI reaches it.
+// Accepted: the data root it wrote must load with load_split and hold finite values.
+
+namespace gx = deepdiff::genomics;
+
+const char* const kGenesBed = "chr1\t300\t600\tG1_ONE\t0\t+\nchr1\t400\t700\tG2_TWO\t0\t-\nchr1\t100\t200\tG3_THREE\t0\t+\n";
+const char* const kGenesGtf =
+    "#!genome-build test\n"
+    "chr1\tsrc\tgene\t301\t600\t.\t+\t.\tgene_id \"G1.1\"; gene_name \"ONE\"; gene_type \"protein_coding\";\n"
+    "chr1\tsrc\ttranscript\t301\t600\t.\t+\t.\tgene_id \"G1.1\"; transcript_id \"T1\";\n"
+    "chr1\tsrc\tgene\t401\t700\t.\t-\t.\tgene_id \"G2.3\"; gene_name \"TWO\";\n"
+    "chr1\tsrc\tgene\t101\t200\t.\t+\t.\tgene_id \"G3\"; gene_name \"THREE\";\n";
+const char* const kGenesGff3 =
+    "##gff-version 3\n"
+    "chr1\tsrc\tgene\t301\t600\t.\t+\t.\tID=gene:G1;Name=ONE;biotype=protein_coding\n"
+    "chr1\tsrc\tmRNA\t301\t600\t.\t+\t.\tID=transcript:T1;Parent=gene:G1\n"
+    "chr1\tsrc\tgene\t401\t700\t.\t-\t.\tID=gene:G2;Name=TWO\n"
+    "chr1\tsrc\tgene\t101\t200\t.\t+\t.\tID=gene:G3;Name=THREE\n";
+const char* const kSam =
+    "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:1000\n"
+    "r1\t0\tchr1\t261\t60\t25M\t*\t0\t0\t*\t*\n"
+    "r2\t16\tchr1\t321\t0\t20M5D30M\t*\t0\t0\t*\t*\n"
+    "r3\t1024\tchr1\t691\t60\t25M\t*\t0\t0\t*\t*\n"
+    "r4\t256\tchr1\t701\t60\t10M\t*\t0\t0\t*\t*\n"
+    "r5\t99\tchr1\t741\t60\t5S20M\t=\t781\t60\tACGTACGTACGTACGTACGTACGTA\tIIIIIIIIIIIIIIIIIIIIIIIII\n";
+const char* const kTagAlign = "chr1\t240\t251\tN\t1000\t+\nchr1\t749\t800\tN\t1000\t-\nchrUn\t1\t50\tN\t0\t+\n1\t90\t120\tN\t0\t+\n";
+const char* const kExpr = "gene,value\nG1,10\nG2,20.5\nG3,0\n";
+
+std::string samplesheet_text() {
+  std::string sheet = "cell,assay,path\n";
+  for (const std::string c : {"A", "B"})
+    sheet += c + ",H3K4me1,a.bam\n" + c + ",H3K4me3,a.tagAlign\n" + c + ",H3K9me3,a.bw\n" + c + ",H3K27me3,a.tagAlign\n" + c +
+             ",H3K36me3,a.bam\n" + c + ",expression,expr.csv\n";
+  return sheet;
+}
+
+// SAM text -> BAM through htslib; records htslib cannot parse are left out (the mutation then
+// tests the BAM reader on what is left). false when even the header does not parse.
+bool sam_to_bam(const std::string& path, const std::string& sam_text, bool index) {
+  std::size_t body = 0;
+  while (body < sam_text.size() && sam_text[body] == '@') {
+    const std::size_t eol = sam_text.find('\n', body);
+    body = eol == std::string::npos ? sam_text.size() : eol + 1;
+  }
+  sam_hdr_t* h = sam_hdr_parse(body, sam_text.c_str());
+  if (!h) return false;
+  htsFile* fp = sam_open(path.c_str(), "wb");
+  bool ok = fp && sam_hdr_write(fp, h) == 0;
+  bam1_t* b = bam_init1();
+  kstring_t line{0, 0, nullptr};
+  std::size_t pos = body;
+  while (ok && pos < sam_text.size()) {
+    std::size_t eol = sam_text.find('\n', pos);
+    if (eol == std::string::npos) eol = sam_text.size();
+    line.l = 0;
+    kputsn(sam_text.data() + pos, eol - pos, &line);
+    pos = eol + 1;
+    if (line.l && sam_parse1(&line, h, b) >= 0) ok = sam_write1(fp, h, b) >= 0;
+  }
+  free(line.s);
+  bam_destroy1(b);
+  sam_hdr_destroy(h);
+  if (fp && sam_close(fp) != 0) ok = false;
+  // Indexing may fail on odd records: the case then runs without an index (a valid input too).
+  if (ok && index && sam_index_build(path.c_str(), 0) != 0) std::filesystem::remove(path + ".bai");
+  return ok;
+}
+
+// The uncompressed BAM stream of a BGZF file (so byte damage reaches the record parser
+// instead of the CRC check), and back.
+std::string bgzf_inflate(const std::string& path) {
+  BGZF* f = bgzf_open(path.c_str(), "r");
+  if (!f) throw std::runtime_error("fuzz: cannot open " + path);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = bgzf_read(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  bgzf_close(f);
+  return out;
+}
+void bgzf_deflate(const std::string& path, const std::string& raw) {
+  BGZF* f = bgzf_open(path.c_str(), "w");
+  if (!f || bgzf_write(f, raw.data(), raw.size()) < 0 || bgzf_close(f) != 0)
+    throw std::runtime_error("fuzz: cannot write " + path);
+}
+
+// A one-chromosome bigWig through libBigWig's writer; false for intervals the writer cannot
+// take (unsorted, overlapping, empty, past the chromosome's end: libBigWig's bwClose crashes
+// on some of those, in constructZoomLevels), which the caller then damages as bytes instead.
+bool write_bigwig(const std::string& path, const std::string& chrom, std::uint32_t len, std::vector<std::uint32_t> starts,
+                  std::vector<std::uint32_t> ends, std::vector<float> vals) {
+  if (chrom.empty() || len == 0) return false;
+  for (std::size_t k = 0; k < starts.size(); ++k)
+    if (starts[k] >= ends[k] || ends[k] > len || (k + 1 < starts.size() && ends[k] > starts[k + 1])) return false;
+  gx::signal_detail::bigwig_init();
+  bigWigFile_t* bw = bwOpen(const_cast<char*>(path.c_str()), nullptr, "w");
+  if (!bw) return false;
+  bool ok = bwCreateHdr(bw, 2) == 0;
+  const char* names[] = {chrom.c_str()};
+  const std::uint32_t lens[] = {len};
+  if (ok) bw->cl = bwCreateChromList(const_cast<char**>(names), const_cast<std::uint32_t*>(lens), 1);
+  ok = ok && bw->cl && bwWriteHdr(bw) == 0;
+  std::vector<const char*> chroms(starts.size(), chrom.c_str());
+  if (ok && !starts.empty())
+    ok = bwAddIntervals(bw, const_cast<char**>(chroms.data()), starts.data(), ends.data(), vals.data(),
+                        static_cast<std::uint32_t>(starts.size())) == 0;
+  bwClose(bw);
+  return ok;
+}
+
+// Raw byte damage of a binary file (bit flips, little-endian fields set to edge values,
+// truncation, insertion), as for the checkpoints.
+std::string mutate_bytes(std::string s, Rng& r) {
+  static const std::uint64_t interesting[] = {0, 1, 2, 0x7F, 0xFF, 0xFFFF, 0x7FFFFFFFull, 0xFFFFFFFFull, 0xFFFFFFFFFFFFFFFFull, 1ull << 31};
+  const int edits = 1 + static_cast<int>(below(r, 4));
+  for (int e = 0; e < edits && !s.empty(); ++e) {
+    switch (below(r, 5)) {
+      case 0: s[below(r, s.size())] ^= static_cast<char>(1u << below(r, 8)); break;
+      case 1: put_le(s, below(r, s.size()), interesting[below(r, sizeof interesting / sizeof *interesting)], 4); break;
+      case 2: put_le(s, below(r, s.size()), interesting[below(r, sizeof interesting / sizeof *interesting)], 2); break;
+      case 3: s.resize(below(r, s.size() + 1)); break;
+      default: s.insert(below(r, s.size() + 1), std::string(1 + below(r, 16), static_cast<char>(r.next_u64())));
+    }
+  }
+  return s;
+}
+
+enum class Victim { samplesheet, annotation, expression, bam, reads, bigwig };
+
+Outcome run_prepare(Victim v, Rng& r, const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::string note;  // how the input was mutated, for --verbose
+  // The annotation: BED6 unless it is the victim, then one of the three formats.
+  const std::size_t afmt = v == Victim::annotation ? below(r, 3) : 0;
+  const std::string ann_text = afmt == 0 ? kGenesBed : afmt == 1 ? kGenesGtf : kGenesGff3;
+  const std::string ann = dir + "/genes" + (afmt == 0 ? ".bed" : afmt == 1 ? ".gtf" : ".gff3");
+  write_bytes(ann, v == Victim::annotation ? mutate_text(ann_text, r, '\t') : ann_text);
+  std::string sheet = samplesheet_text();
+  if (v == Victim::samplesheet) sheet = mutate_text(sheet, r);
+  write_bytes(dir + "/expr.csv", v == Victim::expression ? mutate_text(kExpr, r) : kExpr);
+  write_bytes(dir + "/a.tagAlign", v == Victim::reads ? mutate_text(kTagAlign, r, '\t') : kTagAlign);
+
+  // BAM: valid and indexed, or (victim) mutated SAM text read as SAM or converted to BAM,
+  // or the decompressed BAM stream damaged and re-compressed, or the compressed file damaged.
+  const std::string bam = dir + "/a.bam";
+  if (v != Victim::bam) {
+    if (!sam_to_bam(bam, kSam, true)) throw std::runtime_error("fuzz: cannot write the seed BAM");
+  } else {
+    const std::size_t mode = below(r, 4);
+    note = "bam mode " + std::to_string(mode);
+    if (mode == 0) {
+      write_bytes(bam, mutate_text(kSam, r, '\t'));  // SAM text (the reader detects content, not names)
+    } else if (mode == 1) {
+      // Not indexed: indexing a file htslib refuses (unsorted, ...) leaks in sam_index_build3.
+      if (!sam_to_bam(bam, mutate_text(kSam, r, '\t'), false)) write_bytes(bam, kSam);
+    } else {
+      // Half the time with the valid file's index left beside the damaged one (a stale index):
+      // indexing the damaged file itself leaks in htslib's sam_index_build3 error path (LSan).
+      if (!sam_to_bam(bam, kSam, mode == 2 && below(r, 2) == 0)) throw std::runtime_error("fuzz: cannot write the seed BAM");
+      if (mode == 2) {
+        bgzf_deflate(bam, mutate_bytes(bgzf_inflate(bam), r));
+      } else {
+        write_bytes(bam, mutate_bytes(read_file(bam), r));
+      }
+    }
+  }
+
+  // bigWig: valid, or (victim) written with odd intervals / lengths / names / values, or damaged bytes.
+  const std::string bw = dir + "/a.bw";
+  std::string chrom = "chr1";
+  std::uint32_t len = 1000;
+  std::vector<std::uint32_t> st = {250, 300, 740}, en = {260, 330, 760};
+  std::vector<float> val = {2.0f, 0.5f, 1.5f};
+  const std::size_t bmode = v == Victim::bigwig ? below(r, 2) : 9;
+  if (bmode == 0) {
+    note = "bigwig intervals";
+    static const float bad[] = {std::nanf(""), HUGE_VALF, -HUGE_VALF, 3.4e38f, -1.0f, 0.0f, 1e-30f};
+    static const std::uint32_t pos[] = {0, 1, 24, 25, 999, 1000, 1001, 5000, 0xFFFFFFFFu};
+    static const char* names[] = {"1", "chrX", "chr1_random", "", "chr1 ", "MT"};
+    const int edits = 1 + static_cast<int>(below(r, 3));
+    for (int e = 0; e < edits; ++e) {
+      const std::size_t k = below(r, st.size());
+      switch (below(r, 5)) {
+        case 0: val[k] = bad[below(r, sizeof bad / sizeof *bad)]; break;
+        case 1: st[k] = pos[below(r, sizeof pos / sizeof *pos)]; break;
+        case 2: en[k] = pos[below(r, sizeof pos / sizeof *pos)]; break;
+        case 3: len = pos[below(r, sizeof pos / sizeof *pos)]; break;
+        default: chrom = names[below(r, sizeof names / sizeof *names)];
+      }
+    }
+    if (!write_bigwig(bw, chrom, len, st, en, val)) {  // the writer refused: damage bytes instead
+      note += " (refused by the writer; bytes damaged)";
+      write_bigwig(bw, "chr1", 1000, {250, 300, 740}, {260, 330, 760}, {2.0f, 0.5f, 1.5f});
+      write_bytes(bw, mutate_bytes(read_file(bw), r));
+    }
+  } else {
+    if (!write_bigwig(bw, chrom, len, st, en, val)) throw std::runtime_error("fuzz: cannot write the seed bigWig");
+    if (bmode == 1) {
+      note = "bigwig bytes";
+      write_bytes(bw, mutate_bytes(read_file(bw), r));
+    }
+  }
+  write_bytes(dir + "/samples.csv", sheet);
+
+  gx::PrepareOptions o;
+  o.samplesheet = dir + "/samples.csv";
+  o.annotation = ann;
+  o.out = dir + "/root";
+  o.bins = 4;
+  o.bin_size = 25;
+  o.split_counts = {1, 1, 1};
+  o.threads = 1;
+  try {
+    gx::prepare_data_root(o);
+  } catch (const DataError& e) {
+    return {Outcome::rejected, e.what()};
+  }
+  // Accepted: what prepare wrote must be a data root the library reads, with finite values.
+  // The expression row is optional in a samplesheet; load_split needs a table for both cells,
+  // so a cell without one borrows the other's (both missing: the signals are not checked).
+  const std::string ea = o.out + "/A.expr.csv", eb = o.out + "/B.expr.csv";
+  const bool has_a = std::filesystem::exists(ea), has_b = std::filesystem::exists(eb);
+  if (!has_a && !has_b) return {Outcome::accepted, note + " (no expression tables: signals not loaded)"};
+  if (!has_a) std::filesystem::copy_file(eb, ea);
+  if (!has_b) std::filesystem::copy_file(ea, eb);
+  for (const char* split : {"train", "valid", "test"}) {
+    Split sp;
+    try {
+      sp = load_split(o.out, "A", "B", split);
+    } catch (const DataError& e) {
+      return {Outcome::wrong, note + ": prepare accepted the input but wrote a data root load_split refuses: " + e.what()};
+    }
+    for (float x : sp.xa)
+      if (!std::isfinite(x)) return {Outcome::wrong, note + ": accepted, non-finite signal written"};
+    for (float x : sp.xb)
+      if (!std::isfinite(x)) return {Outcome::wrong, note + ": accepted, non-finite signal written"};
+    if (!all_finite(sp.ea) || !all_finite(sp.eb)) return {Outcome::wrong, note + ": accepted, non-finite expression written"};
+  }
+  return {Outcome::accepted, note};
+}
+
+Outcome run_samplesheet(const Seeds&, Rng& r, const std::string& dir) { return run_prepare(Victim::samplesheet, r, dir); }
+Outcome run_annotation(const Seeds&, Rng& r, const std::string& dir) { return run_prepare(Victim::annotation, r, dir); }
+Outcome run_expression(const Seeds&, Rng& r, const std::string& dir) { return run_prepare(Victim::expression, r, dir); }
+Outcome run_bam(const Seeds&, Rng& r, const std::string& dir) { return run_prepare(Victim::bam, r, dir); }
+Outcome run_reads(const Seeds&, Rng& r, const std::string& dir) { return run_prepare(Victim::reads, r, dir); }
+Outcome run_bigwig(const Seeds&, Rng& r, const std::string& dir) { return run_prepare(Victim::bigwig, r, dir); }
+#endif  // DEEPDIFF_FUZZ_GENOMICS
+
 struct Target {
   std::string name;
   std::function<Outcome(const Seeds&, Rng&, const std::string&)> run;
@@ -329,7 +595,14 @@ const std::vector<Target>& targets() {
       {"csv", run_csv},
       {"checkpoint", run_checkpoint},
       {"state", run_state},
-      // prepare's readers (samplesheet, GTF, BAM, bigWig): not covered yet; add them here.
+#if DEEPDIFF_FUZZ_GENOMICS
+      {"samplesheet", run_samplesheet},
+      {"annotation", run_annotation},
+      {"expression", run_expression},
+      {"bam", run_bam},
+      {"reads", run_reads},
+      {"bigwig", run_bigwig},
+#endif
   };
   return t;
 }
@@ -360,9 +633,15 @@ std::string error_class(const std::string& msg) {
 }
 
 int usage() {
-  std::fputs("usage: fuzz_inputs [--cases N] [--seed S] [--target csv|checkpoint|state|all] [--case K] [--work DIR]\n"
-             "                   [--verbose]\n",
-             stderr);
+#if DEEPDIFF_FUZZ_GENOMICS
+  const char* genomics = " samplesheet annotation expression bam reads bigwig";
+#else
+  const char* genomics = " (the genomics targets are not built: no deepdiff::genomics)";
+#endif
+  std::fprintf(stderr,
+               "usage: fuzz_inputs [--cases N] [--seed S] [--target NAME|all] [--case K] [--work DIR] [--verbose]\n"
+               "  targets: csv checkpoint state%s\n",
+               genomics);
   return 2;
 }
 
@@ -397,6 +676,9 @@ int main(int argc, char** argv) {
     if (target == "all" || target == t.name) use.push_back(&t);
   if (use.empty() || cases < 1) return usage();
   omp_set_num_threads(1);  // cases are tiny; one thread keeps a sanitizer run simple
+#if DEEPDIFF_FUZZ_GENOMICS
+  hts_set_log_level(HTS_LOG_OFF);  // htslib's own warnings on every damaged input; the tally says what happened
+#endif
 
   const bool own_work = work.empty();
   if (own_work) {

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <exception>
 #include <cmath>
 #include <filesystem>
 #include <functional>
@@ -328,7 +329,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   const int io_threads = static_cast<int>(std::max<std::size_t>(1, static_cast<std::size_t>(threads) / std::max<std::size_t>(1, tasks.size())));
   std::vector<TaskStats> stats(tasks.size());
   std::vector<std::uint64_t> sums(checksum_jobs, 0);
-  std::vector<std::string> errors(jobs);
+  // The tasks' exceptions, kept as they are (a DataError stays a DataError) and rethrown
+  // after the parallel loop, the first in task order.
+  std::vector<std::exception_ptr> errors(jobs);
   const double read_start = elapsed();
   std::atomic<std::size_t> done{0};
   std::atomic<bool> failed{false};
@@ -345,8 +348,8 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
         const std::size_t c = k - tasks.size();
         sums[c] = fnv1a64_file(c < paths.size() ? paths[c] : o.annotation);
       }
-    } catch (const std::exception& e) {
-      errors[k] = e.what();
+    } catch (...) {
+      errors[k] = std::current_exception();
       failed = true;
     }
     const std::size_t d = ++done;
@@ -361,8 +364,8 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       }
     }
   }
-  for (const std::string& e : errors)
-    if (!e.empty()) throw std::runtime_error(e);
+  for (const std::exception_ptr& e : errors)
+    if (e) std::rethrow_exception(e);
   const double read_end = elapsed();
   sum.read_seconds = read_end - read_start;
   std::vector<TaskStats> per_file(files.size());
@@ -393,7 +396,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   const double write_start = elapsed();
   try {
     const std::size_t n_out = cells.size() * 3;
-    std::vector<std::string> out_errors(n_out);
+    std::vector<std::exception_ptr> out_errors(n_out);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (long long j = 0; j < static_cast<long long>(n_out); ++j) {
       const std::size_t c = static_cast<std::size_t>(j) / 3;
@@ -423,12 +426,12 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
           }
         }
         write_file_atomic((tmp / (cells[c].name + "." + pd::split_names()[static_cast<std::size_t>(s)] + ".csv")).string(), text);
-      } catch (const std::exception& e) {
-        out_errors[static_cast<std::size_t>(j)] = e.what();
+      } catch (...) {
+        out_errors[static_cast<std::size_t>(j)] = std::current_exception();
       }
     }
-    for (const std::string& e : out_errors)
-      if (!e.empty()) throw std::runtime_error(e);
+    for (const std::exception_ptr& e : out_errors)
+      if (e) std::rethrow_exception(e);
     for (std::size_t c = 0; c < cells.size(); ++c) {
       if (cells[c].expression.empty()) continue;
       std::string text;

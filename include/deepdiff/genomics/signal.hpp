@@ -98,8 +98,86 @@ struct HtsCloser {
 template <class T>
 using HtsPtr = std::unique_ptr<T, HtsCloser>;
 
+// What is wrong with a bigWig's fixed header, zoom headers and chromosome B+ tree, or "".
+// libBigWig's bwOpen trusts these offsets and counts: on a damaged or truncated file it reads
+// past the end into uninitialised memory and crashes (found by tests/fuzz), so they are
+// checked against the file's size before it is called.
+inline std::string bigwig_header_problem(const std::string& path) {
+  // Reads fields in place (a bigWig can be gigabytes; the header parts are small).
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!f || std::fseek(f.get(), 0, SEEK_END) != 0) return "cannot open the file";
+  const long end = std::ftell(f.get());
+  if (end < 0) return "cannot open the file";
+  const std::uint64_t size = static_cast<std::uint64_t>(end);
+  // Little-endian field of `bytes` at `at` (the caller checked that it lies inside the file).
+  auto u = [&](std::uint64_t at, int bytes) {
+    unsigned char b[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    if (std::fseek(f.get(), static_cast<long>(at), SEEK_SET) != 0 ||
+        std::fread(b, 1, static_cast<std::size_t>(bytes), f.get()) != static_cast<std::size_t>(bytes))
+      return ~std::uint64_t(0);
+    std::uint64_t v = 0;
+    for (int k = bytes - 1; k >= 0; --k) v = v << 8 | b[k];
+    return v;
+  };
+  if (size < 64) return "truncated header";
+  const std::uint64_t levels = u(6, 2), ctree = u(8, 8), data = u(16, 8), index = u(24, 8);
+  if (u(4, 2) < 3) return "unsupported version " + std::to_string(u(4, 2));
+  if (64 + levels * 24 > size) return "truncated zoom headers";
+  if (ctree + 32 > size || data + 8 > size || index + 48 > size) return "an offset in the header points past the end";
+  for (std::uint64_t z = 0; z < levels; ++z)
+    if (u(64 + z * 24 + 8, 8) >= size || u(64 + z * 24 + 16, 8) + 48 > size) return "a zoom level points past the end";
+  if (u(ctree, 4) != 0x78CA8C91u) return "bad chromosome tree";
+  const std::uint64_t key = u(ctree + 8, 4), val = u(ctree + 12, 4), items = u(ctree + 16, 8);
+  if (u(ctree + 4, 4) == 0 || key == 0 || key > 255 || val != 8 || items == 0 || items > size) return "bad chromosome tree";
+  // Walk the tree: every node inside the file, depth bounded, leaves holding exactly `items`
+  // chromosomes with ids below it.
+  std::uint64_t leaves = 0;
+  std::vector<std::pair<std::uint64_t, int>> todo = {{ctree + 32, 0}};
+  while (!todo.empty()) {
+    const auto node = todo.back();
+    todo.pop_back();
+    if (node.second > 32 || node.first + 4 > size) return "bad chromosome tree";
+    const std::uint64_t n = u(node.first + 2, 2);
+    if (node.first + 4 + n * (key + 8) > size) return "bad chromosome tree";
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint64_t at = node.first + 4 + i * (key + 8) + key;
+      if (u(node.first, 1)) {
+        if (u(at, 4) >= items || ++leaves > items) return "bad chromosome tree";
+      } else {
+        todo.emplace_back(u(at, 8), node.second + 1);
+      }
+    }
+  }
+  if (leaves != items) return "bad chromosome tree";
+  // The R-tree index of the data: every node inside the file and every data block it names
+  // too (libBigWig sizes its buffers by these, so a damaged entry asks for exabytes).
+  if (u(index, 4) != 0x2468ACE0u) return "bad data index";
+  todo = {{index + 48, 0}};
+  std::uint64_t nodes = 0;
+  while (!todo.empty()) {
+    const auto node = todo.back();
+    todo.pop_back();
+    if (node.second > 32 || ++nodes > size / 4 || node.first + 4 > size) return "bad data index";
+    const bool leaf = u(node.first, 1) != 0;
+    const std::uint64_t n = u(node.first + 2, 2), item = leaf ? 32 : 24;
+    if (node.first + 4 + n * item > size) return "bad data index";
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint64_t at = node.first + 4 + i * item + 16;
+      if (!leaf) {
+        todo.emplace_back(u(at, 8), node.second + 1);
+        continue;
+      }
+      const std::uint64_t off = u(at, 8), len = u(at + 8, 8);
+      if (off > size || len > size - off) return "a data block lies past the end";
+    }
+  }
+  return "";
+}
+
 inline BigWigPtr open_bigwig(const std::string& path) {
   bigwig_init();
+  const std::string problem = bigwig_header_problem(path);
+  if (!problem.empty()) throw DataError(path, "damaged bigWig: " + problem, "the download or copy may have been cut short");
   BigWigPtr bw(bwOpen(const_cast<char*>(path.c_str()), nullptr, "r"));
   if (!bw) throw DataError(path, "cannot open the bigWig file (damaged or truncated?)");
   return bw;
@@ -366,6 +444,14 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
           ++st.records;
           const double v = iv->value[i];
           if (std::isnan(v) || v == 0) continue;  // missing data counts as zero
+          if (!std::isfinite(v) || v < 0) {
+            // The data root holds non-negative finite signal (load_split refuses anything
+            // else), so say so here, where file and position are known.
+            const std::string where = name + ":" + std::to_string(iv->start[i]) + "-" + std::to_string(iv->end[i]);
+            bwIteratorDestroy(it);
+            throw DataError(f.path, "value " + std::to_string(v) + " at " + where + ": signal must be finite and non-negative",
+                            "use a coverage or fold-enrichment track, not log ratios");
+          }
           const std::int64_t a = std::max<std::int64_t>(iv->start[i], ab.first);
           const std::int64_t z = std::min<std::int64_t>(iv->end[i], ab.second);
           if (a < z && sd::add_weighted(w, ch, a, z, v, out)) ++st.used;
