@@ -5,6 +5,7 @@
 
 #include <deepdiff/data/synthetic.hpp>
 #include <deepdiff/model/model_io.hpp>
+#include <deepdiff/train/state_io.hpp>
 
 #include <omp.h>
 

@@ -9,6 +9,7 @@
 #include <deepdiff/io/csv.hpp>
 #include <deepdiff/io/json.hpp>
 #include <deepdiff/model/model_io.hpp>
+#include <deepdiff/train/state_io.hpp>
 #include <deepdiff/train/fit.hpp>
 
 #include <omp.h>

@@ -5,7 +5,6 @@
 #include "deepdiff/tensor/random.hpp"
 #include "deepdiff/autograd/tape.hpp"
 #include "deepdiff/autograd/ops.hpp"
-#include "deepdiff/autograd/gradcheck.hpp"
 #include "deepdiff/nn/parameters.hpp"
 #include "deepdiff/nn/linear.hpp"
 #include "deepdiff/nn/lstm.hpp"
@@ -30,3 +29,5 @@
 #include "deepdiff/io/svg.hpp"
 #include "deepdiff/io/checkpoint.hpp"
 #include "deepdiff/model/model_io.hpp"
+#include "deepdiff/train/state_io.hpp"
+#include "deepdiff/nn/gradcheck.hpp"
