@@ -9,7 +9,7 @@
 // up- and down-regulated test genes (CSV + SVG).
 #pragma once
 
-#include <deepdiff/data/errors.hpp>
+#include <deepdiff/io/errors.hpp>
 #include <deepdiff/data/marks.hpp>
 #include <deepdiff/data/synthetic.hpp>
 #include <deepdiff/io/atomic_file.hpp>

@@ -19,7 +19,7 @@
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/trainer.hpp"
 #include "deepdiff/train/fit.hpp"
-#include "deepdiff/data/errors.hpp"
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/data/dataset.hpp"
 #include "deepdiff/data/synthetic.hpp"

@@ -6,8 +6,8 @@
 // Dimension legend: G genes, T bins, M marks. xa and xb are [G, T, M] row-major, one block
 // per cell, so a gene's matrix is one contiguous slice and a batch is G memcpy's.
 //
-// Parsing reads each file into one buffer and walks it with pointers (std::from_chars, a
-// digit loop for the usual small integers): the full-size files have millions of rows.
+// Parsing reads each file into one buffer and walks it with io/csv.hpp's CsvReader (views
+// into the buffer; std::from_chars, a digit loop for the usual small integers): the full-size files have millions of rows.
 // Every defect is a DataError "FILE:LINE: reason"; load_split either returns a complete
 // Split or throws, it never returns part of one.
 #pragma once
@@ -28,8 +28,9 @@
 #include <utility>
 #include <vector>
 
-#include "deepdiff/data/errors.hpp"
 #include "deepdiff/data/marks.hpp"
+#include "deepdiff/io/csv.hpp"
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/io/read_file.hpp"
 #include "deepdiff/tensor/tensor.hpp"
 
@@ -109,59 +110,6 @@ inline std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Walks a buffer line by line: accepts \n and \r\n, a missing final newline, a UTF-8 byte
-// order mark, and blank lines at the very end (editors add them); a blank line followed by
-// more data is reported, since it usually means a damaged file.
-class LineReader {
- public:
-  LineReader(const std::string& path, const std::string& text) : path_(path), p_(text.data()), end_(text.data() + text.size()) {
-    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
-  }
-  // The next non-blank line, false at the end.
-  bool next(std::string_view& line) {
-    while (p_ < end_) {
-      const char* eol = static_cast<const char*>(std::memchr(p_, '\n', static_cast<std::size_t>(end_ - p_)));
-      if (!eol) eol = end_;
-      const char* le = eol;
-      if (le > p_ && le[-1] == '\r') --le;
-      const std::string_view l(p_, static_cast<std::size_t>(le - p_));
-      p_ = eol < end_ ? eol + 1 : end_;
-      ++line_;
-      if (trim(l).empty()) {
-        if (blank_ == 0) blank_ = line_;
-        continue;
-      }
-      if (blank_ != 0) throw DataError(path_, blank_, "empty line before more data", "remove the blank line");
-      line = l;
-      return true;
-    }
-    return false;
-  }
-  std::size_t line() const { return line_; }
-
- private:
-  std::string path_;
-  const char* p_;
-  const char* end_;
-  std::size_t line_ = 0;
-  std::size_t blank_ = 0;
-};
-
-// Splits on commas into `fields` (reused across lines to avoid allocation).
-inline void split_fields(std::string_view line, std::vector<std::string_view>& fields) {
-  fields.clear();
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t comma = line.find(',', start);
-    if (comma == std::string_view::npos) {
-      fields.push_back(line.substr(start));
-      return;
-    }
-    fields.push_back(line.substr(start, comma - start));
-    start = comma + 1;
-  }
-}
-
 // A read count: a non-negative finite number. Plain integers (nearly every field) take a
 // digit loop; anything else goes through from_chars. Returns an empty string on success,
 // else the reason.
@@ -204,9 +152,8 @@ inline MarksTable parse_marks(const std::string& path, const std::string& text) 
   MarksTable t;
   t.path = path;
   const std::size_t approx_rows = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1;
-  LineReader reader(path, text);
+  CsvReader reader(path, text);
   std::vector<std::string_view> fields;
-  std::string_view line;
   std::unordered_map<std::string, std::size_t> seen;  // gene id -> line of its first row
   std::size_t columns = 0;
   Index cur_bins = 0;  // rows of the current gene so far; 0 before the first
@@ -225,9 +172,8 @@ inline MarksTable parse_marks(const std::string& path, const std::string& text) 
     }
   };
 
-  while (reader.next(line)) {
+  while (reader.next(fields)) {
     const std::size_t ln = reader.line();
-    split_fields(line, fields);
     if (columns == 0) {
       columns = fields.size();
       if (columns < 2)
@@ -311,12 +257,10 @@ inline MarksTable parse_marks(const std::string& path, const std::string& text) 
 inline ExpressionTable parse_expression(const std::string& path, const std::string& text) {
   ExpressionTable table;
   table.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
-  LineReader reader(path, text);
+  CsvReader reader(path, text);
   std::vector<std::string_view> fields;
-  std::string_view line;
-  while (reader.next(line)) {
+  while (reader.next(fields)) {
     const std::size_t ln = reader.line();
-    split_fields(line, fields);
     if (fields.size() != 2)
       throw DataError(path, ln, "expected 2 columns (ENSGID,count), found " + std::to_string(fields.size()));
     const std::string_view id = trim(fields[0]);

@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "deepdiff/data/errors.hpp"
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/genomics/text.hpp"
 
 namespace deepdiff {

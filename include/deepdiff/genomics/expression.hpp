@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "deepdiff/data/dataset.hpp"
-#include "deepdiff/data/errors.hpp"
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/genomics/annotation.hpp"
 #include "deepdiff/genomics/text.hpp"
 

@@ -33,7 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "deepdiff/data/errors.hpp"
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/genomics/annotation.hpp"
 #include "deepdiff/genomics/expression.hpp"

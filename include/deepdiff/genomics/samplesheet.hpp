@@ -13,8 +13,9 @@
 #include <vector>
 
 #include "deepdiff/data/dataset.hpp"
-#include "deepdiff/data/errors.hpp"
 #include "deepdiff/data/marks.hpp"
+#include "deepdiff/io/csv.hpp"
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/io/read_file.hpp"
 
 namespace deepdiff {
@@ -36,19 +37,16 @@ inline std::vector<CellInputs> read_samplesheet(const std::string& path) {
     throw DataError(path, e.what());
   }
   const std::string folder = path.find('/') == std::string::npos ? "" : path.substr(0, path.find_last_of('/'));
-  dd::LineReader in(path, text);
-  std::string_view line;
+  CsvReader in(path, text);
   std::vector<std::string_view> f;
-  if (!in.next(line)) throw DataError(path, "empty samplesheet", "the first line is the header cell,assay,path");
-  dd::split_fields(line, f);
+  if (!in.next(f)) throw DataError(path, "empty samplesheet", "the first line is the header cell,assay,path");
   if (f.size() != 3 || dd::trim(f[0]) != "cell" || dd::trim(f[1]) != "assay" || dd::trim(f[2]) != "path")
     throw DataError(path, in.line(), "the header must be cell,assay,path");
   std::vector<CellInputs> cells;
   std::map<std::pair<std::string, std::string>, std::size_t> seen;
   const std::vector<std::string>& marks = mark_names();
-  while (in.next(line)) {
+  while (in.next(f)) {
     const std::size_t ln = in.line();
-    dd::split_fields(line, f);
     if (f.size() != 3) throw DataError(path, ln, "expected 3 columns (cell,assay,path), found " + std::to_string(f.size()));
     const std::string cell(dd::trim(f[0])), assay(dd::trim(f[1]));
     std::string file(dd::trim(f[2]));

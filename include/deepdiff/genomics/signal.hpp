@@ -42,7 +42,7 @@
 #include <htslib/hts.h>
 #include <htslib/sam.h>
 
-#include "deepdiff/data/errors.hpp"
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/genomics/annotation.hpp"
 #include "deepdiff/genomics/text.hpp"
 

@@ -13,7 +13,7 @@
 #include <htslib/bgzf.h>
 #include <htslib/kstring.h>
 
-#include "deepdiff/data/errors.hpp"
+#include "deepdiff/io/errors.hpp"
 
 namespace deepdiff {
 namespace genomics {

@@ -1,4 +1,8 @@
-// CsvWriter: builds CSV text (RFC 4180 quoting) in memory; write it with write_file_atomic.
+// CSV, both ways: CsvWriter builds text (RFC 4180 quoting) in memory, to be written with
+// write_file_atomic; CsvReader walks a buffer record by record, and read_csv_table reads a
+// table with a header. Every reader of CSV in the project goes through CsvReader (the data
+// loader, the samplesheet, the study's tables and run outputs), so quoting, line endings and
+// the "FILE:LINE: reason" of an error are decided once.
 //
 //   CsvWriter csv;
 //   csv.header({"gene", "y", "pred"});
@@ -12,12 +16,16 @@
 
 #include <cmath>
 #include <cstddef>
+#include <cstring>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "deepdiff/io/errors.hpp"
 #include "deepdiff/io/number_format.hpp"
 
 namespace deepdiff {
@@ -99,5 +107,158 @@ class CsvWriter {
   std::size_t columns_ = 0;
   std::size_t rows_ = 0;
 };
+
+// Reads CSV text record by record. Fields are separated by commas; a field in double quotes
+// may hold commas, line breaks and doubled quotes (""). Accepted: \n and \r\n, a missing final
+// newline, a UTF-8 byte order mark, and blank lines at the very end (editors add them); a blank
+// line followed by more data is an error, since it usually means a damaged file. Errors are
+// DataError "FILE:LINE: reason".
+//
+// The fields handed out are views: into the text for unquoted records (the common case: one
+// memchr for the line end, one for a quote, one per comma), into the reader's own storage for
+// records with quotes. They are valid until the next call of next(); the text must outlive
+// the reader.
+class CsvReader {
+ public:
+  CsvReader(std::string path, std::string_view text)
+      : path_(std::move(path)), p_(text.data()), end_(text.data() + text.size()) {
+    if (end_ - p_ >= 3 && std::memcmp(p_, "\xEF\xBB\xBF", 3) == 0) p_ += 3;
+  }
+
+  // The next non-blank record into `fields` (reused across calls); false at the end.
+  bool next(std::vector<std::string_view>& fields) {
+    while (p_ < end_) {
+      const char* eol = static_cast<const char*>(std::memchr(p_, '\n', static_cast<std::size_t>(end_ - p_)));
+      if (!eol) eol = end_;
+      const char* le = eol > p_ && eol[-1] == '\r' ? eol - 1 : eol;
+      const std::size_t n = static_cast<std::size_t>(le - p_);
+      const char* start = p_;
+      ++line_;
+      record_line_ = line_;
+      if (std::memchr(start, '"', n)) {
+        split_quoted(fields);  // moves p_ past the record (it may span lines)
+      } else {
+        p_ = eol < end_ ? eol + 1 : end_;
+        if (blank(start, n)) {
+          if (blank_ == 0) blank_ = line_;
+          continue;
+        }
+        split_plain(std::string_view(start, n), fields);
+      }
+      if (blank_ != 0) throw DataError(path_, blank_, "empty line before more data", "remove the blank line");
+      return true;
+    }
+    return false;
+  }
+
+  std::size_t line() const { return record_line_; }  // 1-based line where the last record starts
+  const std::string& path() const { return path_; }
+
+ private:
+  static bool blank(const char* s, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (s[i] != ' ' && s[i] != '\t') return false;
+    return true;
+  }
+
+  static void split_plain(std::string_view line, std::vector<std::string_view>& fields) {
+    fields.clear();
+    const char* s = line.data();
+    const char* const e = s + line.size();
+    for (;;) {
+      const char* comma = static_cast<const char*>(std::memchr(s, ',', static_cast<std::size_t>(e - s)));
+      if (!comma) {
+        fields.emplace_back(s, static_cast<std::size_t>(e - s));
+        return;
+      }
+      fields.emplace_back(s, static_cast<std::size_t>(comma - s));
+      s = comma + 1;
+    }
+  }
+
+  // A record with quotes, from p_ to its end (past line breaks inside quotes).
+  void split_quoted(std::vector<std::string_view>& fields) {
+    owned_.clear();
+    std::string field;
+    bool quoted = false, was_quoted = false;
+    while (p_ < end_) {
+      const char c = *p_++;
+      if (quoted) {
+        if (c == '"') {
+          if (p_ < end_ && *p_ == '"') {
+            field += '"';
+            ++p_;
+          } else {
+            quoted = false;
+          }
+        } else {
+          if (c == '\n') ++line_;
+          field += c;
+        }
+        continue;
+      }
+      if (c == '"') {
+        if (was_quoted || !field.empty())
+          throw DataError(path_, line_, "a quote inside an unquoted field, or text after a closing quote",
+                          "a field with quotes is written \"...\" with each inner quote doubled");
+        quoted = was_quoted = true;
+      } else if (c == ',') {
+        owned_.push_back(std::move(field));
+        field.clear();
+        was_quoted = false;
+      } else if (c == '\n') {
+        break;
+      } else if (c == '\r' && (p_ == end_ || *p_ == '\n')) {
+        // the \r of a \r\n line end
+      } else {
+        if (was_quoted)
+          throw DataError(path_, line_, "text after a closing quote",
+                          "a field with quotes is written \"...\" with each inner quote doubled");
+        field += c;
+      }
+    }
+    if (quoted) throw DataError(path_, record_line_, "unterminated quoted field", "a quoted field ends with \"");
+    owned_.push_back(std::move(field));
+    fields.assign(owned_.begin(), owned_.end());
+  }
+
+  std::string path_;
+  const char* p_;
+  const char* end_;
+  std::size_t line_ = 0;         // lines consumed so far
+  std::size_t record_line_ = 0;  // first line of the last record
+  std::size_t blank_ = 0;        // first blank line not yet followed by data
+  std::vector<std::string> owned_;
+};
+
+// A CSV table with a header row: every row has the header's number of fields.
+struct CsvTable {
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::size_t> lines;  // 1-based line of each row, for messages
+
+  // The column's index, -1 when the header has no such name.
+  int column(const std::string& name) const {
+    for (std::size_t i = 0; i < header.size(); ++i)
+      if (header[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+inline CsvTable read_csv_table(const std::string& path, std::string_view text) {
+  CsvTable t;
+  CsvReader in(path, text);
+  std::vector<std::string_view> f;
+  if (!in.next(f)) throw DataError(path, "empty file: no header");
+  t.header.assign(f.begin(), f.end());
+  while (in.next(f)) {
+    if (f.size() != t.header.size())
+      throw DataError(path, in.line(),
+                      std::to_string(f.size()) + " fields, the header has " + std::to_string(t.header.size()));
+    t.rows.emplace_back(f.begin(), f.end());
+    t.lines.push_back(in.line());
+  }
+  return t;
+}
 
 }  // namespace deepdiff
