@@ -11,6 +11,7 @@
 
 #include "common/cli.hpp"
 #include "common/flags.hpp"
+#include "common/metrics.hpp"
 #include "common/prepare_cmd.hpp"
 #include "common/run.hpp"
 
@@ -218,12 +219,16 @@ int cmd_eval(int argc, char** argv) {
     std::printf("  aux PCC A %.4f  B %.4f", pearson(p.pred_a, p.target_a), pearson(p.pred_b, p.target_b));
   std::printf("  (%.1f genes/s)\n", static_cast<double>(l.split.genes()) / secs);
   if (r.count("json")) {
-    JsonWriter j;
-    j.begin_object().field("split", l.split.name).field("model_name", variant_name(l.model.variant()));
-    j.field("genes", static_cast<long long>(l.split.genes())).field("pcc", pcc).field("mse", mse);
-    if (!p.pred_a.empty()) j.field("pcc_a", pearson(p.pred_a, p.target_a)).field("pcc_b", pearson(p.pred_b, p.target_b));
-    j.end_object();
-    write_file_atomic(r["json"].as<std::string>(), j.str());
+    Json j = {{"split", l.split.name},
+              {"model_name", variant_name(l.model.variant())},
+              {"genes", static_cast<long long>(l.split.genes())},
+              {"pcc", pcc},
+              {"mse", mse}};
+    if (!p.pred_a.empty()) {
+      j["pcc_a"] = pearson(p.pred_a, p.target_a);
+      j["pcc_b"] = pearson(p.pred_b, p.target_b);
+    }
+    write_file_atomic(r["json"].as<std::string>(), json_text(j));
   }
   return 0;
 }

@@ -18,10 +18,14 @@
 
 #include "common/cli.hpp"
 #include "common/flags.hpp"
+#include "common/metrics.hpp"
 #include "common/run.hpp"
-#include "common/study.hpp"
+#include "common/study/pairs.hpp"
+#include "common/study/results.hpp"
+#include "common/study/summaries.hpp"
 
 using namespace deepdiff_study;
+namespace fs = std::filesystem;
 using deepdiff_cli::parse_options;
 using deepdiff_cli::UsageError;
 
@@ -180,28 +184,31 @@ std::string absolute_dir(const std::string& d) {
 // The stand-in of one pair, generated once (synthetic.json records its configuration; a
 // different one regenerates it).
 std::string ensure_synthetic(const StudyOptions& o, const PairInfo& p) {
-  const std::string dir = deepdiff_cli::join(deepdiff_cli::join(o.save_root, "synthetic-data"), p.id);
-  const deepdiff::SynthConfig c = synthetic_config(p, o.genes, o.bins);
-  deepdiff::JsonWriter j;
-  j.begin_object().field("pair", p.id).field("cell_1", c.cell1).field("cell_2", c.cell2);
-  j.field("genes", static_cast<long long>(c.genes)).field("bins", static_cast<long long>(c.bins));
-  j.field("seed", static_cast<unsigned long long>(c.seed)).field("effect", c.effect).end_object();
-  const std::string marker = deepdiff_cli::join(dir, "synthetic.json");
-  bool have = deepdiff::file_exists(marker) && deepdiff::read_file(marker) == j.str();
+  const fs::path dir = fs::path(o.save_root) / "synthetic-data" / p.id;
+  const SyntheticRecord want{p.id, synthetic_config(p, o.genes, o.bins)};
+  const deepdiff::SynthConfig& c = want.config;
+  const std::string marker = (dir / "synthetic.json").string();
+  bool have = false;
+  if (deepdiff::file_exists(marker)) {
+    try {
+      have = deepdiff_cli::Json::parse(deepdiff::read_file(marker)).get<SyntheticRecord>() == want;
+    } catch (const std::exception&) {  // unreadable: generate it again
+    }
+  }
   for (const std::string& cell : {c.cell1, c.cell2})
     for (const char* s : {"train", "valid", "test", "expr"})
-      have = have && deepdiff::file_exists(deepdiff_cli::join(dir, cell + "." + s + ".csv"));
+      have = have && deepdiff::file_exists((dir / (cell + "." + s + ".csv")).string());
   if (!have) {
-    const deepdiff::SynthSummary s = deepdiff::write_synthetic(dir, c);
-    deepdiff::write_file_atomic(marker, j.str());
+    const deepdiff::SynthSummary s = deepdiff::write_synthetic(dir.string(), c);
+    deepdiff::write_file_atomic(marker, deepdiff_cli::json_text(want));
     char b[200];
     std::snprintf(b, sizeof b, ": %lld genes (%lld train, %lld valid, %lld test) x %lld bins, effect %.2f, seed %llu",
                   static_cast<long long>(c.genes), static_cast<long long>(s.train), static_cast<long long>(s.valid),
                   static_cast<long long>(s.test), static_cast<long long>(c.bins), c.effect,
                   static_cast<unsigned long long>(c.seed));
-    std::cout << "synthetic stand-in of " << p.id << " in " << dir << b << std::endl;
+    std::cout << "synthetic stand-in of " << p.id << " in " << dir.string() << b << std::endl;
   }
-  return absolute_dir(dir);
+  return absolute_dir(dir.string());
 }
 
 // The files of a pair that are not in its data folder, or "" when all are there.
@@ -210,7 +217,7 @@ std::string missing_files(const std::string& dir, const PairInfo& p) {
   for (const std::string& cell : {p.cell1, p.cell2})
     for (const char* s : {"train", "valid", "test", "expr"}) {
       const std::string f = cell + "." + s + ".csv";
-      const std::string why = deepdiff::file_problem(deepdiff_cli::join(dir, f));
+      const std::string why = deepdiff::file_problem((fs::path(dir) / f).string());
       if (why.empty()) continue;
       miss += (miss.empty() ? "" : ", ") + f;
       if (why != "file not found") miss += " (" + why + ")";
@@ -224,14 +231,14 @@ std::string table_stem(const StudyOptions& o) {
 
 void write_tables(const StudyOptions& o, std::vector<Row> rows, const std::string& source) {
   sort_rows(rows);
-  const std::string stem = deepdiff_cli::join(o.save_root, table_stem(o));
+  const std::string stem = (fs::path(o.save_root) / table_stem(o)).string();
   deepdiff::write_file_atomic(stem + ".csv", results_csv(rows));
   std::string title = "DeepDiff study: test PCC per cell-type pair and variant";
   if (o.shard_n > 1) title += " (shard " + std::to_string(o.shard_i) + " of " + std::to_string(o.shard_n) + ")";
   deepdiff::write_file_atomic(stem + ".md", results_md(rows, title, source));
 }
 
-std::string run_label(const Row& r) { return r.pair + " " + r.variant + " seed " + std::to_string(r.seed); }
+std::string run_label(const Row& r) { return r.pair + " " + r.variant + " seed " + std::to_string(r.seed()); }
 
 int run_study(const StudyOptions& o) {
   using clock = std::chrono::steady_clock;
@@ -248,9 +255,10 @@ int run_study(const StudyOptions& o) {
       << (o.seeds.size() == 1 ? "" : "s") << " = " << jobs.size() << " run" << (jobs.size() == 1 ? "" : "s");
     if (o.shard_n > 1)
       h << "; shard " << o.shard_i << " of " << o.shard_n << ": " << mine.size() << " run" << (mine.size() == 1 ? "" : "s");
-    h << "; " << o.settings.epochs << " epoch" << (o.settings.epochs == 1 ? "" : "s") << ", lr " << o.settings.lr << ", batch " << o.settings.batch_size
+    const deepdiff::TrainOptions& t = o.settings.train;
+    h << "; " << t.epochs << " epoch" << (t.epochs == 1 ? "" : "s") << ", lr " << t.lr << ", batch " << t.batch_size
       << ", hidden " << o.settings.hidden << "; data " << (o.synthetic ? "synthetic" : data_abs) << "; results in "
-      << deepdiff_cli::join(o.save_root, table_stem(o) + ".csv");
+      << (fs::path(o.save_root) / (table_stem(o) + ".csv")).string();
     std::cout << h.str() << std::endl;
   }
 
@@ -284,13 +292,13 @@ int run_study(const StudyOptions& o) {
     r.cell2 = p.cell2;
     r.cells = p.cells;
     r.variant = deepdiff::variant_name(jb.variant);
-    r.seed = jb.seed;
     r.settings = o.settings;
+    r.settings.train.seed = jb.seed;
     r.source_root = o.save_root;
     if (!pair_missing[jb.pair].empty()) {
       r.status = pair_missing[jb.pair];
     } else {
-      const RunCheck c = inspect_run(run_dir(o.save_root, r.pair, r.variant, r.seed), r, pair_data[jb.pair], o.synthetic,
+      const RunCheck c = inspect_run(run_dir(o.save_root, r.pair, r.variant, r.seed()), r, pair_data[jb.pair], o.synthetic,
                                      o.genes, o.bins);
       if (c.kind == RunCheck::complete) r = c.row;
       else to_train[k] = true;
@@ -298,7 +306,7 @@ int run_study(const StudyOptions& o) {
     rows.push_back(r);
   }
   const std::string source = o.synthetic ? "Data: synthetic stand-ins generated in " +
-                                               deepdiff_cli::join(o.save_root, "synthetic-data") + "/<pair>/."
+                                               (fs::path(o.save_root) / "synthetic-data").string() + "/<pair>/."
                                          : "Data: " + data_abs + ".";
   write_tables(o, rows, source);
 
@@ -313,7 +321,7 @@ int run_study(const StudyOptions& o) {
   const auto train_locked = [&](std::size_t k, const std::string& idx) {
     Row& r = rows[k];
     const Job& jb = jobs[mine[k]];
-    const std::string dir = run_dir(o.save_root, r.pair, r.variant, r.seed);
+    const std::string dir = run_dir(o.save_root, r.pair, r.variant, r.seed());
     {
       const RunCheck done = inspect_run(dir, r, pair_data[jb.pair], o.synthetic, o.genes, o.bins);
       if (done.kind == RunCheck::complete) {
@@ -333,14 +341,15 @@ int run_study(const StudyOptions& o) {
       if (before.kind == RunCheck::conflict) throw std::runtime_error(before.reason);
       if (!before.reason.empty()) std::cout << "  note: " << before.reason << std::endl;
       if (before.kind == RunCheck::partial && before.was_complete)
-        std::cout << "  extending a finished run of " << before.epochs_done << " epochs to " << o.settings.epochs
+        std::cout << "  extending a finished run of " << before.epochs_done << " epochs to " << o.settings.train.epochs
                   << " (from its state.bin)" << std::endl;
       else if (before.kind == RunCheck::partial && before.epochs_done > 0)
         std::cout << "  continuing an interrupted run after epoch " << before.epochs_done << " of "
-                  << o.settings.epochs << " (from its state.bin)" << std::endl;
+                  << o.settings.train.epochs << " (from its state.bin)" << std::endl;
       deepdiff::make_directories(dir);
-      std::ofstream logf(deepdiff_cli::join(dir, "train.log"), std::ios::app);
-      if (!logf) throw std::runtime_error("cannot write " + deepdiff_cli::join(dir, "train.log"));
+      const std::string log_path = (fs::path(dir) / "train.log").string();
+      std::ofstream logf(log_path, std::ios::app);
+      if (!logf) throw std::runtime_error("cannot write " + log_path);
       TeeBuf tee(logf.rdbuf(), o.verbose ? std::cout.rdbuf() : nullptr);
       std::ostream log(&tee);
       deepdiff_cli::RunOptions ro;
@@ -349,12 +358,8 @@ int run_study(const StudyOptions& o) {
       ro.cell2 = r.cell2;
       ro.model_name = r.variant;
       ro.save_root = dir;
-      ro.train.epochs = o.settings.epochs;
-      ro.train.lr = o.settings.lr;
-      ro.train.batch_size = static_cast<deepdiff::Index>(o.settings.batch_size);
-      ro.train.clip = o.settings.clip;
-      ro.train.seed = r.seed;
-      ro.hidden1 = static_cast<deepdiff::Index>(o.settings.hidden);
+      ro.train = r.settings.train;
+      ro.hidden1 = r.settings.hidden;
       ro.threads = o.threads;
       ro.resume = true;
       ro.lock = false;  // held here, around the whole run (train.log included)
@@ -364,7 +369,7 @@ int run_study(const StudyOptions& o) {
       log.flush();
       const RunCheck after = inspect_run(dir, want, pair_data[jb.pair], o.synthetic, o.genes, o.bins);
       if (after.kind != RunCheck::complete)
-        throw std::runtime_error("the run ended but " + deepdiff_cli::join(dir, "metrics.json") + " is not complete" +
+        throw std::runtime_error("the run ended but " + (fs::path(dir) / "metrics.json").string() + " is not complete" +
                                  (after.reason.empty() ? "" : ": " + after.reason));
       r = after.row;
     } catch (const std::exception& e) {
@@ -402,7 +407,7 @@ int run_study(const StudyOptions& o) {
                 << "), not retrained" << std::endl;
       continue;
     }
-    const std::string dir = run_dir(o.save_root, r.pair, r.variant, r.seed);
+    const std::string dir = run_dir(o.save_root, r.pair, r.variant, r.seed());
     try {
       deepdiff::make_directories(dir);
       auto lock = std::make_unique<deepdiff_cli::RunLock>(dir);
@@ -425,7 +430,7 @@ int run_study(const StudyOptions& o) {
     Row& r = rows[k];
     const std::string idx = "[" + std::to_string(k + 1) + "/" + std::to_string(N) + "] " + run_label(r);
     try {
-      deepdiff_cli::RunLock lock(run_dir(o.save_root, r.pair, r.variant, r.seed));
+      deepdiff_cli::RunLock lock(run_dir(o.save_root, r.pair, r.variant, r.seed()));
       if (!lock.acquire(false)) {
         std::cout << idx << ": waiting for the other process (" << lock.holder() << ")" << std::endl;
         lock.acquire(true);
@@ -439,7 +444,7 @@ int run_study(const StudyOptions& o) {
   }
 
   const Tally t = tally(rows);
-  const std::string stem = deepdiff_cli::join(o.save_root, table_stem(o));
+  const std::string stem = (fs::path(o.save_root) / table_stem(o)).string();
   std::cout << "done in " << deepdiff_cli::format_duration(std::chrono::duration<double>(clock::now() - t0).count())
             << ": " << t.ok << " ok, " << t.missing << " missing data, " << t.errors << " failed; table "
             << stem << ".csv and " << stem << ".md" << std::endl;
@@ -451,7 +456,7 @@ int run_study(const StudyOptions& o) {
     sort_rows(sorted);
     const std::vector<std::string> files = write_summaries(o.save_root, sorted, std::cout);
     std::cout << "summaries:";
-    for (const std::string& f : files) std::cout << " " << deepdiff_cli::join(o.save_root, f);
+    for (const std::string& f : files) std::cout << " " << (fs::path(o.save_root) / f).string();
     std::cout << std::endl;
   }
   return t.ok == static_cast<int>(rows.size()) ? 0 : 1;
@@ -534,10 +539,10 @@ int cmd_study(int argc, char** argv) {
     s.shard_i = static_cast<int>(i);
     s.shard_n = static_cast<int>(n);
   }
-  s.settings.epochs = static_cast<int>(deepdiff_cli::int_flag(r, "epochs", 1, deepdiff_cli::kMaxEpochs));
-  s.settings.lr = deepdiff_cli::real_flag(r, "lr", 0, deepdiff_cli::kMaxLr, /*lo_open=*/true);
-  s.settings.batch_size = deepdiff_cli::int_flag(r, "batch-size", 1, deepdiff_cli::kMaxBatch);
-  s.settings.hidden = deepdiff_cli::hidden_flag(r);
+  s.settings.train.epochs = static_cast<int>(deepdiff_cli::int_flag(r, "epochs", 1, deepdiff_cli::kMaxEpochs));
+  s.settings.train.lr = deepdiff_cli::real_flag(r, "lr", 0, deepdiff_cli::kMaxLr, /*lo_open=*/true);
+  s.settings.train.batch_size = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "batch-size", 1, deepdiff_cli::kMaxBatch));
+  s.settings.hidden = static_cast<deepdiff::Index>(deepdiff_cli::hidden_flag(r));
   s.threads = deepdiff_cli::threads_flag(r);
   s.genes = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "genes", 10, deepdiff_cli::kMaxSynthGenes));
   s.bins = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "bins", 1, deepdiff_cli::kMaxSynthBins));
@@ -547,9 +552,9 @@ int cmd_study(int argc, char** argv) {
   for (deepdiff::Variant v : s.variants) {
     deepdiff::ModelConfig c;
     c.variant = v;
-    c.hidden1 = static_cast<deepdiff::Index>(s.settings.hidden);
+    c.hidden1 = s.settings.hidden;
     c.bins = s.synthetic ? s.bins : 1;
-    deepdiff_cli::check_training_memory(c, s.settings.batch_size);
+    deepdiff_cli::check_training_memory(c, s.settings.train.batch_size);
   }
   s.verbose = r.count("verbose") > 0;
   s.alpha_csv = r.count("no-alpha-csv") == 0;
@@ -558,7 +563,6 @@ int cmd_study(int argc, char** argv) {
 
 // Tables of one merge input: its shard tables, else its results.csv, or the file itself.
 std::vector<std::pair<std::string, std::string>> tables_of(const std::string& input) {
-  namespace fs = std::filesystem;
   std::error_code ec;
   std::vector<std::pair<std::string, std::string>> out;  // (table, run folders' root)
   if (fs::is_regular_file(input, ec)) {
@@ -574,7 +578,7 @@ std::vector<std::pair<std::string, std::string>> tables_of(const std::string& in
   }
   std::sort(out.begin(), out.end());
   if (out.empty()) {
-    const std::string t = deepdiff_cli::join(input, "results.csv");
+    const std::string t = (fs::path(input) / "results.csv").string();
     if (!deepdiff::file_exists(t))
       throw std::runtime_error("" + input + " has no results.shard-*-of-*.csv and no results.csv");
     out.emplace_back(t, input);
@@ -631,14 +635,14 @@ int cmd_merge(int argc, char** argv) {
   std::string source = "Merged from:";
   for (const std::string& t : tables) source += " " + t + ";";
   source.back() = '.';
-  deepdiff::write_file_atomic(deepdiff_cli::join(out, "results.csv"), results_csv(rows));
-  deepdiff::write_file_atomic(deepdiff_cli::join(out, "results.md"),
+  deepdiff::write_file_atomic((fs::path(out) / "results.csv").string(), results_csv(rows));
+  deepdiff::write_file_atomic((fs::path(out) / "results.md").string(),
                               results_md(rows, "DeepDiff study: test PCC per cell-type pair and variant", source));
   const std::vector<std::string> files = write_summaries(out, rows, std::cout);
   const Tally t = tally(rows);
   std::cout << "merged " << rows.size() << " rows from " << tables.size() << " table" << (tables.size() == 1 ? "" : "s")
             << " (" << t.ok << " ok, " << t.pending << " pending, " << t.missing << " missing data, " << t.errors
-            << " failed) into " << deepdiff_cli::join(out, "results.csv") << " and results.md; summaries:";
+            << " failed) into " << (fs::path(out) / "results.csv").string() << " and results.md; summaries:";
   for (const std::string& f : files) std::cout << " " << f;
   std::cout << std::endl;
   return 0;

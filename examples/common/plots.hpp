@@ -1,13 +1,14 @@
-// The plots of a run, drawn with io/svg.hpp: training curves, predicted vs observed, mean
+// The plots of a run, drawn with svg.hpp: training curves, predicted vs observed, mean
 // beta per channel (all genes, up- and down-regulated), mean alpha per channel and bin.
 #pragma once
 
-#include <deepdiff/io/svg.hpp>
 #include <deepdiff/train/trainer.hpp>
 
 #include <cstdio>
 #include <string>
 #include <vector>
+
+#include "svg.hpp"
 
 namespace deepdiff_cli {
 

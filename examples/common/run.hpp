@@ -7,7 +7,6 @@
 #include <deepdiff/data/dataset.hpp>
 #include <deepdiff/io/atomic_file.hpp>
 #include <deepdiff/io/csv.hpp>
-#include <deepdiff/io/json.hpp>
 #include <deepdiff/model/model_io.hpp>
 #include <deepdiff/train/state_io.hpp>
 #include <deepdiff/train/fit.hpp>
@@ -23,6 +22,7 @@
 
 #include "cli.hpp"
 #include "flags.hpp"
+#include "metrics.hpp"
 #include "plots.hpp"
 #include "run_lock.hpp"
 
@@ -146,50 +146,42 @@ inline std::vector<std::string> write_split_outputs(const std::string& dir, cons
 inline std::string metrics_json(const RunOptions& o, const ModelConfig& cfg, const Split& train, const Split& valid,
                                 const Split* test, const TrainState<float>& st, const Predictions* tp, bool complete,
                                 double total_seconds, int threads) {
-  JsonWriter j;
-  j.begin_object();
-  j.field("complete", complete);
-  j.key("settings").begin_object();
-  j.field("data_root", o.data_root).field("cell_1", o.cell1).field("cell_2", o.cell2);
-  j.field("model_name", o.model_name).field("epochs", o.train.epochs).field("lr", o.train.lr);
-  j.field("batch_size", static_cast<long long>(o.train.batch_size)).field("clip", o.train.clip);
-  j.field("seed", static_cast<unsigned long long>(o.train.seed)).field("threads", threads);
-  j.field("encoder_path", std::string(o.train.path == EncoderPath::composed ? "composed" : "fused"));
-  j.field("precision", std::string("float32"));
-  j.field("bins", static_cast<long long>(cfg.bins)).field("marks", static_cast<long long>(cfg.marks));
-  j.field("hidden1", static_cast<long long>(cfg.hidden1)).field("hidden2", static_cast<long long>(cfg.hidden2()));
-  j.field("train_genes", static_cast<long long>(train.genes())).field("valid_genes", static_cast<long long>(valid.genes()));
-  if (test) j.field("test_genes", static_cast<long long>(test->genes()));
-  j.end_object();
-  j.field("best_epoch", st.best_epoch);
-  j.field("best_valid_pcc", st.best_valid_pcc);
-  j.key("epochs").begin_array();
-  for (const EpochRecord& r : st.history) {
-    j.begin_object();
-    j.field("epoch", r.epoch).field("train_loss", r.train_loss).field("train_pcc", r.train_pcc);
-    j.field("train_mse", r.train_mse).field("valid_pcc", r.valid_pcc).field("valid_mse", r.valid_mse);
-    j.field("train_seconds", r.train_seconds).field("valid_seconds", r.valid_seconds);
-    j.end_object();
-  }
-  j.end_array();
+  RunMetrics m;
+  m.complete = complete;
+  RunSettings& s = m.settings;
+  s.data_root = o.data_root;
+  s.cell1 = o.cell1;
+  s.cell2 = o.cell2;
+  s.model_name = o.model_name;
+  s.train = o.train;
+  s.threads = threads;
+  s.bins = cfg.bins;
+  s.marks = cfg.marks;
+  s.hidden1 = cfg.hidden1;
+  s.hidden2 = cfg.hidden2();
+  s.train_genes = train.genes();
+  s.valid_genes = valid.genes();
+  if (test) s.test_genes = test->genes();
+  m.best_epoch = st.best_epoch;
+  m.best_valid_pcc = st.best_valid_pcc;
+  m.epochs = st.history;
   if (tp) {
-    j.key("test").begin_object();
-    j.field("pcc", pearson(tp->pred, tp->target)).field("mse", mean_squared_error(tp->pred, tp->target));
+    TestScores t;
+    t.pcc = pearson(tp->pred, tp->target);
+    t.mse = mean_squared_error(tp->pred, tp->target);
     if (!tp->pred_a.empty()) {
-      j.field("pcc_a", pearson(tp->pred_a, tp->target_a)).field("pcc_b", pearson(tp->pred_b, tp->target_b));
+      t.pcc_a = pearson(tp->pred_a, tp->target_a);
+      t.pcc_b = pearson(tp->pred_b, tp->target_b);
     }
-    j.field("genes", static_cast<long long>(tp->pred.size()));
-    j.end_object();
+    t.genes = static_cast<long long>(tp->pred.size());
+    m.test = t;
   }
   double train_s = 0;
   for (const EpochRecord& r : st.history) train_s += r.train_seconds + r.valid_seconds;
-  j.key("timings").begin_object();
-  j.field("epoch_seconds_total", train_s);
-  j.field("mean_epoch_seconds", st.history.empty() ? 0.0 : train_s / static_cast<double>(st.history.size()));
-  j.field("run_seconds", total_seconds);
-  j.end_object();
-  j.end_object();
-  return j.str();
+  m.timings.epoch_seconds_total = train_s;
+  m.timings.mean_epoch_seconds = st.history.empty() ? 0.0 : train_s / static_cast<double>(st.history.size());
+  m.timings.run_seconds = total_seconds;
+  return json_text(m);
 }
 
 // The whole recipe: load, train (or resume), keep the best epoch, score it on test, write

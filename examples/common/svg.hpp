@@ -8,6 +8,10 @@
 // heatmap cell shows the grey background), so no "nan" ever reaches the file.
 // Text widths are estimated (0.6 em per character): SVG has no layout engine, and the
 // estimate only has to leave enough room for labels.
+//
+// Program code, not library: only the programs draw (a library user gets the numbers, in
+// Predictions and the CSV files, and plots them with whatever they use), so this file is not
+// installed and lives with the programs that call it.
 #pragma once
 
 #include <algorithm>
@@ -18,9 +22,11 @@
 #include <utility>
 #include <vector>
 
-#include "deepdiff/tensor/tensor.hpp"
+#include <deepdiff/tensor/tensor.hpp>
 
-namespace deepdiff {
+namespace deepdiff_cli {
+
+using deepdiff::Index;
 
 struct LineSeries {
   std::string name;
@@ -659,4 +665,4 @@ inline std::string svg_scatter(const ScatterPlot& p) { return svg_detail::scatte
 inline std::string svg_heatmap(const Heatmap& h) { return svg_detail::heatmap(h); }
 inline std::string svg_bar_chart(const BarChart& p) { return svg_detail::bar_chart(p); }
 
-}  // namespace deepdiff
+}  // namespace deepdiff_cli
