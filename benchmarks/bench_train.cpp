@@ -15,6 +15,8 @@
 
 #include <deepdiff/deepdiff.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <omp.h>
 
 #include <algorithm>
@@ -97,9 +99,9 @@ TorchResult run_torch(const std::string& tools, const std::string& variant, int 
   while (std::fgets(buf, sizeof buf, p)) out += buf;
   if (::pclose(p) != 0 || out.empty()) return r;
   try {
-    JsonValue j = parse_json(out);
-    r.ms_per_gene_step = j.at("ms_per_gene_step").as_number();
-    r.inference_gps = j.at("inference_genes_per_s").as_number();
+    const nlohmann::json j = nlohmann::json::parse(out);
+    r.ms_per_gene_step = j.at("ms_per_gene_step").get<double>();
+    r.inference_gps = j.at("inference_genes_per_s").get<double>();
     r.ok = true;
   } catch (const std::exception&) {
   }
