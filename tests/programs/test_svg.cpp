@@ -1,7 +1,104 @@
-// Tests of include/deepdiff/io/svg.hpp.
-#include "io_fixtures.hpp"
+// Tests of examples/common/svg.hpp: the programs' plots are well-formed SVG, escaped, with no
+// NaN text.
+#include <catch2/catch.hpp>
 
-TEST_CASE("svg: nice tick values", "[io][svg]") {
+#include <deepdiff/tensor/random.hpp>
+
+#include <cctype>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "common/svg.hpp"
+
+using namespace deepdiff_cli;
+
+namespace {
+
+bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
+
+// A tiny XML checker: tags balance, attribute quotes close, no stray '<' or '&' in text.
+bool well_formed_xml(const std::string& s, std::string& why) {
+  std::vector<std::string> stack;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    if (s[i] == '&') {
+      const std::size_t semi = s.find(';', i);
+      const std::string ent = semi == std::string::npos ? "" : s.substr(i, semi - i + 1);
+      if (ent != "&amp;" && ent != "&lt;" && ent != "&gt;" && ent != "&quot;" && ent != "&apos;") {
+        why = "bad entity at " + std::to_string(i);
+        return false;
+      }
+      i = semi + 1;
+      continue;
+    }
+    if (s[i] != '<') {
+      ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    bool in_quote = false;
+    while (j < s.size() && (in_quote || s[j] != '>')) {
+      if (s[j] == '"') in_quote = !in_quote;
+      if (!in_quote && s[j] == '<') {
+        why = "'<' inside a tag at " + std::to_string(j);
+        return false;
+      }
+      ++j;
+    }
+    if (j >= s.size()) {
+      why = "unterminated tag at " + std::to_string(i);
+      return false;
+    }
+    const std::string tag = s.substr(i + 1, j - i - 1);
+    if (tag.empty()) {
+      why = "empty tag";
+      return false;
+    }
+    if (tag[0] == '/') {
+      const std::string name = tag.substr(1);
+      if (stack.empty() || stack.back() != name) {
+        why = "closing </" + name + "> does not match <" + (stack.empty() ? "" : stack.back()) + ">";
+        return false;
+      }
+      stack.pop_back();
+    } else if (tag.back() != '/') {
+      stack.push_back(tag.substr(0, tag.find_first_of(" \n\t")));
+    }
+    i = j + 1;
+  }
+  if (!stack.empty()) {
+    why = "unclosed <" + stack.back() + ">";
+    return false;
+  }
+  return true;
+}
+
+std::size_t count_of(const std::string& s, const std::string& part) {
+  std::size_t n = 0;
+  for (std::size_t p = s.find(part); p != std::string::npos; p = s.find(part, p + 1)) ++n;
+  return n;
+}
+
+void check_svg(const std::string& svg) {
+  INFO(svg.substr(0, 400));
+  CHECK(svg.rfind("<svg", 0) == 0);
+  CHECK(svg.size() > 200);
+  CHECK(svg.substr(svg.size() - 7) == "</svg>\n");
+  std::string why;
+  CHECK(well_formed_xml(svg, why));
+  INFO(why);
+  std::string lower = svg;
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  CHECK_FALSE(contains(lower, "nan"));
+  CHECK_FALSE(contains(lower, "inf\""));
+  CHECK(contains(svg, "font-family=\"sans-serif\""));
+}
+
+}  // namespace
+
+TEST_CASE("svg: nice tick values", "[programs][svg]") {
   const svg_detail::Axis a = svg_detail::nice_axis(0.31, 0.83, 6);
   CHECK(a.step == Approx(0.1));
   CHECK(a.lo == Approx(0.3));
@@ -19,7 +116,7 @@ TEST_CASE("svg: nice tick values", "[io][svg]") {
   CHECK(flat.hi > 3);
 }
 
-TEST_CASE("svg_line_plot: training curves, NaN points skipped", "[io][svg]") {
+TEST_CASE("svg_line_plot: training curves, NaN points skipped", "[programs][svg]") {
   LinePlot p;
   p.title = "Training <raw_d> & friends";
   p.x_label = "epoch";
@@ -51,7 +148,7 @@ TEST_CASE("svg_line_plot: training curves, NaN points skipped", "[io][svg]") {
   CHECK(contains(e, "no data"));
 }
 
-TEST_CASE("svg_scatter: thousands of points, the y = x line, the annotation", "[io][svg]") {
+TEST_CASE("svg_scatter: thousands of points, the y = x line, the annotation", "[programs][svg]") {
   deepdiff::Rng rng(2);
   ScatterPlot p;
   p.title = "raw_d: predicted vs observed";
@@ -83,7 +180,7 @@ TEST_CASE("svg_scatter: thousands of points, the y = x line, the annotation", "[
   check_svg(svg_scatter(ScatterPlot{}));
 }
 
-TEST_CASE("svg_heatmap: marks x bins with a colour scale", "[io][svg]") {
+TEST_CASE("svg_heatmap: marks x bins with a colour scale", "[programs][svg]") {
   Heatmap h;
   h.title = "alpha, H3K4me3 near the TSS";
   h.rows = 5;
@@ -120,7 +217,7 @@ TEST_CASE("svg_heatmap: marks x bins with a colour scale", "[io][svg]") {
   CHECK(contains(bs, "no data"));
 }
 
-TEST_CASE("svg_bar_chart: grouped bars with error bars and negative values", "[io][svg]") {
+TEST_CASE("svg_bar_chart: grouped bars with error bars and negative values", "[programs][svg]") {
   BarChart b;
   b.title = "mean beta per mark";
   b.y_label = "beta";

@@ -1,0 +1,127 @@
+// examples/common/metrics.hpp: metrics.json as typed structs; the keys the readers rely on
+// (tests/cli, tools/*.py, the study), NaN as null, numbers that read back exactly.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "common/metrics.hpp"
+
+using namespace deepdiff_cli;
+
+namespace {
+
+RunMetrics sample() {
+  RunMetrics m;
+  m.complete = true;
+  m.settings.data_root = "/data/K\xC3\xA4se \"x\"";
+  m.settings.cell1 = "E123";
+  m.settings.cell2 = "E003";
+  m.settings.model_name = "raw_aux";
+  m.settings.train.epochs = 2;
+  m.settings.train.lr = 1e-4;
+  m.settings.train.batch_size = 10;
+  m.settings.train.seed = 18446744073709551615ull;
+  m.settings.train.path = deepdiff::EncoderPath::composed;
+  m.settings.threads = 2;
+  m.settings.bins = 200;
+  m.settings.marks = 5;
+  m.settings.hidden1 = 32;
+  m.settings.hidden2 = 16;
+  m.settings.train_genes = 10;
+  m.settings.valid_genes = 5;
+  m.settings.test_genes = 5;
+  m.best_epoch = 2;
+  m.best_valid_pcc = 0.1 + 0.2;  // 0.30000000000000004
+  deepdiff::EpochRecord e;
+  e.epoch = 1;
+  e.train_loss = 1.0 / 3;
+  e.train_pcc = std::numeric_limits<double>::quiet_NaN();  // a constant prediction
+  e.train_mse = 2.5;
+  e.valid_pcc = -0.125;
+  e.valid_mse = 1e-300;
+  e.train_seconds = 0.5;
+  e.valid_seconds = 0.25;
+  m.epochs = {e, e};
+  m.epochs[1].epoch = 2;
+  m.test = TestScores{0.5, 0.75, 0.25, std::numeric_limits<double>::quiet_NaN(), 5};
+  m.timings = RunTimings{1.5, 0.75, 2.0};
+  return m;
+}
+
+bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
+
+}  // namespace
+
+TEST_CASE("metrics.json: keys, order and the spelling the readers grep for", "[metrics]") {
+  const std::string t = json_text(sample());
+  CHECK(t.back() == '\n');
+  CHECK(t.find("\"complete\": true") != std::string::npos);   // tests/cli greps this
+  CHECK(t.find("\"epoch\": 2") != std::string::npos);
+  CHECK(t.find("\"train_pcc\": null") != std::string::npos);  // NaN: JSON has no spelling for it
+  CHECK(t.find("\"encoder_path\": \"composed\"") != std::string::npos);
+  CHECK(t.find("\"seed\": 18446744073709551615") != std::string::npos);
+  CHECK(t.find("\"best_valid_pcc\": 0.30000000000000004") != std::string::npos);
+  CHECK(t.find("\"lr\": 0.0001") != std::string::npos);
+  const Json j = Json::parse(t);
+  std::vector<std::string> keys;
+  for (const auto& kv : j.items()) keys.push_back(kv.key());
+  CHECK(keys == std::vector<std::string>{"complete", "settings", "best_epoch", "best_valid_pcc", "epochs", "test", "timings"});
+  keys.clear();
+  for (const auto& kv : j.at("settings").items()) keys.push_back(kv.key());
+  CHECK(keys == std::vector<std::string>{"data_root", "cell_1", "cell_2", "model_name", "epochs", "lr", "batch_size",
+                                         "clip", "seed", "threads", "encoder_path", "precision", "bins", "marks",
+                                         "hidden1", "hidden2", "train_genes", "valid_genes", "test_genes"});
+  CHECK(j.at("test").size() == 5);
+  CHECK(j.at("test").at("pcc_b").is_null());
+}
+
+TEST_CASE("metrics.json: what is written reads back the same, bit for bit", "[metrics]") {
+  const RunMetrics a = sample();
+  const RunMetrics b = parse_metrics(json_text(a));
+  CHECK(b.complete == a.complete);
+  CHECK(b.settings.data_root == a.settings.data_root);
+  CHECK(b.settings.model_name == a.settings.model_name);
+  CHECK(b.settings.train.lr == a.settings.train.lr);
+  CHECK(b.settings.train.seed == a.settings.train.seed);
+  CHECK(b.settings.train.batch_size == a.settings.train.batch_size);
+  CHECK(b.settings.train.path == deepdiff::EncoderPath::composed);
+  CHECK(b.settings.test_genes == a.settings.test_genes);
+  CHECK(b.best_valid_pcc == a.best_valid_pcc);
+  REQUIRE(b.epochs.size() == 2);
+  CHECK(b.epochs[1].epoch == 2);
+  CHECK(b.epochs[0].train_loss == a.epochs[0].train_loss);
+  CHECK(std::isnan(b.epochs[0].train_pcc));
+  CHECK(b.epochs[0].valid_mse == 1e-300);
+  REQUIRE(b.test.has_value());
+  CHECK(b.test->pcc_a == 0.25);
+  CHECK(same(*b.test->pcc_b, std::numeric_limits<double>::quiet_NaN()));
+  CHECK(b.timings.run_seconds == 2.0);
+  CHECK(json_text(b) == json_text(a));
+
+  RunMetrics partial = a;
+  partial.complete = false;
+  partial.test.reset();
+  partial.settings.test_genes.reset();
+  const std::string pt = json_text(partial);
+  CHECK(pt.find("\"test\"") == std::string::npos);
+  CHECK(pt.find("test_genes") == std::string::npos);
+  const RunMetrics pb = parse_metrics(pt);
+  CHECK_FALSE(pb.test.has_value());
+  CHECK_FALSE(pb.settings.test_genes.has_value());
+}
+
+TEST_CASE("metrics.json: a damaged file throws, naming what is wrong", "[metrics]") {
+  CHECK_THROWS_WITH(parse_metrics("{\"complete\": tru"), Catch::Contains("parse error"));
+  Json j = sample();
+  j.at("settings").erase("lr");
+  CHECK_THROWS_WITH(parse_metrics(j.dump()), Catch::Contains("lr"));
+  j = sample();
+  j["best_epoch"] = "two";
+  CHECK_THROWS_WITH(parse_metrics(j.dump()), Catch::Contains("type must be number"));
+  // bytes that are not UTF-8 (a path in another encoding) do not make the file unwritable
+  RunMetrics odd = sample();
+  odd.settings.data_root = "/data/\xE4";
+  CHECK(json_text(odd).find("\"data_root\": \"/data/\xEF\xBF\xBD\"") != std::string::npos);
+}
