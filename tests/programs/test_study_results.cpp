@@ -124,7 +124,7 @@ TEST_CASE("check_merge: duplicates, another recipe, other cell names are refused
 
   std::vector<Row> other = rows;
   other[1].settings.train.lr = 1e-4;
-  CHECK(contains(error_of(other), "inconsistent rows: a.csv:2 and b.csv:2 differ in lr 0.001 vs 0.0001"));
+  CHECK(contains(error_of(other), "inconsistent rows: a.csv:2 and b.csv:2 differ in lr 0.001 vs 1e-04"));
   other = rows;
   other[1].settings.train.epochs = 120;
   CHECK(contains(error_of(other), "differ in epochs 3 vs 120"));
