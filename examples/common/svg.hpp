@@ -324,19 +324,29 @@ inline std::string blue_white_red(double t) {
   return lerp_color(s, 7, t);
 }
 
+// The range of the finite points of series (x, y) widened into [xlo, xhi] x [ylo, yhi]
+// (start them at +inf / -inf); the other points are not drawn. Returns how many there are.
+inline std::size_t widen_to_points(const std::vector<double>& x, const std::vector<double>& y, double& xlo,
+                                   double& xhi, double& ylo, double& yhi) {
+  std::size_t finite = 0;
+  const std::size_t n = std::min(x.size(), y.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::isfinite(x[i]) && std::isfinite(y[i])) {
+      xlo = std::min(xlo, x[i]);
+      xhi = std::max(xhi, x[i]);
+      ylo = std::min(ylo, y[i]);
+      yhi = std::max(yhi, y[i]);
+      ++finite;
+    }
+  return finite;
+}
+
 inline std::string line_plot(const LinePlot& p) {
   double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo, ylo = xlo, yhi = -xlo;
   std::vector<LegendItem> legend;
   for (std::size_t s = 0; s < p.series.size(); ++s) {
     const LineSeries& ls = p.series[s];
-    const std::size_t n = std::min(ls.x.size(), ls.y.size());
-    for (std::size_t i = 0; i < n; ++i)
-      if (std::isfinite(ls.x[i]) && std::isfinite(ls.y[i])) {
-        xlo = std::min(xlo, ls.x[i]);
-        xhi = std::max(xhi, ls.x[i]);
-        ylo = std::min(ylo, ls.y[i]);
-        yhi = std::max(yhi, ls.y[i]);
-      }
+    widen_to_points(ls.x, ls.y, xlo, xhi, ylo, yhi);
     if (!ls.name.empty()) legend.push_back({ls.name, ls.color.empty() ? palette(s) : ls.color, ls.dashed, false});
   }
   const bool empty = !(xlo <= xhi);
@@ -400,15 +410,7 @@ inline std::string scatter(const ScatterPlot& p) {
   std::size_t total = 0;
   for (std::size_t s = 0; s < p.series.size(); ++s) {
     const ScatterSeries& ss = p.series[s];
-    const std::size_t n = std::min(ss.x.size(), ss.y.size());
-    for (std::size_t i = 0; i < n; ++i)
-      if (std::isfinite(ss.x[i]) && std::isfinite(ss.y[i])) {
-        xlo = std::min(xlo, ss.x[i]);
-        xhi = std::max(xhi, ss.x[i]);
-        ylo = std::min(ylo, ss.y[i]);
-        yhi = std::max(yhi, ss.y[i]);
-        ++total;
-      }
+    total += widen_to_points(ss.x, ss.y, xlo, xhi, ylo, yhi);
     if (!ss.name.empty()) legend.push_back({ss.name, ss.color.empty() ? palette(s) : ss.color, false, true});
   }
   if (total == 0) xlo = ylo = 0, xhi = yhi = 1;
