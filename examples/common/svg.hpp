@@ -324,6 +324,25 @@ inline std::string blue_white_red(double t) {
   return lerp_color(s, 7, t);
 }
 
+// The start of a line or scatter plot: the plot area `f` on axes ax, ay (room for the y tick
+// labels on the left, the legend on the right, the title above, the x label below), then the
+// document's opening, the axes, and "no data" when there is nothing to draw.
+template <class Plot>
+std::string start_xy_plot(const Plot& p, Frame& f, const Axis& ax, const Axis& ay,
+                          const std::vector<LegendItem>& legend, bool empty) {
+  f.ax = ax;
+  f.ay = ay;
+  f.x0 = left_margin(f.ay, p.y_label);
+  f.x1 = p.width - 20 - legend_width(legend);
+  f.y0 = p.title.empty() ? 16 : 44;
+  f.y1 = p.height - (p.x_label.empty() ? 32 : 54);
+  std::string o;
+  open_svg(o, p.width, p.height, p.title);
+  draw_axes(o, f, p.x_label, p.y_label);
+  if (empty) no_data(o, f);
+  return o;
+}
+
 // The range of the finite points of series (x, y) widened into [xlo, xhi] x [ylo, yhi]
 // (start them at +inf / -inf); the other points are not drawn. Returns how many there are.
 inline std::size_t widen_to_points(const std::vector<double>& x, const std::vector<double>& y, double& xlo,
@@ -353,17 +372,9 @@ inline std::string line_plot(const LinePlot& p) {
   if (std::isfinite(p.y_min)) ylo = p.y_min;
   if (std::isfinite(p.y_max)) yhi = p.y_max;
   Frame f;
-  f.ax = nice_axis(empty ? 0 : xlo, empty ? 1 : xhi, 7);
-  f.ay = nice_axis(std::isfinite(ylo) ? ylo : 0, std::isfinite(yhi) ? yhi : 1, 6);
-  f.x0 = left_margin(f.ay, p.y_label);
-  f.x1 = p.width - 20 - legend_width(legend);
-  f.y0 = p.title.empty() ? 16 : 44;
-  f.y1 = p.height - (p.x_label.empty() ? 32 : 54);
-
-  std::string o;
-  open_svg(o, p.width, p.height, p.title);
-  draw_axes(o, f, p.x_label, p.y_label);
-  if (empty) no_data(o, f);
+  std::string o = start_xy_plot(p, f, nice_axis(empty ? 0 : xlo, empty ? 1 : xhi, 7),
+                                nice_axis(std::isfinite(ylo) ? ylo : 0, std::isfinite(yhi) ? yhi : 1, 6), legend,
+                                empty);
   o += "<g fill=\"none\" stroke-linejoin=\"round\" stroke-linecap=\"round\">\n";
   for (std::size_t s = 0; s < p.series.size(); ++s) {
     const LineSeries& ls = p.series[s];
@@ -419,17 +430,7 @@ inline std::string scatter(const ScatterPlot& p) {
     xhi = yhi = std::max(xhi, yhi);
   }
   Frame f;
-  f.ax = nice_axis(xlo, xhi, 6);
-  f.ay = nice_axis(ylo, yhi, 6);
-  f.x0 = left_margin(f.ay, p.y_label);
-  f.x1 = p.width - 20 - legend_width(legend);
-  f.y0 = p.title.empty() ? 16 : 44;
-  f.y1 = p.height - (p.x_label.empty() ? 32 : 54);
-
-  std::string o;
-  open_svg(o, p.width, p.height, p.title);
-  draw_axes(o, f, p.x_label, p.y_label);
-  if (total == 0) no_data(o, f);
+  std::string o = start_xy_plot(p, f, nice_axis(xlo, xhi, 6), nice_axis(ylo, yhi, 6), legend, total == 0);
   if (p.identity_line && total > 0) {
     // y = x clipped to the frame: from max(lows) to min(highs).
     const double a = std::max(f.ax.lo, f.ay.lo), b = std::min(f.ax.hi, f.ay.hi);
