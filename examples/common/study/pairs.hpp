@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deepdiff/data/synthetic.hpp>
+#include <deepdiff/io/checksum.hpp>
 #include <deepdiff/model/variant.hpp>
 
 #include <nlohmann/json.hpp>
@@ -96,8 +97,10 @@ inline deepdiff::SynthConfig synthetic_config(const PairInfo& p, Index genes, In
     c.seed = 1001 + static_cast<std::uint64_t>(p.published);
     c.effect = 0.6 + 0.1 * p.published;
   } else {
-    std::uint64_t h = 1469598103934665603ull;  // FNV-1a
-    for (char ch : p.id) h = (h ^ static_cast<unsigned char>(ch)) * 1099511628211ull;
+    // FNV-1a of the id (io/checksum.hpp) from a start value that is not the standard offset
+    // basis (a digit short of it); kept, so the stand-ins of such pairs keep their seeds.
+    const std::uint64_t h = deepdiff::fnv1a64_update(1469598103934665603ull,
+                                                     reinterpret_cast<const unsigned char*>(p.id.data()), p.id.size());
     c.seed = 2000 + h % 1000000;
     c.effect = 0.6 + 0.9 * static_cast<double>(h % 1000) / 999.0;
   }
