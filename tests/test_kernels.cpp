@@ -15,7 +15,7 @@
 // for reps, alpha and all parameter gradients together. Measured values: docs/kernels.md.
 #include <catch2/catch.hpp>
 
-#include <deepdiff/kernels/bilstm_attention.hpp>
+#include <deepdiff/nn/fused_encoder.hpp>
 
 #include <cmath>
 #include <cstring>
