@@ -21,19 +21,6 @@
 
 namespace deepdiff::kernels {
 
-// Row-major array views (tensor.hpp has the matrix ones): whole tiles, and rows of a wider
-// tile (a gate block of a [Bj, G] tile: Bj rows of H values, outer stride G).
-template <class T>
-using RowArray = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class T>
-using ArrayMap = Eigen::Map<RowArray<T>>;
-template <class T>
-using ConstArrayMap = Eigen::Map<const RowArray<T>>;
-template <class T>
-using StridedArrayMap = Eigen::Map<RowArray<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <class T>
-using ConstStridedArrayMap = Eigen::Map<const RowArray<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
-
 // In place: x <- 1 / (1 + exp(-x)), vectorized (Eigen's exp, then one division).
 template <class T>
 inline void sigmoid_inplace(StridedArrayMap<T> x) {
