@@ -11,6 +11,7 @@
 
 #include <deepdiff/kernels/bilstm_attention.hpp>
 #include <deepdiff/nn/encoder.hpp>
+#include <deepdiff/nn/fused_encoder.hpp>  // bind_encoder_params only: no tape below
 
 #include <cmath>
 #include <limits>
@@ -52,20 +53,11 @@ struct Problem {
     dims = kernels::Dims{B, nt, K, H};
   }
 
-  // Channel k's parameters at base + (the parameter's offset in the store's slab), by field.
+  // The parameters' pointers into a slab of the store's layout (its values, or a gradient
+  // buffer of the same size), bound by field as the tape adapter does.
   template <class P>
   kernels::EncoderParams<P> views(P base) const {
-    kernels::EncoderParams<P> v;
-    for (const Encoder& e : encoders) {
-      typename kernels::EncoderParams<P>::Channel c;
-      const LSTMDirection* dirs[2] = {&e.rnn.fwd, &e.rnn.bwd};
-      for (int d = 0; d < 2; ++d)
-        c.dir[d] = {base + store.info(dirs[d]->w_ih).offset, base + store.info(dirs[d]->w_hh).offset,
-                    base + store.info(dirs[d]->b_ih).offset, base + store.info(dirs[d]->b_hh).offset};
-      c.context = base + store.info(e.attention.context).offset;
-      v.channel.push_back(c);
-    }
-    return v;
+    return bind_encoder_params<P>(encoders, [&](Index id) { return base + store.info(id).offset; });
   }
   std::vector<const double*> x() const {
     std::vector<const double*> p;
