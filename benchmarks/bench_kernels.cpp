@@ -15,7 +15,7 @@
 //     cell and gate deltas 22H, context gradient 2H; attention per step: dalpha 4H, softmax 4
 //   inference = forward
 #include <deepdiff/deepdiff.hpp>
-#include <deepdiff/kernels/bilstm_attention.hpp>
+#include <deepdiff/nn/fused_encoder.hpp>
 
 #include <cxxopts.hpp>
 
@@ -28,6 +28,8 @@
 #include <vector>
 
 #include <time.h>
+
+#include "fma_peak.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -226,11 +228,18 @@ int main(int argc, char** argv) {
   std::printf("float GEMM peak, Eigen %s, 1 thread: %.1f GFLOP/s wall clock, %.1f GFLOP/s thread CPU time\n"
               "(best of repeated C = A B, column-major)\n",
               quick ? "512^3" : "512^3 and 1024^3", peak, peak_cpu);
+  const std::pair<double, double> fma = deepdiff_bench::fma_peak_gflops(quick ? 2'000'000 : 20'000'000, quick ? 2 : 5);
+  const double fma_cpu = fma.second;
+  std::printf("float FMA peak, register-only, %d-lane packets (%s), 1 thread: %.1f GFLOP/s wall clock, %.1f GFLOP/s\n"
+              "thread CPU time; GEMM reaches %.0f%% of it (CPU time)\n",
+              deepdiff_bench::float_packet_lanes(), Eigen::SimdInstructionSetsInUse(), fma.first, fma_cpu,
+              100.0 * peak_cpu / fma_cpu);
   std::printf("K = %ld channels, H = %ld, float; per gene = per call / B\n", static_cast<long>(K),
               static_cast<long>(H));
   std::printf("ops per gene per channel: forward T*(2*(2HG+3G+5H)+8H+4), backward T*(2*(4GH+4G+28H)+4H+4)\n\n");
-  std::printf("%-9s %5s %5s %4s %9s %9s %9s %10s %8s %7s %7s %10s %9s %8s\n", "pass", "B", "T", "thr", "best ms",
-              "median ms", "us/gene", "Mop/gene", "GFLOP/s", "%peak", "x 1thr", "x composed", "cpuGF/s", "%cpupk");
+  std::printf("%-9s %5s %5s %4s %9s %9s %9s %10s %8s %7s %7s %10s %9s %8s %7s\n", "pass", "B", "T", "thr", "best ms",
+              "median ms", "us/gene", "Mop/gene", "GFLOP/s", "%peak", "x 1thr", "x composed", "cpuGF/s", "%cpupk",
+              "%fma");
 
   for (const std::pair<Index, Index>& cfg : configs) {
     const Index B = cfg.first, T = cfg.second;
@@ -263,10 +272,10 @@ int main(int argc, char** argv) {
       for (const Row& r : rows) {
         const double per_gene = r.sec / static_cast<double>(B);
         const double gflops = r.flops * static_cast<double>(B) / r.sec / 1e9;
-        char cpu[64] = "        -        -";
+        char cpu[64] = "        -        -       -";
         if (th == 1) {
           const double g = r.flops * static_cast<double>(B) / r.cpu / 1e9;
-          std::snprintf(cpu, sizeof cpu, "%9.1f %7.1f%%", g, 100.0 * g / peak_cpu);
+          std::snprintf(cpu, sizeof cpu, "%9.1f %7.1f%% %6.1f%%", g, 100.0 * g / peak_cpu, 100.0 * g / fma_cpu);
         }
         std::printf("%-9s %5ld %5ld %4d %9.3f %9.3f %9.1f %10.2f %8.1f %6.1f%% %7.2f %10.0f %s\n", r.name,
                     static_cast<long>(B), static_cast<long>(T), th, r.sec * 1e3, r.med * 1e3, per_gene * 1e6,
@@ -280,6 +289,7 @@ int main(int argc, char** argv) {
               "the best. x 1thr: speedup over the first thread count; x composed: composed time per gene (best, 1\n"
               "thread) / fused time per gene (inference is compared with the composed forward). cpuGF/s, %%cpupk\n"
               "(1 thread only): the same from the calling thread's CPU time against the GEMM peak in CPU time,\n"
-              "which leaves out the time other processes held the core.\n");
+              "which leaves out the time other processes held the core. %%fma: the same against the register-only\n"
+              "FMA peak (CPU time): the ceiling of this core, which no kernel reaches.\n");
   return 0;
 }

@@ -14,7 +14,7 @@
 #include "deepdiff/train/adam.hpp"
 #include "deepdiff/train/clip.hpp"
 #include "deepdiff/train/metrics.hpp"
-#include "deepdiff/kernels/bilstm_attention.hpp"
+#include "deepdiff/nn/fused_encoder.hpp"
 #include "deepdiff/model/variant.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/trainer.hpp"

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
-#include "deepdiff/kernels/bilstm_attention.hpp"
 #include "deepdiff/model/variant.hpp"
 #include "deepdiff/nn/encoder.hpp"
+#include "deepdiff/nn/fused_encoder.hpp"
 #include "deepdiff/nn/linear.hpp"
 #include "deepdiff/nn/loss.hpp"
 

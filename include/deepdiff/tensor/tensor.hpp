@@ -44,6 +44,18 @@ template <class T>
 using VectorMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 template <class T>
 using ConstVectorMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+// Row-major array views for element-wise work: whole tiles, and rows of a wider tile (e.g. one
+// gate block of a [B, 4H] tile: B rows of H values, outer stride 4H).
+template <class T>
+using RowArray = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using ArrayMap = Eigen::Map<RowArray<T>>;
+template <class T>
+using ConstArrayMap = Eigen::Map<const RowArray<T>>;
+template <class T>
+using StridedArrayMap = Eigen::Map<RowArray<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class T>
+using ConstStridedArrayMap = Eigen::Map<const RowArray<T>, Eigen::Unaligned, Eigen::OuterStride<>>;
 
 inline std::string shape_string(const Shape& s) {
   std::ostringstream os;

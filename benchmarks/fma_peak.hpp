@@ -1,0 +1,56 @@
+// Register-only float FMA throughput of one core, for the widest vector ISA this build
+// targets: Eigen's float packet (16 lanes with AVX-512, 8 with AVX2 + FMA, 4 with SSE or NEON),
+// the same packets the kernels' register-tiled products use. The ceiling no kernel can pass;
+// bench_kernels prints each pass's share of it beside the GEMM figure.
+//
+// kChains independent accumulators, acc_c <- acc_c * a + b, stay in registers (no loads or
+// stores in the loop): 12 chains cover an FMA latency of 4 cycles on 2 pipes with room to
+// spare, and 12 + 2 vector registers fit even AVX2's 16. Operations counted: 2 per lane per
+// FMA (a multiply and an add), as in the kernels' operation counts.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <string>
+#include <utility>
+
+namespace deepdiff_bench {
+
+// Lanes of Eigen's float packet in this build.
+constexpr int float_packet_lanes() { return Eigen::internal::packet_traits<float>::size; }
+
+// {GFLOP/s wall clock, GFLOP/s thread CPU time}, the best of `reps` runs of `iters` rounds.
+inline std::pair<double, double> fma_peak_gflops(long iters = 20'000'000, int reps = 5) {
+  using P = Eigen::internal::packet_traits<float>::type;
+  constexpr int kChains = 12;
+  volatile float a_in = 0.999999f, b_in = 1e-7f;  // opaque to the compiler
+  const float a_val = a_in, b_val = b_in;
+  const P a = Eigen::internal::pset1<P>(a_val), b = Eigen::internal::pset1<P>(b_val);
+  auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  };
+  double best = 1e30, best_cpu = 1e30;
+  volatile float sink = 0.0f;
+  for (int r = 0; r < reps; ++r) {
+    P acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = Eigen::internal::pset1<P>(static_cast<float>(c));
+    const double c0 = cpu_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (long i = 0; i < iters; ++i)
+      for (int c = 0; c < kChains; ++c) acc[c] = Eigen::internal::pmadd(acc[c], a, b);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best_cpu = std::min(best_cpu, cpu_now() - c0);
+    float s = 0.0f;
+    for (int c = 0; c < kChains; ++c) s += Eigen::internal::predux(acc[c]);
+    sink = sink + s;  // the results are used
+  }
+  const double flops = 2.0 * float_packet_lanes() * kChains * static_cast<double>(iters);
+  return {flops / best / 1e9, flops / best_cpu / 1e9};
+}
+
+}  // namespace deepdiff_bench

@@ -1,0 +1,130 @@
+// LSTM gate nonlinearities and cell arithmetic of the fused kernels (bilstm_attention.hpp),
+// on one step's tile of Bj genes: the forward pass's gates + cell update and the backward
+// pass's cell and gate deltas, each one fused pass over the tile.
+//
+// Dimensions: Bj genes of a block, H hidden, G = 4H gates in PyTorch order i, f, g, o. A gate
+// tile is [Bj, G] row-major (gene r's pre-activations or activations at a + r*G), c, h and
+// their deltas [Bj, H].
+//
+// Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) with Eigen's vectorized exp and an exact
+// division; tanh with Eigen's vectorized rational tanh (float). double uses the same sigma and
+// std::tanh (Eigen 3.4 has no vectorized double tanh). std::tanh costs ~13 ns per float here,
+// 45x the vectorized one. Errors against std are measured by the kernel tests and listed in
+// docs/kernels.md. The fused passes need H in whole packets and (forward) a vectorized tanh;
+// other shapes use the same math as Eigen array expressions (in bilstm_attention.hpp).
+#pragma once
+
+#include <Eigen/Core>
+
+#include "deepdiff/kernels/tile_product.hpp"
+#include "deepdiff/tensor/tensor.hpp"
+
+namespace deepdiff::kernels {
+
+// In place: x <- 1 / (1 + exp(-x)), vectorized (Eigen's exp, then one division).
+template <class T>
+inline void sigmoid_inplace(StridedArrayMap<T> x) {
+  x = (T(1) + (-x).exp()).inverse();
+}
+// In place: x <- tanh(x). float: Eigen's vectorized rational tanh; double: std::tanh.
+template <class T>
+inline void tanh_inplace(StridedArrayMap<T> x) {
+  x = x.tanh();
+}
+
+// sigma(z) = 1 / (1 + exp(-z)) on a packet: the same operations as sigmoid_inplace's
+// Eigen expression.
+template <class T, class P>
+inline P psigmoid(const P& z) {
+  const P one = Eigen::internal::pset1<P>(T(1));
+  return Eigen::internal::pdiv(one, Eigen::internal::padd(one, Eigen::internal::pexp(Eigen::internal::pnegate(z))));
+}
+
+// Fused gates + cell update for one step, rows of whole packets: reads the pre-activations
+// in a [Bj, G], writes the activations back, and c, h [Bj, H] (c_prev null at s = 0).
+template <class T>
+inline void gates_cell_fused(T* a, const T* c_prev, T* c, T* h, Index Bj, Index H) {
+  using namespace Eigen::internal;
+  using P = typename packet_traits<T>::type;
+  constexpr Index PS = packet_size<T>();
+  const Index G = 4 * H;
+  for (Index r = 0; r < Bj; ++r) {
+    T* ar = a + r * G;
+    for (Index j = 0; j < H; j += PS) {
+      const P i = psigmoid<T>(ploadu<P>(ar + j));
+      const P f = psigmoid<T>(ploadu<P>(ar + H + j));
+      const P g = ptanh(ploadu<P>(ar + 2 * H + j));
+      const P o = psigmoid<T>(ploadu<P>(ar + 3 * H + j));
+      pstoreu(ar + j, i);
+      pstoreu(ar + H + j, f);
+      pstoreu(ar + 2 * H + j, g);
+      pstoreu(ar + 3 * H + j, o);
+      const Index q = r * H + j;
+      const P cn = c_prev ? pmadd(f, ploadu<P>(c_prev + q), pmul(i, g)) : pmul(i, g);
+      const P t = ptanh(cn);
+      pstoreu(c + q, cn);
+      pstoreu(h + q, pmul(o, t));
+    }
+  }
+}
+
+template <class T>
+constexpr bool has_fused_gates() {
+  return Eigen::internal::packet_traits<T>::Vectorizable && Eigen::internal::packet_traits<T>::HasExp &&
+         Eigen::internal::packet_traits<T>::HasTanh;
+}
+
+// The fused path's sigma and tanh applied to n values (n a whole number of packets); for
+// measuring their error against std (the kernel tests). Only where has_fused_gates<T>().
+template <class T>
+void fused_sigmoid(const T* x, T* y, Index n) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  for (Index q = 0; q < n; q += packet_size<T>())
+    Eigen::internal::pstoreu(y + q, psigmoid<T>(Eigen::internal::ploadu<P>(x + q)));
+}
+template <class T>
+void fused_tanh(const T* x, T* y, Index n) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  for (Index q = 0; q < n; q += packet_size<T>())
+    Eigen::internal::pstoreu(y + q, Eigen::internal::ptanh(Eigen::internal::ploadu<P>(x + q)));
+}
+
+// tc = tanh(c) over a [Bj, H] tile, by the same function the forward pass used.
+template <class T>
+inline void tanh_tile(const T* c, T* tc, Index Bj, Index H) {
+  if constexpr (has_fused_gates<T>()) {
+    if (whole_packets<T>(H)) {
+      fused_tanh<T>(c, tc, Bj * H);
+      return;
+    }
+  }
+  ArrayMap<T>(tc, Bj, H) = ConstArrayMap<T>(c, Bj, H).tanh();
+}
+
+// Fused cell and gate deltas for one step, rows of whole packets (c_prev null at s = 0).
+template <class T>
+inline void gate_deltas_fused(const T* a, const T* tc, const T* c_prev, const T* dh, T* dc, T* dz, Index Bj,
+                              Index H) {
+  using namespace Eigen::internal;
+  using P = typename packet_traits<T>::type;
+  constexpr Index PS = packet_size<T>();
+  const Index G = 4 * H;
+  const P one = pset1<P>(T(1));
+  for (Index r = 0; r < Bj; ++r) {
+    const T* ar = a + r * G;
+    T* zr = dz + r * G;
+    for (Index j = 0; j < H; j += PS) {
+      const Index q = r * H + j;
+      const P i = ploadu<P>(ar + j), f = ploadu<P>(ar + H + j), g = ploadu<P>(ar + 2 * H + j);
+      const P o = ploadu<P>(ar + 3 * H + j), t = ploadu<P>(tc + q), d = ploadu<P>(dh + q);
+      const P c = padd(ploadu<P>(dc + q), pmul(pmul(d, o), psub(one, pmul(t, t))));
+      pstoreu(zr + 3 * H + j, pmul(pmul(d, t), pmul(o, psub(one, o))));
+      pstoreu(zr + j, pmul(pmul(c, g), pmul(i, psub(one, i))));
+      pstoreu(zr + H + j, c_prev ? pmul(pmul(c, ploadu<P>(c_prev + q)), pmul(f, psub(one, f))) : pzero(one));
+      pstoreu(zr + 2 * H + j, pmul(pmul(c, i), psub(one, pmul(g, g))));
+      pstoreu(dc + q, pmul(c, f));
+    }
+  }
+}
+
+}  // namespace deepdiff::kernels

@@ -1,0 +1,116 @@
+// Register-tiled matrix products for the kernels' small, repeated products (an LSTM step's
+// [Bj, H] x [H, 4H], the weight gradients' [H, T*Bj] x [T*Bj, 4H]).
+//
+// C[M, N] += A[M, Kd] B[Kd, N]: B and C row-major (leading dimensions ldb, ldc), A(r, k) at
+// A[r * ars + k * aks] (so A may be read transposed), N a whole number of packets. Tiles of
+// MR rows x NR packets of C stay in registers over the whole Kd loop: per k, NR packet loads
+// of B and MR broadcasts of A feed MR*NR fused multiply-adds. Written with Eigen's packet
+// primitives, so it vectorizes for whatever SIMD Eigen targets. Unlike Eigen's general GEMM
+// it packs nothing per call: at [10, 32] x [32, 128], repacking the weights at every step
+// costs about a third of the product. Each element of C is one accumulation chain over k in
+// order, so the result depends on nothing but the data (not on threads, not on alignment).
+//
+// With `init` the accumulators start from the rank-1 term x_r u + v (x_r = init->x[r *
+// init->xs]; u, v of length N) instead of C: the input projection and bias of an LSTM step.
+#pragma once
+
+#include <Eigen/Core>
+
+#include "deepdiff/tensor/tensor.hpp"
+
+namespace deepdiff::kernels {
+
+template <class T>
+constexpr Index packet_size() {
+  return static_cast<Index>(Eigen::internal::packet_traits<T>::size);
+}
+
+template <class T>
+struct Rank1Init {
+  const T* x;  // x_r at x[r * xs]
+  Index xs;
+  const T* u;  // [N]
+  const T* v;  // [N]
+};
+
+template <class T, int MR, int NR>
+inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc, Index Kd,
+                         const Rank1Init<T>* init, Index col) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr Index PS = packet_size<T>();
+  P acc[MR][NR];
+  if (init) {
+    for (int r = 0; r < MR; ++r) {
+      const P xr = Eigen::internal::pset1<P>(init->x[r * init->xs]);
+      for (int c = 0; c < NR; ++c)
+        acc[r][c] = Eigen::internal::pmadd(xr, Eigen::internal::ploadu<P>(init->u + col + c * PS),
+                                           Eigen::internal::ploadu<P>(init->v + col + c * PS));
+    }
+  } else {
+    for (int r = 0; r < MR; ++r)
+      for (int c = 0; c < NR; ++c) acc[r][c] = Eigen::internal::ploadu<P>(C + r * ldc + c * PS);
+  }
+  for (Index k = 0; k < Kd; ++k) {
+    P b[NR];
+    for (int c = 0; c < NR; ++c) b[c] = Eigen::internal::ploadu<P>(B + k * ldb + c * PS);
+    for (int r = 0; r < MR; ++r) {
+      const P a = Eigen::internal::pset1<P>(A[r * ars + k * aks]);
+      for (int c = 0; c < NR; ++c) acc[r][c] = Eigen::internal::pmadd(a, b[c], acc[r][c]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int c = 0; c < NR; ++c) Eigen::internal::pstoreu(C + r * ldc + c * PS, acc[r][c]);
+}
+
+// Rows [0, M) of one column panel, in balanced tiles of at most MaxMR rows (10 rows with
+// MaxMR = 6 -> 5 + 5: a short leftover tile would waste its loads of B).
+template <class T, int NR, int MR = 1>
+inline void product_tile_dispatch(Index mr, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
+                                  Index ldc, Index Kd, const Rank1Init<T>* init, Index col) {
+  if constexpr (MR < 12) {
+    if (mr != MR) {
+      product_tile_dispatch<T, NR, MR + 1>(mr, A, ars, aks, B, ldb, C, ldc, Kd, init, col);
+      return;
+    }
+  }
+  product_tile<T, MR, NR>(A, ars, aks, B, ldb, C, ldc, Kd, init, col);
+}
+
+template <class T, int NR>
+inline void product_panel(Index M, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc,
+                          Index Kd, const Rank1Init<T>* init, Index col) {
+  // Accumulators MR * NR plus NR loads of B and one broadcast must fit 32 vector registers.
+  constexpr Index MaxMR = NR >= 4 ? 6 : 12;
+  const Index tiles = (M + MaxMR - 1) / MaxMR;
+  for (Index q = 0, r = 0; q < tiles; ++q) {
+    const Index mr = M * (q + 1) / tiles - r;
+    Rank1Init<T> sub{};
+    if (init) {
+      sub = *init;
+      sub.x = init->x + r * init->xs;
+    }
+    product_tile_dispatch<T, NR>(mr, A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, init ? &sub : nullptr,
+                                 col);
+    r += mr;
+  }
+}
+
+// Requires N % packet_size<T>() == 0.
+template <class T>
+void tiled_product(Index M, Index N, Index Kd, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
+                   Index ldc, const Rank1Init<T>* init = nullptr) {
+  constexpr Index PS = packet_size<T>();
+  Index c = 0;
+  for (; c + 4 * PS <= N; c += 4 * PS) product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  for (; c + 2 * PS <= N; c += 2 * PS) product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  for (; c < N; c += PS) product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+}
+
+// Whether a length-n row is a whole number of packets (the tiled and fused paths need it;
+// other shapes take Eigen's GEMM and Eigen array expressions).
+template <class T>
+constexpr bool whole_packets(Index n) {
+  return n % packet_size<T>() == 0;
+}
+
+}  // namespace deepdiff::kernels
