@@ -1,8 +1,5 @@
-#include <catch2/catch.hpp>
-
-#include "test_helpers.hpp"
-
-using namespace deepdiff;
+// Tests of include/deepdiff/tensor/tensor.hpp.
+#include "tensor_fixtures.hpp"
 
 TEST_CASE("tensor: shape, storage and Eigen views", "[tensor]") {
   Tensor<float> t({2, 3});
@@ -43,26 +40,4 @@ TEST_CASE("tensor: element access checks bounds in debug builds", "[tensor]") {
   WARN("bounds checks are compiled out of this (NDEBUG) build; the Debug/sanitizer build runs them");
 #endif
   CHECK_NOTHROW(t(1, 2));
-}
-
-TEST_CASE("rng: seeded, reproducible, and uniform on [lo, hi)", "[tensor]") {
-  Rng a(42), b(42), c(43);
-  bool differs = false;
-  for (int i = 0; i < 100; ++i) {
-    const double x = a.uniform(-0.1, 0.1);
-    CHECK(x == b.uniform(-0.1, 0.1));
-    differs = differs || (x != c.uniform(-0.1, 0.1));
-    CHECK(x >= -0.1);
-    CHECK(x < 0.1);
-  }
-  CHECK(differs);
-  double mean = 0.0;
-  for (int i = 0; i < 20000; ++i) mean += a.uniform();
-  CHECK(mean / 20000 == Approx(0.5).margin(0.01));
-  std::vector<int> v{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-  a.shuffle(v);
-  std::vector<int> sorted = v;
-  std::sort(sorted.begin(), sorted.end());
-  CHECK(sorted == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
-  for (int i = 0; i < 1000; ++i) CHECK(a.below(7) < 7);
 }

@@ -1,42 +1,5 @@
-// The DeepDiff model: parameter names and counts, output and attention shapes of every
-// variant, gradient checks of every variant (composed and fused level 1) on a tiny
-// configuration, and agreement of the fused, composed and inference paths.
-#include <catch2/catch.hpp>
-
-#include <deepdiff/model/deepdiff_model.hpp>
-#include <deepdiff/model/memory.hpp>
-
-#include "test_helpers.hpp"
-
-using namespace deepdiff;
-using deepdiff_test::random_tensor;
-
-namespace {
-
-struct Expect {
-  Variant v;
-  Index params;       // at the published sizes (T = 200, H1 = 32)
-  Index alpha, beta;  // channels
-};
-
-const std::vector<Expect> kExpect = {
-    {Variant::raw_d, 55681, 5, 5},         {Variant::raw_c, 100801, 10, 10},     {Variant::raw, 145921, 15, 15},
-    {Variant::aux, 113475, 10, 10},        {Variant::raw_aux, 257283, 15, 25},   {Variant::aux_siamese, 68355, 10, 10},
-    {Variant::raw_aux_siamese, 212163, 15, 25}};
-
-// Targets with both contrastive labels present (|y| >= 2 and < 2).
-void targets(Index B, Tensor<double>& y, Tensor<double>& ya, Tensor<double>& yb) {
-  y = Tensor<double>({B, 1});
-  ya = Tensor<double>({B, 1});
-  yb = Tensor<double>({B, 1});
-  for (Index b = 0; b < B; ++b) {
-    ya[b] = 1.0 + 0.7 * static_cast<double>(b);
-    yb[b] = (b % 2 == 0) ? ya[b] + 2.5 : ya[b] - 0.5;
-    y[b] = yb[b] - ya[b];
-  }
-}
-
-}  // namespace
+// Tests of include/deepdiff/model/deepdiff_model.hpp.
+#include "model_fixtures.hpp"
 
 TEST_CASE("model: parameter counts and PyTorch names of every variant", "[model]") {
   for (const Expect& e : kExpect) {
@@ -156,28 +119,3 @@ TEST_CASE("model: loss terms add up as the spec says", "[model][loss]") {
 
 // Issue 14, item 2: a program refuses a model too large for the machine before building it,
 // from these numbers; they must be right without allocating anything.
-TEST_CASE("memory: parameter_count equals the built model's, training_memory grows with hidden and batch",
-          "[model][memory]") {
-  for (Variant v : all_variants())
-    for (Index h : {2, 4, 32, 50}) {
-      ModelConfig c;
-      c.variant = v;
-      c.hidden1 = h;
-      c.bins = 7;
-      INFO(variant_name(v) << " hidden " << h);
-      CHECK(parameter_count(c) == static_cast<double>(DeepDiff<float>(c).params().numel()));
-      // raw_aux*: alpha covers the raw block's 3M channels; A's and B's M each come on top
-      CHECK(level1_channels(c) == DeepDiff<float>(c).alpha_channels() + (has_raw_block(v) ? 2 * c.marks : 0));
-    }
-  ModelConfig c;
-  c.variant = Variant::raw_aux;
-  c.hidden1 = 100000;  // the issue's --hidden 100000: ~2e12 parameters, counted, never built
-  const MemoryEstimate huge = training_memory(c, 10, sizeof(float));
-  CHECK(huge.parameter_count > 1e12);
-  CHECK(huge.total() > 1e13);
-  ModelConfig d;
-  const MemoryEstimate small = training_memory(d, 10, sizeof(float));
-  CHECK(small.parameter_count == 55681);
-  CHECK(small.total() < 1e9);
-  CHECK(training_memory(d, 1000, sizeof(float)).activations == Approx(100 * small.activations));
-}

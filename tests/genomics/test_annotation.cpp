@@ -1,0 +1,74 @@
+// Tests of include/deepdiff/genomics/annotation.hpp.
+#include "genomics_fixtures.hpp"
+
+TEST_CASE("gene ids lose their version, chromosome names their prefix", "[genomics][annotation]") {
+  CHECK(strip_version("ENSG00000130749.9") == "ENSG00000130749");
+  CHECK(strip_version("ENSG00000130749") == "ENSG00000130749");
+  CHECK(strip_version("ENSG00000182378.14_PAR_Y") == "ENSG00000182378_PAR_Y");
+  CHECK(strip_version("gene.abc") == "gene.abc");  // not a version
+  CHECK(alternative_chrom_name("chr1") == "1");
+  CHECK(alternative_chrom_name("1") == "chr1");
+  CHECK(alternative_chrom_name("chrM") == "MT");
+  CHECK(alternative_chrom_name("MT") == "chrM");
+  CHECK(find_chrom({"1", "2", "chr2"}, "chr2") == 2);  // the exact name wins
+  CHECK(find_chrom({"1", "2"}, "chr2") == 1);
+  CHECK(find_chrom({"1", "2"}, "chrX") == -1);
+}
+
+TEST_CASE("GTF, GFF3 and BED6 annotations give the same genes", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("a.gtf",
+          "#!genome-build GRCh38\n"
+          "chr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; gene_type \"lncRNA\"; gene_name \"DDX11L1\";\n"
+          "chr1\tHAVANA\ttranscript\t11869\t14409\t.\t+\t.\tgene_id \"ENSG00000223972.5\"; transcript_id \"x\";\n"
+          "chr1\tHAVANA\tgene\t14404\t29570\t.\t-\t.\tgene_id \"ENSG00000227232.5\"; gene_name \"WASH7P\";\n"
+          "chrX\tHAVANA\tgene\t100\t200\t.\t-\t.\tgene_id \"ENSG00000182378.14\"; gene_name \"PLCXD1\";\n"
+          "chrY\tHAVANA\tgene\t100\t200\t.\t-\t.\tgene_id \"ENSG00000182378.14_PAR_Y\"; gene_name \"PLCXD1\";\n"
+          "chr1\tHAVANA\tgene\t500\t600\t.\t+\t.\tgene_id \"ENSG00000223972.6\"; gene_name \"DDX11L1\";\n");
+  d.write("a.gff3",
+          "##gff-version 3\n"
+          "chr1\tHAVANA\tgene\t11869\t14409\t.\t+\t.\tID=ENSG00000223972.5;gene_id=ENSG00000223972.5;gene_name=DDX11L1\n"
+          "chr1\tHAVANA\tgene\t14404\t29570\t.\t-\t.\tID=gene:ENSG00000227232;Name=WASH7P\n"
+          "chrX\tHAVANA\tgene\t100\t200\t.\t-\t.\tID=ENSG00000182378.14;gene_name=PLCXD1\n");
+  d.write("a.bed",
+          "track name=genes\n"
+          "chr1\t11868\t14409\tENSG00000223972.5_DDX11L1\t0\t+\n"
+          "chr1\t14403\t29570\tENSG00000227232_WASH7P\t0\t-\n"
+          "chrX\t99\t200\tENSG00000182378\t0\t-\n");
+  for (const char* name : {"a.gtf", "a.gff3", "a.bed"}) {
+    INFO(name);
+    const Annotation a = read_annotation(d.file(name));
+    REQUIRE(a.genes.size() == 3);
+    CHECK(a.genes[0].id == "ENSG00000223972");
+    CHECK(a.genes[0].symbol == "DDX11L1");
+    CHECK(a.genes[0].start == 11868);
+    CHECK(a.genes[0].end == 14409);
+    CHECK(a.genes[0].tss() == 11868);
+    CHECK(a.genes[1].id == "ENSG00000227232");
+    CHECK(a.genes[1].symbol == "WASH7P");
+    CHECK(a.genes[1].strand == '-');
+    CHECK(a.genes[1].tss() == 29570);  // a - gene's TSS is its end
+    CHECK(a.genes[2].chrom == "chrX");
+    CHECK(a.chroms == std::vector<std::string>{"chr1", "chrX"});
+  }
+  const Annotation gtf = read_annotation(d.file("a.gtf"));
+  CHECK(gtf.format == AnnotationFormat::gtf);
+  CHECK(gtf.unusable_ids == 1);  // the _PAR_Y copy
+  CHECK(gtf.duplicates == 1);    // ENSG00000223972.6 after .5
+  CHECK(read_annotation(d.file("a.gff3")).format == AnnotationFormat::gff3);
+  CHECK(read_annotation(d.file("a.bed")).format == AnnotationFormat::bed);
+}
+
+TEST_CASE("bad annotations are reported with file and line", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("bad.gtf", "chr1\tX\tgene\t10\t20\t.\t+\t.\tgene_id \"G1\";\nchr1\tX\tgene\tten\t20\t.\t+\t.\tgene_id \"G2\";\n");
+  CHECK(data_error([&] { read_annotation(d.file("bad.gtf")); }).line == 2);
+  d.write("noid.gtf", "chr1\tX\tgene\t10\t20\t.\t+\t.\tgene_id \"G1\";\nchr1\tX\tgene\t30\t40\t.\t+\t.\tgene_name \"A\";\n");
+  CHECK(data_error([&] { read_annotation(d.file("noid.gtf")); }).line == 2);
+  d.write("nogenes.gtf", "chr1\tX\texon\t10\t20\t.\t+\t.\tgene_id \"G1\";\n");
+  CHECK(std::string(data_error([&] { read_annotation(d.file("nogenes.gtf")); }).what()).find("no gene records") !=
+        std::string::npos);
+  d.write("what.txt", "hello world\n");
+  CHECK(data_error([&] { read_annotation(d.file("what.txt")); }).line == 1);
+  CHECK(data_error([&] { read_annotation(d.file("missing.gtf")); }).file == d.file("missing.gtf"));
+}

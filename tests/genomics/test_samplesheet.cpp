@@ -1,0 +1,28 @@
+// Tests of include/deepdiff/genomics/samplesheet.hpp.
+#include "genomics_fixtures.hpp"
+
+TEST_CASE("samplesheet: five marks per cell, expression optional, paths beside the sheet", "[genomics][samplesheet]") {
+  TempDir d("deepdiff_genomics");
+  const std::string marks5 = "A,H3K4me1,a1.bam\nA,H3K4me3,a3.bam\nA,H3K9me3,/abs/k9.bw\nA,H3K27me3,a27.tagAlign.gz\n"
+                             "A,H3K36me3,a36.bam\n";
+  d.write("ok.csv", "cell,assay,path\n" + marks5 + "A,expression,expr.csv\n");
+  const std::vector<CellInputs> c = read_samplesheet(d.file("ok.csv"));
+  REQUIRE(c.size() == 1);
+  CHECK(c[0].name == "A");
+  CHECK(c[0].marks[0] == d.file("a1.bam"));
+  CHECK(c[0].marks[2] == "/abs/k9.bw");
+  CHECK(c[0].expression == d.file("expr.csv"));
+  d.write("unknown.csv", "cell,assay,path\n" + marks5 + "A,H3K27ac,x.bam\n");
+  const DataError u = data_error([&] { read_samplesheet(d.file("unknown.csv")); });
+  CHECK(u.line == 7);
+  CHECK(std::string(u.what()).find("unknown assay") != std::string::npos);
+  d.write("dup.csv", "cell,assay,path\n" + marks5 + "A,H3K4me1,other.bam\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("dup.csv")); }).line == 7);
+  d.write("missing.csv", "cell,assay,path\nA,H3K4me1,a1.bam\nB,H3K4me1,b.bam\n");
+  const DataError m = data_error([&] { read_samplesheet(d.file("missing.csv")); });
+  CHECK(std::string(m.what()).find("cell A has no H3K4me3 row") != std::string::npos);
+  d.write("header.csv", "sample,mark,file\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("header.csv")); }).line == 1);
+  d.write("name.csv", "cell,assay,path\nA_1,H3K4me1,a1.bam\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("name.csv")); }).line == 2);
+}

@@ -1,0 +1,30 @@
+// Tests of include/deepdiff/train/adam.hpp.
+#include "train_fixtures.hpp"
+
+TEST_CASE("adam: three steps match the PyTorch update computed by hand", "[train][adam]") {
+  AlignedVector<double> p = {0.5, -0.25};
+  const std::vector<AlignedVector<double>> grads = {{0.1, -2.0}, {0.3, 1.0}, {-0.2, 0.5}};
+  AdamState<double> st;
+  AdamOptions o;
+  o.lr = 0.01;
+  double m[2] = {0, 0}, v[2] = {0, 0}, q[2] = {0.5, -0.25};
+  for (int t = 1; t <= 3; ++t) {
+    adam_step(p, grads[static_cast<std::size_t>(t - 1)], st, o);
+    for (int i = 0; i < 2; ++i) {
+      const double g = grads[static_cast<std::size_t>(t - 1)][static_cast<std::size_t>(i)];
+      m[i] = 0.9 * m[i] + 0.1 * g;
+      v[i] = 0.999 * v[i] + 0.001 * g * g;
+      const double mhat_step = 0.01 / (1 - std::pow(0.9, t));
+      q[i] -= mhat_step * m[i] / (std::sqrt(v[i]) / std::sqrt(1 - std::pow(0.999, t)) + 1e-8);
+      CHECK(p[static_cast<std::size_t>(i)] == Approx(q[i]).epsilon(1e-15));
+    }
+  }
+  // the first step of Adam moves each parameter by lr (times sign of the gradient)
+  AlignedVector<double> r = {1.0};
+  AdamState<double> s2;
+  adam_step(r, AlignedVector<double>{-3.0}, s2, o);
+  CHECK(r[0] == Approx(1.0 + 0.01).epsilon(1e-9));
+  CHECK(st.step == 3);
+  AlignedVector<double> wrong = {1.0, 2.0, 3.0};
+  CHECK_THROWS(adam_step(wrong, AlignedVector<double>{1, 2, 3}, st, o));
+}
