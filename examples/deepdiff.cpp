@@ -5,6 +5,7 @@
 #include <deepdiff/data/synthetic.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -100,7 +101,7 @@ int cmd_synth(int argc, char** argv) {
   SynthSummary s = write_synthetic(out, c);
   std::cout << "synthetic data in " << out << ": " << s.train << " train, " << s.valid << " valid, " << s.test
             << " test genes x " << c.bins << " bins (cells " << c.cell1 << ", " << c.cell2 << "); the planted answer is described in "
-            << join(out, "truth.md") << "\n";
+            << (std::filesystem::path(out) / "truth.md").string() << "\n";
   return 0;
 }
 

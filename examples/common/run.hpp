@@ -7,14 +7,16 @@
 #include <deepdiff/data/dataset.hpp>
 #include <deepdiff/io/atomic_file.hpp>
 #include <deepdiff/io/csv.hpp>
+#include <deepdiff/io/read_file.hpp>
 #include <deepdiff/model/model_io.hpp>
-#include <deepdiff/train/state_io.hpp>
 #include <deepdiff/train/fit.hpp>
+#include <deepdiff/train/prediction_files.hpp>
 
 #include <omp.h>
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -52,8 +54,9 @@ struct RunResult {
   int epochs = 0;
 };
 
+// Kept for examples/common/study.hpp and deepdiff_pairs.cpp.
 inline std::string join(const std::string& dir, const std::string& file) {
-  return dir.empty() ? file : (dir.back() == '/' ? dir + file : dir + "/" + file);
+  return (std::filesystem::path(dir) / file).string();
 }
 
 inline std::string format_duration(double s) {
@@ -69,72 +72,16 @@ inline std::string format_duration(double s) {
   return buf;
 }
 
-inline bool file_exists(const std::string& p) { return ::access(p.c_str(), F_OK) == 0; }
-
-// predictions.csv (train, eval) and predict's output, one format: gene_id, prediction, the aux
-// heads' predictions where the variant has them, then the targets when expression is known.
-inline std::string predictions_csv(const Split& s, const Predictions& p) {
-  CsvWriter w;
-  const bool known = !p.target.empty(), aux = !p.pred_a.empty();
-  std::vector<std::string> h = {"gene_id", "prediction"};
-  if (aux) h.insert(h.end(), {"prediction_a", "prediction_b"});
-  if (known) h.push_back("target");
-  if (known && aux) h.insert(h.end(), {"target_a", "target_b"});
-  w.header(h);
-  for (std::size_t g = 0; g < p.pred.size(); ++g) {
-    std::vector<std::string> r = {s.gene_ids[g], csv_number(p.pred[g])};
-    if (aux) r.insert(r.end(), {csv_number(p.pred_a[g]), csv_number(p.pred_b[g])});
-    if (known) r.push_back(csv_number(p.target[g]));
-    if (known && aux) r.insert(r.end(), {csv_number(p.target_a[g]), csv_number(p.target_b[g])});
-    w.row(r);
-  }
-  return w.str();
-}
-
-// attention_beta.csv: gene_id, one column per level-2 channel.
-inline std::string beta_csv(const Split& s, const std::vector<std::string>& names, const Predictions& p) {
-  CsvWriter w;
-  std::vector<std::string> h = {"gene_id"};
-  h.insert(h.end(), names.begin(), names.end());
-  w.header(h);
-  const Index K = p.beta.dim(1);
-  for (Index g = 0; g < p.beta.dim(0); ++g) {
-    std::vector<std::string> r = {s.gene_ids[static_cast<std::size_t>(g)]};
-    for (Index k = 0; k < K; ++k) r.push_back(csv_number(p.beta(g, k)));
-    w.row(r);
-  }
-  return w.str();
-}
-
-// attention_alpha.csv: gene_id, channel, then one column per bin (bin_1 .. bin_T).
-inline std::string alpha_csv(const Split& s, const std::vector<std::string>& names, const Predictions& p) {
-  CsvWriter w;
-  std::vector<std::string> h = {"gene_id", "channel"};
-  const Index K = p.alpha.dim(1), T = p.alpha.dim(2);
-  for (Index t = 0; t < T; ++t) h.push_back("bin_" + std::to_string(t + 1));
-  w.header(h);
-  for (Index g = 0; g < p.alpha.dim(0); ++g)
-    for (Index k = 0; k < K; ++k) {
-      std::vector<std::string> r = {s.gene_ids[static_cast<std::size_t>(g)], names[static_cast<std::size_t>(k)]};
-      for (Index t = 0; t < T; ++t) r.push_back(csv_number(p.alpha(g, k, t)));
-      w.row(r);
-    }
-  return w.str();
-}
-
-// Attention and prediction files of one split (used by train, eval and attention).
+// The prediction and attention files of one split (train/prediction_files.hpp), then its
+// plots (used by train, eval and attention).
 inline std::vector<std::string> write_split_outputs(const std::string& dir, const std::string& tag, const Split& s,
                                                     DeepDiff<float>& model, const Predictions& p, bool alpha, bool plots) {
-  std::vector<std::string> files;
-  auto put = [&](const std::string& name, const std::string& text) {
-    write_file_atomic(join(dir, name), text);
-    files.push_back(name);
-  };
-  put(tag.empty() ? "predictions.csv" : "predictions_" + tag + ".csv", predictions_csv(s, p));
-  put(tag.empty() ? "attention_beta.csv" : "attention_beta_" + tag + ".csv", beta_csv(s, model.beta_names(), p));
-  if (alpha && !p.alpha.empty())
-    put(tag.empty() ? "attention_alpha.csv" : "attention_alpha_" + tag + ".csv", alpha_csv(s, model.alpha_names(), p));
+  std::vector<std::string> files = write_prediction_files(dir, tag, s, model, p, alpha);
   if (plots) {
+    auto put = [&](const std::string& name, const std::string& text) {
+      write_file_atomic((std::filesystem::path(dir) / name).string(), text);
+      files.push_back(name);
+    };
     const std::string sfx = tag.empty() ? "" : "_" + tag;
     if (!p.target.empty()) put("scatter" + sfx + ".svg", scatter_svg(p, s.name));
     put("attention_beta" + sfx + ".svg", beta_svg(model.beta_names(), p));
@@ -184,9 +131,10 @@ inline std::string metrics_json(const RunOptions& o, const ModelConfig& cfg, con
   return json_text(m);
 }
 
-// The whole recipe: load, train (or resume), keep the best epoch, score it on test, write
-// every output. Progress goes to `log`.
+// The whole recipe (deepdiff::fit: resume, epochs, best epoch, test score) with the files of
+// `deepdiff train`: load, lock the save-root, train, write every output. Progress goes to `log`.
 inline RunResult run_training(const RunOptions& o, std::ostream& log) {
+  namespace fs = std::filesystem;
   using clock = std::chrono::steady_clock;
   const auto t_start = clock::now();
   if (o.threads > 0) omp_set_num_threads(o.threads);
@@ -218,59 +166,49 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   DeepDiff<float> model(cfg);
   Rng init(o.train.seed);
   model.params().init_uniform(init, -0.1, 0.1);
-  Trainer<float> trainer(model, o.train);
 
-  const std::string state_path = join(o.save_root, "state.bin");
-  const std::string ckpt_path = join(o.save_root, "checkpoint.bin");
-  if (o.resume && file_exists(state_path)) {
-    Checkpoint ck = read_checkpoint(state_path);
-    restore_training(model, trainer.state(), ck, state_path);  // refuses inconsistent counters
-    // A resume continues the same recipe: other settings would be recorded in metrics.json
-    // for epochs that were trained with the old ones.
-    std::vector<std::string> unchecked;
-    const std::vector<std::string> diff = recipe_differences(ck, o.train, &unchecked);
-    if (!diff.empty()) {
-      std::string msg = "--resume: " + state_path + " was trained with other settings:";
-      for (std::string d : diff) {
-        if (d.rfind("batch_size", 0) == 0) d.replace(0, 10, "batch-size");
-        msg += "\n  --" + d;
-      }
-      throw UsageError(msg + "\nresume with the same settings, or train afresh in another --save-root");
-    }
-    if (!unchecked.empty() && !o.quiet) {
-      log << "note: " << state_path << " was written by an older version and does not record";
-      for (const std::string& u : unchecked) log << " " << u;
-      log << ": not checked against this run's settings\n";
-    }
-    if (!o.quiet) log << "resumed from " << state_path << " after epoch " << trainer.state().epochs_done << "\n";
-  } else if (o.resume && !o.quiet) {
-    log << "no " << state_path << " to resume from: starting afresh\n";
-  }
-  if (!o.quiet)
-    log << "model " << o.model_name << ": " << model.params().numel() << " parameters; " << o.train.epochs
-        << " epochs, batch " << o.train.batch_size << ", lr " << o.train.lr << ", " << threads << " thread(s)\n";
+  const fs::path root(o.save_root);
+  const std::string ckpt_path = (root / "checkpoint.bin").string(), metrics_path = (root / "metrics.json").string();
+  FitOptions fo;
+  fo.train = o.train;
+  fo.state_file = (root / "state.bin").string();
+  fo.resume = o.resume;
+  fo.test_alpha = o.alpha_csv || o.plots;
 
   const bool tty = ::isatty(2) != 0;
   double epoch_time_sum = 0;
-  int epochs_timed = 0;
-  auto e0 = clock::now();  // start of the current epoch
-  FitHooks hooks;
-  const BatchProgress& progress = hooks.on_batch;
+  int epochs_timed = 0, epoch = 1;  // the epoch running now
+  auto e0 = clock::now();           // its start
+  FitHooks<float> hooks;
+  hooks.on_start = [&](const FitStart& s) {
+    epoch = s.epochs_done + 1;
+    if (!o.quiet) {
+      if (s.resumed && !s.unchecked.empty()) {
+        log << "note: " << fo.state_file << " was written by an older version and does not record";
+        for (const std::string& u : s.unchecked) log << " " << u;
+        log << ": not checked against this run's settings\n";
+      }
+      if (s.resumed) log << "resumed from " << fo.state_file << " after epoch " << s.epochs_done << "\n";
+      else if (o.resume) log << "no " << fo.state_file << " to resume from: starting afresh\n";
+      log << "model " << o.model_name << ": " << model.params().numel() << " parameters; " << o.train.epochs
+          << " epochs, batch " << o.train.batch_size << ", lr " << o.train.lr << ", " << threads << " thread(s)\n";
+    }
+    e0 = clock::now();
+  };
   if (tty && !o.quiet) {
     hooks.on_batch = [&](Index done, Index total) {
       const double el = std::chrono::duration<double>(clock::now() - e0).count();
       if (el < 2.0) return;
-      std::fprintf(stderr, "\r  epoch %d: %lld/%lld genes, epoch ETA %s   ", trainer.state().epochs_done + 1,
-                   static_cast<long long>(done), static_cast<long long>(total),
+      std::fprintf(stderr, "\r  epoch %d: %lld/%lld genes, epoch ETA %s   ", epoch, static_cast<long long>(done),
+                   static_cast<long long>(total),
                    format_duration(el / static_cast<double>(done) * static_cast<double>(total - done)).c_str());
     };
   }
-  hooks.on_epoch = [&](const EpochRecord& r) {
-    if (progress) std::fprintf(stderr, "\r%70s\r", "");
+  hooks.on_epoch = [&](const EpochRecord& r, const TrainState<float>& st) {
+    if (hooks.on_batch) std::fprintf(stderr, "\r%70s\r", "");
     epoch_time_sum += r.train_seconds + r.valid_seconds;
     ++epochs_timed;
     const double eta = epoch_time_sum / epochs_timed * (o.train.epochs - r.epoch);
-    const TrainState<float>& st = trainer.state();
     if (!o.quiet) {
       char line[320];
       std::snprintf(line, sizeof line,
@@ -280,38 +218,47 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
                     format_duration(eta).c_str());
       log << line << std::endl;
     }
-    // Every epoch: the resume state, the best model so far, the metrics so far.
-    write_checkpoint(state_path, training_checkpoint(model, st, o.train));
+    // Every epoch (after fit has rewritten state.bin): the best model so far, the metrics so far.
     if (st.best_epoch == r.epoch || !file_exists(ckpt_path))
       write_checkpoint(ckpt_path, model_checkpoint(model, &st.best_params));
-    write_file_atomic(join(o.save_root, "metrics.json"),
-                      metrics_json(o, cfg, train, valid, &test, st, nullptr, false,
-                                   std::chrono::duration<double>(clock::now() - t_start).count(), threads));
+    write_file_atomic(metrics_path, metrics_json(o, cfg, train, valid, &test, st, nullptr, false,
+                                                 std::chrono::duration<double>(clock::now() - t_start).count(), threads));
+    epoch = r.epoch + 1;
     e0 = clock::now();
     return true;
   };
-  fit(trainer, train, valid, hooks);  // ends with the best epoch's parameters in the model
+  FitResult<float> fr;
+  try {
+    fr = fit(model, FitData{train, valid, &test}, fo, hooks);  // ends with the best epoch's parameters in the model
+  } catch (const RecipeMismatch& e) {
+    // A resume continues the same recipe: other settings would be recorded in metrics.json
+    // for epochs that were trained with the old ones.
+    std::string msg = "--resume: " + e.path + " was trained with other settings:";
+    for (std::string d : e.differences) {
+      if (d.rfind("batch_size", 0) == 0) d.replace(0, 10, "batch-size");
+      msg += "\n  --" + d;
+    }
+    throw UsageError(msg + "\nresume with the same settings, or train afresh in another --save-root");
+  }
 
-  // Score the best epoch on test.
-  TrainState<float>& st = trainer.state();
+  const TrainState<float>& st = fr.state;
+  const Predictions& tp = *fr.test;
   write_checkpoint(ckpt_path, model_checkpoint(model));
-  Predictions tp = predict_split(model, test, o.train.batch_size, o.alpha_csv || o.plots);
   RunResult res;
   res.best_epoch = st.best_epoch;
   res.best_valid_pcc = st.best_valid_pcc;
-  res.test_pcc = pearson(tp.pred, tp.target);
-  res.test_mse = mean_squared_error(tp.pred, tp.target);
+  res.test_pcc = fr.test_pcc;
+  res.test_mse = fr.test_mse;
   res.epochs = st.epochs_done;
   for (const EpochRecord& r : st.history) res.train_seconds += r.train_seconds + r.valid_seconds;
 
   std::vector<std::string> files = write_split_outputs(o.save_root, "", test, model, tp, o.alpha_csv, o.plots);
   if (o.plots) {
-    write_file_atomic(join(o.save_root, "training_curves.svg"), curves_svg(st.history, o.model_name));
+    write_file_atomic((root / "training_curves.svg").string(), curves_svg(st.history, o.model_name));
     files.push_back("training_curves.svg");
   }
   res.total_seconds = std::chrono::duration<double>(clock::now() - t_start).count();
-  write_file_atomic(join(o.save_root, "metrics.json"),
-                    metrics_json(o, cfg, train, valid, &test, st, &tp, true, res.total_seconds, threads));
+  write_file_atomic(metrics_path, metrics_json(o, cfg, train, valid, &test, st, &tp, true, res.total_seconds, threads));
   if (!o.quiet) {
     char line[256];
     std::snprintf(line, sizeof line, "best epoch %d (valid PCC %.4f); test PCC %.4f, MSE %.4f; %s in all", res.best_epoch,

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -20,7 +21,7 @@ namespace deepdiff_cli {
 class RunLock {
  public:
   // Opens (creating) DIR/train.lock; the folder must exist. Does not lock yet.
-  explicit RunLock(const std::string& dir) : path_(dir + (dir.empty() || dir.back() == '/' ? "" : "/") + "train.lock") {
+  explicit RunLock(const std::string& dir) : path_((std::filesystem::path(dir) / "train.lock").string()) {
     fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw std::runtime_error("cannot open the lock file " + path_ + ": " + std::strerror(errno));
   }

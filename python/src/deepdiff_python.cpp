@@ -16,10 +16,10 @@
 #include <pybind11/stl.h>
 
 #include <deepdiff/data/dataset.hpp>
+#include <deepdiff/data/metrics.hpp>
 #include <deepdiff/data/synthetic.hpp>
 #include <deepdiff/model/model_io.hpp>
 #include <deepdiff/train/fit.hpp>
-#include <deepdiff/train/metrics.hpp>
 
 #include <omp.h>
 
@@ -417,23 +417,29 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
 
   InUse use(m, true);
   Threads th(threads);
-  deepdiff::Trainer<float> trainer(m.net, o);
   py::list history;
   const auto t0 = std::chrono::steady_clock::now();
+  // The Model's record of this fit, kept up to date after every epoch so that it also
+  // describes an interrupted fit.
+  m.history.clear();
+  m.best_epoch = 0;
+  m.best_valid_pcc = std::nan("");
 
-  deepdiff::FitHooks hooks;
+  deepdiff::FitHooks<float> hooks;
   // Ctrl-C: Python's handler only sets a flag while C++ runs; look at it between batches.
   hooks.on_batch = [](Index, Index) {
     py::gil_scoped_acquire gil;
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   };
-  hooks.on_epoch = [&](const deepdiff::EpochRecord& r) {
+  hooks.on_epoch = [&](const deepdiff::EpochRecord& r, const deepdiff::TrainState<float>& st) {
     py::gil_scoped_acquire gil;
+    m.history = st.history;
+    m.best_epoch = st.best_epoch;
+    m.best_valid_pcc = st.best_epoch > 0 ? st.best_valid_pcc : std::nan("");
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
     py::dict d = record_dict(r);
     history.append(d);
     if (verbose) {
-      const auto& st = trainer.state();
       const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       char line[256];
       std::snprintf(line, sizeof line,
@@ -450,20 +456,12 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
     if (go_on < 0) throw py::error_already_set();
     return go_on != 0;
   };
-  auto finish = [&] {
-    const auto& st = trainer.state();
-    m.history = st.history;
-    m.best_epoch = st.best_epoch;
-    m.best_valid_pcc = st.best_epoch > 0 ? st.best_valid_pcc : std::nan("");
-  };
-  try {
+  deepdiff::FitOptions fo;
+  fo.train = o;
+  {
     py::gil_scoped_release nogil;
-    deepdiff::fit(trainer, *train, *valid, hooks);
-  } catch (...) {
-    finish();
-    throw;
+    deepdiff::fit(m.net, deepdiff::FitData{*train, *valid}, fo, hooks);
   }
-  finish();
   return history;
 }
 

@@ -60,16 +60,12 @@ TEST_CASE("gradcheck: reductions and softmax", "[autograd][gradcheck]") {
   CHECK(p.value()[1] == Approx(std::exp(1.0) / (1.0 + std::exp(1.0) + std::exp(-1.0))));
 }
 
-TEST_CASE("gradcheck: slicing, concatenation, reshape", "[autograd][gradcheck]") {
+TEST_CASE("gradcheck: column slices and concatenation", "[autograd][gradcheck]") {
   Rng rng(15);
   const Index R = rnd(rng, 1, 4), C = rnd(rng, 3, 8);
-  std::vector<Tensor<double>> in = {random_tensor<double>(rng, {R, C}), random_tensor<double>(rng, {R, 2}),
-                                    random_tensor<double>(rng, {3, C})};
+  std::vector<Tensor<double>> in = {random_tensor<double>(rng, {R, C}), random_tensor<double>(rng, {R, 2})};
   expect_good(gradcheck([C](Tape<double>&, const std::vector<Var<double>>& v) { return slice_cols(v[0], 1, C - 2); }, in, rng), "slice_cols");
-  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return slice_rows(v[2], 1, 2); }, in, rng), "slice_rows");
   expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return concat_cols<double>({v[0], v[1], v[0]}); }, in, rng), "concat_cols");
-  expect_good(gradcheck([](Tape<double>&, const std::vector<Var<double>>& v) { return concat_rows<double>({v[0], v[2]}); }, in, rng), "concat_rows");
-  expect_good(gradcheck([R, C](Tape<double>&, const std::vector<Var<double>>& v) { return reshape(v[0], {C, R}); }, in, rng), "reshape");
 }
 
 TEST_CASE("gradcheck: pairwise distance matches PyTorch's definition", "[autograd][gradcheck]") {

@@ -44,10 +44,6 @@ Moments moments(int n, F draw) {
   return m;
 }
 
-inline double pearson_r(const std::vector<double>& a, const std::vector<double>& b) {
-  return synth_detail::correlation(a, b);
-}
-
 // Per gene: the B - A difference of one mark's counts summed over bins [from, to] (1-based).
 inline std::vector<double> mark_difference(const Split& s, Index mark, Index from, Index to) {
   std::vector<double> d;

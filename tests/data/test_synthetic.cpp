@@ -132,15 +132,15 @@ TEST_CASE("write_synthetic: the files load back, with the planted answer visible
     for (double v : mark_difference(*s, mark::H3K36me3, 101, 200)) k36.push_back(v);
     for (double v : mark_difference(*s, mark::H3K9me3, 1, 200)) k9.push_back(v);
   }
-  const double r4 = pearson_r(k4, y_all), r27 = pearson_r(k27, y_all), r36 = pearson_r(k36, y_all),
-               r9 = pearson_r(k9, y_all);
+  const double r4 = pearson(k4, y_all), r27 = pearson(k27, y_all), r36 = pearson(k36, y_all),
+               r9 = pearson(k9, y_all);
   INFO("r(H3K4me3) " << r4 << ", r(H3K27me3) " << r27 << ", r(H3K36me3) " << r36 << ", r(H3K9me3) " << r9);
   CHECK(r4 > 0.8);
   CHECK(r27 < -0.6);
   CHECK(r36 > 0.6);
   CHECK(std::fabs(r9) < 0.15);  // 600 genes: the null's standard deviation is about 0.04
   // H3K4me3 far from the TSS carries nothing
-  CHECK(std::fabs(pearson_r(mark_difference(train, mark::H3K4me3, 1, 50), targets(train))) < 0.2);
+  CHECK(std::fabs(pearson(mark_difference(train, mark::H3K4me3, 1, 50), targets(train))) < 0.2);
 }
 
 TEST_CASE("write_synthetic: a linear model on summed counts already predicts y on held-out genes", "[synthetic]") {
@@ -173,7 +173,7 @@ TEST_CASE("write_synthetic: a linear model on summed counts already predicts y o
   const Eigen::MatrixXd A = Xtr.transpose() * Xtr + 1e-3 * Eigen::MatrixXd::Identity(11, 11);
   const Eigen::VectorXd w = A.ldlt().solve(Xtr.transpose() * y);
   const Eigen::VectorXd pred = Xte * w;
-  const double r = pearson_r(std::vector<double>(pred.data(), pred.data() + pred.size()), yte);
+  const double r = pearson(std::vector<double>(pred.data(), pred.data() + pred.size()), yte);
   INFO("test PCC of the linear model: " << r);
   CHECK(r > 0.85);
 }

@@ -117,5 +117,18 @@ TEST_CASE("model: loss terms add up as the spec says", "[model][loss]") {
   CHECK(l.contrastive > 0.0);
 }
 
+TEST_CASE("model: channel names (attention CSV headers) spell marks with mark_name", "[model]") {
+  ModelConfig c;
+  c.variant = Variant::raw_c;  // A's and B's encoders: "A." and "B." channels
+  c.marks = 6;
+  c.bins = 3;
+  c.hidden1 = 2;
+  const DeepDiff<float> m(c);
+  std::vector<std::string> expected;
+  for (const char* cell : {"A.", "B."})
+    for (Index k = 0; k < 6; ++k) expected.push_back(cell + mark_name(k));
+  CHECK(m.alpha_names() == expected);
+}
+
 // Issue 14, item 2: a program refuses a model too large for the machine before building it,
 // from these numbers; they must be right without allocating anything.

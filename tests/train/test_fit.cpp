@@ -1,5 +1,9 @@
-// fit (train/fit.hpp): the epoch loop shared by `deepdiff train` and the Python package.
+// fit (train/fit.hpp): a whole training run as the library offers it - the epoch loop shared
+// by `deepdiff train` and the Python package, resume from a state file, the best epoch's
+// parameters restored, the test split scored.
 #include <catch2/catch.hpp>
+
+#include <cmath>
 
 #include "test_helpers.hpp"
 
@@ -28,14 +32,31 @@ Split small_split(const std::string& name, Index G, Index T, std::uint64_t seed)
   return s;
 }
 
-DeepDiff<float> small_model(Index T) {
+DeepDiff<float> small_model(Index T, std::uint64_t seed = 1, Variant v = Variant::raw_d) {
   ModelConfig c;
+  c.variant = v;
   c.bins = T;
   c.hidden1 = 4;
   DeepDiff<float> m(c);
-  Rng init(1);
+  Rng init(seed);
   m.params().init_uniform(init, -0.1, 0.1);
   return m;
+}
+
+FitOptions small_options(int epochs) {
+  FitOptions o;
+  o.train.epochs = epochs;
+  o.train.lr = 1e-2;
+  o.train.batch_size = 5;
+  return o;
+}
+
+// The history without its timings (which differ between any two runs).
+std::vector<std::vector<double>> untimed(const std::vector<EpochRecord>& h) {
+  std::vector<std::vector<double>> v;
+  for (const EpochRecord& r : h)
+    v.push_back({static_cast<double>(r.epoch), r.train_loss, r.train_pcc, r.train_mse, r.valid_pcc, r.valid_mse});
+  return v;
 }
 
 }  // namespace
@@ -43,81 +64,98 @@ DeepDiff<float> small_model(Index T) {
 TEST_CASE("fit: runs the epochs and leaves the best epoch's parameters", "[train][fit]") {
   const Split tr = small_split("train", 12, 6, 1), va = small_split("valid", 6, 6, 2);
   DeepDiff<float> m = small_model(6);
-  TrainOptions o;
-  o.epochs = 4;
-  o.lr = 1e-2;
-  o.batch_size = 5;
-  Trainer<float> t(m, o);
+  const FitOptions o = small_options(4);
   std::vector<AlignedVector<float>> after;  // parameters after each epoch
   Index batches = 0;
-  FitHooks h;
+  int starts = 0;
+  FitHooks<float> h;
+  h.on_start = [&](const FitStart& s) {
+    ++starts;
+    CHECK_FALSE(s.resumed);
+    CHECK(s.epochs_done == 0);
+  };
   h.on_batch = [&](Index done, Index total) {
     ++batches;
     CHECK(total == 12);
     CHECK(done <= total);
   };
-  h.on_epoch = [&](const EpochRecord& r) {
+  h.on_epoch = [&](const EpochRecord& r, const TrainState<float>& st) {
     CHECK(r.epoch == static_cast<int>(after.size()) + 1);
+    CHECK(st.epochs_done == r.epoch);
     after.push_back(m.params().values());
     return true;
   };
-  CHECK(fit(t, tr, va, h) == FitEnd::completed);
+  const FitResult<float> res = fit(m, FitData{tr, va}, o, h);
+  CHECK(res.end == FitEnd::completed);
+  CHECK_FALSE(res.resumed);
+  CHECK(starts == 1);
   REQUIRE(after.size() == 4);
   CHECK(batches == 4 * 3);
-  const TrainState<float>& st = t.state();
+  const TrainState<float>& st = res.state;
   REQUIRE(st.best_epoch >= 1);
+  // The best epoch is the last one whose validation PCC is the highest (ties: the later)...
+  int best = 0;
+  double best_pcc = -1e300;
+  for (const EpochRecord& r : st.history)
+    if (!std::isnan(r.valid_pcc) && r.valid_pcc >= best_pcc) {
+      best_pcc = r.valid_pcc;
+      best = r.epoch;
+    }
+  CHECK(st.best_epoch == best);
+  // ... and its parameters, not the last epoch's, are the model's.
   CHECK(m.params().values() == after[static_cast<std::size_t>(st.best_epoch - 1)]);
-  for (const EpochRecord& r : st.history) CHECK(r.valid_pcc <= st.best_valid_pcc);
+  CHECK(st.best_params == m.params().values());
+  CHECK_FALSE(res.test.has_value());
+  CHECK(std::isnan(res.test_pcc));
 }
 
 TEST_CASE("fit: on_epoch false stops; a throwing hook leaves the best epoch or the start", "[train][fit]") {
   const Split tr = small_split("train", 10, 5, 3), va = small_split("valid", 5, 5, 4);
-  TrainOptions o;
-  o.epochs = 50;
-  o.lr = 1e-2;
+  const FitOptions o = small_options(50);
   {
     DeepDiff<float> m = small_model(5);
-    Trainer<float> t(m, o);
-    FitHooks h;
-    h.on_epoch = [&](const EpochRecord& r) { return r.epoch < 2; };
-    CHECK(fit(t, tr, va, h) == FitEnd::stopped);
-    CHECK(t.state().epochs_done == 2);
+    FitHooks<float> h;
+    h.on_epoch = [&](const EpochRecord& r, const TrainState<float>&) { return r.epoch < 2; };
+    const FitResult<float> res = fit(m, FitData{tr, va}, o, h);
+    CHECK(res.end == FitEnd::stopped);
+    CHECK(res.state.epochs_done == 2);
   }
   {  // an exception in the middle of the first epoch: the parameters fit was called with
     DeepDiff<float> m = small_model(5);
     const AlignedVector<float> start = m.params().values();
-    Trainer<float> t(m, o);
-    FitHooks h;
+    FitHooks<float> h;
     h.on_batch = [](Index done, Index) {
       if (done > 2) throw std::runtime_error("interrupted");
     };
-    CHECK_THROWS_WITH(fit(t, tr, va, h), "interrupted");
+    CHECK_THROWS_WITH(fit(m, FitData{tr, va}, o, h), "interrupted");
     CHECK(m.params().values() == start);
   }
   {  // in the third epoch: the best of the two finished ones
     DeepDiff<float> m = small_model(5);
-    Trainer<float> t(m, o);
     std::vector<AlignedVector<float>> after;
-    FitHooks h;
-    h.on_epoch = [&](const EpochRecord&) {
+    int best = 0;
+    FitHooks<float> h;
+    h.on_epoch = [&](const EpochRecord&, const TrainState<float>& st) {
       after.push_back(m.params().values());
+      best = st.best_epoch;
       return true;
     };
     h.on_batch = [&](Index done, Index) {
       if (after.size() == 2 && done > 2) throw std::runtime_error("interrupted");
     };
-    CHECK_THROWS(fit(t, tr, va, h));
-    REQUIRE(t.state().best_epoch >= 1);
-    CHECK(m.params().values() == after[static_cast<std::size_t>(t.state().best_epoch - 1)]);
+    CHECK_THROWS(fit(m, FitData{tr, va}, o, h));
+    REQUIRE(best >= 1);
+    CHECK(m.params().values() == after[static_cast<std::size_t>(best - 1)]);
   }
 }
 
 TEST_CASE("fit: refuses bad options and splits that do not fit the model", "[train][fit]") {
   const Split tr = small_split("train", 6, 5, 5), va = small_split("valid", 4, 5, 6);
   DeepDiff<float> m = small_model(5);
-  auto refuses = [&](TrainOptions o, const Split& a, const Split& b, const std::string& what) {
-    Trainer<float> t(m, o);
-    CHECK_THROWS_WITH(fit(t, a, b), Catch::Contains(what));
+  auto refuses = [&](TrainOptions t, const Split& a, const Split& b, const std::string& what, const Split* test = nullptr) {
+    FitOptions o;
+    o.train = t;
+    CHECK_THROWS_WITH(fit(m, FitData{a, b, test}, o), Catch::Contains(what));
   };
   TrainOptions o;
   o.epochs = 1;
@@ -132,6 +170,7 @@ TEST_CASE("fit: refuses bad options and splits that do not fit the model", "[tra
   refuses(bad, tr, va, "inference path");
   const Split wide = small_split("wide", 4, 7, 7);
   refuses(o, tr, wide, "valid split 'wide' has 7 bins x 5 marks, the model expects 5 x 5");
+  refuses(o, tr, va, "test split 'wide' has 7 bins", &wide);
   Split no_expr = va;
   no_expr.has_expression = false;
   refuses(o, no_expr, va, "no expression values");
@@ -140,4 +179,111 @@ TEST_CASE("fit: refuses bad options and splits that do not fit the model", "[tra
   Split broken = tr;
   broken.xa.pop_back();
   refuses(o, broken, va, "is inconsistent");
+}
+
+TEST_CASE("fit: a run resumed from its state file continues exactly", "[train][fit][resume]") {
+  const Split tr = small_split("train", 12, 6, 11), va = small_split("valid", 6, 6, 12);
+  for (Variant v : {Variant::raw_d, Variant::aux_siamese}) {
+    CAPTURE(variant_name(v));
+    const deepdiff_test::TempDir tmp("deepdiff_fit");
+    // Straight through: 4 epochs.
+    DeepDiff<float> straight = small_model(6, 1, v);
+    const FitResult<float> a = fit(straight, FitData{tr, va}, small_options(4));
+
+    // 2 epochs, then a fresh process (another initialization) resumes to 4.
+    FitOptions o = small_options(2);
+    o.state_file = tmp.file("state.bin");
+    o.resume = true;  // nothing there yet: a fresh start
+    DeepDiff<float> first = small_model(6, 1, v);
+    FitStart seen;
+    FitHooks<float> h;
+    h.on_start = [&](const FitStart& s) { seen = s; };
+    CHECK_FALSE(fit(first, FitData{tr, va}, o, h).resumed);
+    CHECK_FALSE(seen.resumed);
+    REQUIRE(deepdiff_test::path_exists(o.state_file));
+
+    o.train.epochs = 4;
+    DeepDiff<float> resumed = small_model(6, 99, v);
+    const FitResult<float> b = fit(resumed, FitData{tr, va}, o, h);
+    CHECK(b.resumed);
+    CHECK(seen.resumed);
+    CHECK(seen.epochs_done == 2);
+    CHECK(seen.unchecked.empty());
+    CHECK(resumed.params().values() == straight.params().values());
+    CHECK(b.state.best_epoch == a.state.best_epoch);
+    CHECK(b.state.best_valid_pcc == a.state.best_valid_pcc);
+    CHECK(b.state.adam.m == a.state.adam.m);
+    CHECK(b.state.adam.v == a.state.adam.v);
+    CHECK(b.state.adam.step == a.state.adam.step);
+    CHECK(untimed(b.state.history) == untimed(a.state.history));
+    // The state file holds the 4 epochs now: resuming again runs none and changes nothing.
+    int epochs = 0;
+    FitHooks<float> count;
+    count.on_epoch = [&](const EpochRecord&, const TrainState<float>&) { return ++epochs > 0; };
+    DeepDiff<float> again = small_model(6, 7, v);
+    const FitResult<float> c = fit(again, FitData{tr, va}, o, count);
+    CHECK(epochs == 0);
+    CHECK(again.params().values() == straight.params().values());
+    CHECK(untimed(c.state.history) == untimed(a.state.history));
+  }
+}
+
+TEST_CASE("fit: a resume with another recipe is refused, leaving model and state file as they were",
+          "[train][fit][resume]") {
+  const Split tr = small_split("train", 10, 5, 13), va = small_split("valid", 5, 5, 14);
+  const deepdiff_test::TempDir tmp("deepdiff_fit");
+  FitOptions o = small_options(2);
+  o.state_file = tmp.file("state.bin");
+  DeepDiff<float> m = small_model(5);
+  fit(m, FitData{tr, va}, o);
+  const std::string before = read_file(o.state_file);
+
+  o.resume = true;
+  o.train.epochs = 3;
+  o.train.lr = 2e-2;
+  o.train.batch_size = 4;
+  DeepDiff<float> other = small_model(5, 5);
+  const AlignedVector<float> start = other.params().values();
+  try {
+    fit(other, FitData{tr, va}, o);
+    FAIL("no RecipeMismatch");
+  } catch (const RecipeMismatch& e) {
+    CHECK(e.path == o.state_file);
+    REQUIRE(e.differences.size() == 2);
+    CHECK(e.differences[0] == "batch_size: 5 in the state file, 4 now");
+    CHECK(e.differences[1] == "lr: 0.01 in the state file, 0.02 now");
+    CHECK_THAT(e.what(), Catch::Contains(o.state_file + " was trained with other settings:\n  batch_size"));
+  }
+  CHECK(other.params().values() == start);
+  CHECK(read_file(o.state_file) == before);
+
+  // Something that is not a state file at the path is an error naming it, not a fresh start.
+  o = small_options(3);
+  o.resume = true;
+  o.state_file = tmp.file("a-folder");
+  make_directories(o.state_file);
+  CHECK_THROWS_WITH(fit(other, FitData{tr, va}, o), Catch::Contains("a-folder"));
+  CHECK(other.params().values() == start);
+}
+
+TEST_CASE("fit: the test score is predict_split and pearson on the best epoch's parameters", "[train][fit]") {
+  const Split tr = small_split("train", 12, 6, 21), va = small_split("valid", 6, 6, 22), te = small_split("test", 7, 6, 23);
+  for (bool alpha : {false, true}) {
+    DeepDiff<float> m = small_model(6, 1, Variant::raw_aux);
+    FitOptions o = small_options(3);
+    o.test_alpha = alpha;
+    const FitResult<float> r = fit(m, FitData{tr, va, &te}, o);
+    REQUIRE(r.test.has_value());
+    CHECK(m.params().values() == r.state.best_params);
+    const Predictions p = predict_split(m, te, o.train.batch_size, alpha);
+    CHECK(r.test->pred == p.pred);
+    CHECK(r.test->pred_a == p.pred_a);
+    CHECK(r.test->target == p.target);
+    CHECK(r.test->beta.storage() == p.beta.storage());
+    CHECK(r.test->alpha.empty() == !alpha);
+    if (alpha) CHECK(r.test->alpha.storage() == p.alpha.storage());
+    CHECK(r.test_pcc == pearson(p.pred, p.target));
+    CHECK(r.test_mse == mean_squared_error(p.pred, p.target));
+    CHECK(std::isfinite(r.test_pcc));
+  }
 }

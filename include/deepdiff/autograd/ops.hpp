@@ -269,21 +269,6 @@ Var<T> slice_cols(const Var<T>& x, Index start, Index len) {
   });
 }
 
-// Rows [start, start + len) of a rank-2 tensor.
-template <class T>
-Var<T> slice_rows(const Var<T>& x, Index start, Index len) {
-  const Tensor<T>& xv = x.value();
-  if (xv.rank() != 2 || start < 0 || len < 0 || start + len > xv.rows())
-    throw std::invalid_argument("slice_rows [" + std::to_string(start) + ", +" + std::to_string(len) + ") of " +
-                                shape_string(xv.shape()));
-  Tensor<T> out(Shape{len, xv.cols()});
-  out.matrix() = xv.matrix().middleRows(start, len);
-  const int ix = x.id;
-  return x.tape->record(std::move(out), {x}, [ix, start, len](Tape<T>& tp, const Tensor<T>& g) {
-    tp.grad(ix).matrix().middleRows(start, len) += g.matrix();
-  });
-}
-
 // Concatenation of rank-2 tensors with equal row counts along columns.
 template <class T>
 Var<T> concat_cols(const std::vector<Var<T>>& xs) {
@@ -312,47 +297,6 @@ Var<T> concat_cols(const std::vector<Var<T>>& xs) {
       Tensor<T>& gx = tp.grad(ids[k]);
       gx.matrix() += g.matrix().middleCols(offsets[k], gx.cols());
     }
-  });
-}
-
-// Concatenation of rank-2 tensors with equal column counts along rows.
-template <class T>
-Var<T> concat_rows(const std::vector<Var<T>>& xs) {
-  if (xs.empty()) throw std::invalid_argument("concat_rows of nothing");
-  const Index C = xs[0].value().cols();
-  Index R = 0;
-  for (const Var<T>& x : xs) {
-    if (x.value().rank() != 2 || x.value().cols() != C || x.tape != xs[0].tape)
-      throw std::invalid_argument("concat_rows: operand " + shape_string(x.shape()) + " does not have " +
-                                  std::to_string(C) + " columns");
-    R += x.value().rows();
-  }
-  Tensor<T> out(Shape{R, C});
-  std::vector<int> ids;
-  std::vector<Index> offsets;
-  Index off = 0;
-  for (const Var<T>& x : xs) {
-    out.matrix().middleRows(off, x.value().rows()) = x.value().matrix();
-    ids.push_back(x.id);
-    offsets.push_back(off);
-    off += x.value().rows();
-  }
-  return xs[0].tape->record(std::move(out), xs, [ids, offsets](Tape<T>& tp, const Tensor<T>& g) {
-    for (std::size_t k = 0; k < ids.size(); ++k) {
-      if (!tp.requires_grad(ids[k])) continue;
-      Tensor<T>& gx = tp.grad(ids[k]);
-      gx.matrix() += g.matrix().middleRows(offsets[k], gx.rows());
-    }
-  });
-}
-
-// Same elements, new shape.
-template <class T>
-Var<T> reshape(const Var<T>& x, Shape shape) {
-  Tensor<T> out = x.value().reshaped(std::move(shape));
-  const int ix = x.id;
-  return x.tape->record(std::move(out), {x}, [ix](Tape<T>& tp, const Tensor<T>& g) {
-    tp.grad(ix).vec() += g.vec();
   });
 }
 

@@ -64,18 +64,16 @@ struct Split {
 
 // required: the expression tables must exist and hold every gene.
 // optional: read them when both exist, else has_expression = false (prediction-only data).
-// ignore:   never read them.
+// ignore:   never read them: prediction inputs beside expression tables that do not list
+//           their genes (optional would refuse those), and no time spent parsing the
+//           tables. Python's deepdiff.load(expression="ignore") is this mode.
 enum class ExpressionMode { required, optional, ignore };
 
-inline std::string join_path(const std::string& dir, const std::string& file) {
-  if (dir.empty()) return file;
-  return dir.back() == '/' ? dir + file : dir + "/" + file;
-}
 inline std::string split_path(const std::string& data_root, const std::string& cell, const std::string& split) {
-  return join_path(data_root, cell + "." + split + ".csv");
+  return (std::filesystem::path(data_root) / (cell + "." + split + ".csv")).string();
 }
 inline std::string expression_path(const std::string& data_root, const std::string& cell) {
-  return join_path(data_root, cell + ".expr.csv");
+  return (std::filesystem::path(data_root) / (cell + ".expr.csv")).string();
 }
 
 namespace data_detail {

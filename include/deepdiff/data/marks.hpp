@@ -24,10 +24,13 @@ inline const std::vector<std::string>& mark_names() {
   return names;
 }
 
-// "H3K4me3" for a known column, "mark 7" past the five (files with other columns still load).
+// The name of mark m (0-based): "H3K4me3" for the five known columns, "mark6", "mark7", ...
+// (1-based, one word) past them, so that data with more marks still loads and its channels
+// still have names. The one spelling of a mark everywhere: the model's channel names (the
+// attention CSV headers, Python's beta_names) and the data loader's messages.
 inline std::string mark_name(Index m) {
   if (m >= 0 && m < mark::count) return mark_names()[static_cast<std::size_t>(m)];
-  return "mark " + std::to_string(m);
+  return "mark" + std::to_string(m + 1);
 }
 
 }  // namespace deepdiff

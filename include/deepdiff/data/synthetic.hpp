@@ -35,12 +35,14 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "deepdiff/data/marks.hpp"
+#include "deepdiff/data/metrics.hpp"
 #include "deepdiff/data/sampling.hpp"
 #include "deepdiff/io/atomic_file.hpp"
 #include "deepdiff/io/csv.hpp"
@@ -180,22 +182,6 @@ inline void append_uint(std::string& s, std::uint64_t v) {
   s.append(b, r.ptr);
 }
 
-inline double correlation(const std::vector<double>& a, const std::vector<double>& b) {
-  const std::size_t n = std::min(a.size(), b.size());
-  if (n < 2) return 0.0;
-  double ma = 0, mb = 0;
-  for (std::size_t i = 0; i < n; ++i) ma += a[i], mb += b[i];
-  ma /= static_cast<double>(n);
-  mb /= static_cast<double>(n);
-  double sab = 0, saa = 0, sbb = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) * (a[i] - ma);
-    sbb += (b[i] - mb) * (b[i] - mb);
-  }
-  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
-}
-
 inline void validate(const SynthConfig& cfg, Index n[3]) {
   auto bad = [](const std::string& why) { return std::invalid_argument("write_synthetic: " + why); };
   if (cfg.genes < 3 || cfg.genes > 5000000) throw bad("genes must be in 3..5000000");
@@ -256,7 +242,7 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
   sum.tss_last_bin = tss.second;
   const std::string cells[2] = {cfg.cell1, cfg.cell2};
   auto path = [&](const std::string& cell, const std::string& what) {
-    return (out_dir.back() == '/' ? out_dir : out_dir + "/") + cell + "." + what + ".csv";
+    return (std::filesystem::path(out_dir) / (cell + "." + what + ".csv")).string();
   };
 
   std::vector<GeneTruth> truth;
@@ -326,7 +312,7 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
   for (const GeneTruth& t : truth)
     csv.row(t.id, t.symbol, t.split, t.base, t.delta, t.state[0], t.state[1], t.promoter[0], t.promoter[1],
             t.repression[0], t.repression[1], t.log2_mean[0], t.log2_mean[1], t.expr[0], t.expr[1], t.y());
-  const std::string truth_csv = (out_dir.back() == '/' ? out_dir : out_dir + "/") + "truth.csv";
+  const std::string truth_csv = (std::filesystem::path(out_dir) / "truth.csv").string();
   write_file_atomic(truth_csv, csv.str());
 
   Index differential = 0;
@@ -366,9 +352,9 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
       static_cast<long long>(cfg.bins), static_cast<long long>(cfg.bins / 2),
       static_cast<long long>(cfg.bins / 2 + 1), static_cast<long long>(tss.first),
       static_cast<long long>(tss.second), static_cast<long long>(tss.first), static_cast<long long>(tss.second),
-      correlation(tss_k4me3_diff, ys), correlation(k9_diff, ys));
+      pearson(tss_k4me3_diff, ys), pearson(k9_diff, ys));
   sum.truth = buf;
-  const std::string truth_md = (out_dir.back() == '/' ? out_dir : out_dir + "/") + "truth.md";
+  const std::string truth_md = (std::filesystem::path(out_dir) / "truth.md").string();
   write_file_atomic(truth_md, sum.truth);
   sum.files.push_back(truth_csv);
   sum.files.push_back(truth_md);

@@ -9,8 +9,10 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -25,13 +27,6 @@ inline std::runtime_error system_error(const std::string& what, const std::strin
   return std::runtime_error(what + " '" + path + "': " + std::strerror(err));
 }
 
-inline std::string parent_directory(const std::string& path) {
-  const std::size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 // Unique within the process (counter) and across processes (pid); O_EXCL settles the rest.
 inline std::string temporary_name(const std::string& path, unsigned attempt) {
   static std::atomic<unsigned> counter{0};
@@ -39,31 +34,26 @@ inline std::string temporary_name(const std::string& path, unsigned attempt) {
          std::to_string(counter.fetch_add(1)) + "." + std::to_string(attempt);
 }
 
-inline bool is_directory(const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 }  // namespace io_detail
 
-// mkdir -p: creates every missing folder of `path`; existing folders are fine, an existing
-// non-folder on the way is an error naming it.
+// mkdir -p (std::filesystem::create_directories): creates every missing folder of `path`;
+// existing folders are fine, an existing non-folder on the way is an error naming it.
 inline void make_directories(const std::string& path) {
+  namespace fs = std::filesystem;
   if (path.empty()) throw std::runtime_error("make_directories: empty path");
-  std::size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = path.find('/', pos + 1);
-    const std::string part = path.substr(0, pos);
-    if (part.empty() || part == "/") continue;
-    if (::mkdir(part.c_str(), 0777) == 0) continue;
-    const int err = errno;
-    if (err == EEXIST) {
-      if (io_detail::is_directory(part)) continue;
-      throw std::runtime_error("cannot create directory '" + path + "': '" + part +
+  std::error_code ec;
+  fs::create_directories(path, ec);
+  if (!ec) return;
+  fs::path part;
+  for (const fs::path& piece : fs::path(path)) {
+    part /= piece;
+    std::error_code sec;
+    const fs::file_status st = fs::status(part, sec);
+    if (fs::exists(st) && !fs::is_directory(st))
+      throw std::runtime_error("cannot create directory '" + path + "': '" + part.string() +
                                "' exists and is not a directory");
-    }
-    throw io_detail::system_error("cannot create directory", part, err);
   }
+  throw std::runtime_error("cannot create directory '" + path + "': " + ec.message());
 }
 
 inline void write_file_atomic(const std::string& path, const std::string& bytes) {
@@ -101,7 +91,8 @@ inline void write_file_atomic(const std::string& path, const std::string& bytes)
   if (::rename(tmp.c_str(), path.c_str()) != 0) throw fail("cannot rename the temporary file onto", errno);
   // Make the rename itself durable; a folder that cannot be opened or synced (some file
   // systems refuse) does not undo a completed write, so this step is best effort.
-  const int dfd = ::open(io_detail::parent_directory(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const int dfd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     (void)::fsync(dfd);
     ::close(dfd);

@@ -8,7 +8,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <string>
 
 namespace deepdiff {
@@ -25,13 +24,6 @@ inline std::string format_number(float v) {
   char buf[64];
   const auto r = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, r.ptr);
-}
-
-// printf's %.{digits}g, for reports where a fixed number of significant digits reads better.
-inline std::string format_significant(double v, int digits) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-  return buf;
 }
 
 }  // namespace deepdiff

@@ -47,6 +47,11 @@ inline std::string file_problem(const std::string& path) {
   }
 }
 
+// True when `path` is (or links to) a regular file, one read_file can read: the project's one
+// file_exists. A folder, FIFO or device is not "a file that exists" (a reader given one would
+// block or fail later). To ask whether anything at all is at a path - as fit does before a
+// resume, so that a folder named state.bin is reported rather than skipped - use
+// std::filesystem::exists.
 inline bool file_exists(const std::string& path) { return file_problem(path).empty(); }
 
 // The file's bytes; throws std::runtime_error naming the path and the reason.

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "deepdiff/data/marks.hpp"
 #include "deepdiff/model/variant.hpp"
 #include "deepdiff/nn/encoder.hpp"
 #include "deepdiff/nn/fused_encoder.hpp"
@@ -207,11 +208,6 @@ class DeepDiff {
       l1_.push_back(enc[static_cast<std::size_t>(k)]);
       sources_.push_back(Source{k < M ? Cell::a : (k < 2 * M ? Cell::b : Cell::d), k % M});
     }
-  }
-
-  static std::string mark_name(Index m) {
-    static const char* names[] = {"H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"};
-    return m < 5 ? names[m] : "mark" + std::to_string(m + 1);
   }
 
   // Registration order = the public code's module order = its state_dict order.

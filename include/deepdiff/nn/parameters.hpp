@@ -67,12 +67,6 @@ class ParameterStore {
     const Index r = p.shape.size() <= 1 ? 1 : p.shape[0];
     return MatrixMap<T>(value(id), r, r ? p.size / r : 0);
   }
-  MatrixMap<T> grad_view(Index id) {
-    const ParamInfo& p = info(id);
-    const Index r = p.shape.size() <= 1 ? 1 : p.shape[0];
-    return MatrixMap<T>(grad(id), r, r ? p.size / r : 0);
-  }
-
   AlignedVector<T>& values() { return values_; }
   const AlignedVector<T>& values() const { return values_; }
   AlignedVector<T>& grads() { return grads_; }
@@ -88,14 +82,6 @@ class ParameterStore {
 
   // The parameter as a leaf of `tape`; its gradient lands in grads() after backward().
   Var<T> var(Tape<T>& tape, Index id) { return tape.parameter(value(id), grad(id), info(id).shape); }
-
-  // Same names, shapes and order (a checkpoint or converter compares layouts with this).
-  bool same_layout(const ParameterStore& o) const {
-    if (o.params_.size() != params_.size()) return false;
-    for (std::size_t i = 0; i < params_.size(); ++i)
-      if (params_[i].name != o.params_[i].name || params_[i].shape != o.params_[i].shape) return false;
-    return true;
-  }
 
  private:
   std::vector<ParamInfo> params_;

@@ -1,36 +1,104 @@
-// fit: the epoch loop of the published recipe, the one `deepdiff train` and the Python
-// package (`Model.fit`) both run, so the two give the same numbers for the same seed.
+// fit: a whole training run of the published recipe, the one `deepdiff train` and the Python
+// package (`Model.fit`) both run, so the two give the same numbers for the same seed:
+// resume from a state file, the epochs, the best validation epoch's parameters restored,
+// and that epoch scored on a test split.
 //
+//   DeepDiff<float> model(cfg);
 //   Rng init(seed); model.params().init_uniform(init, -0.1, 0.1);   // the caller's part
-//   Trainer<float> trainer(model, options);                          // (or one restored for --resume)
-//   FitEnd end = fit(trainer, train, valid, hooks);
+//   FitOptions opt;  opt.train.epochs = 20;  opt.state_file = "run/state.bin";  opt.resume = true;
+//   FitResult<float> r = fit(model, FitData{train, valid, &test}, opt);
+//   // r.state.history, r.state.best_epoch, r.test_pcc; the model holds the best epoch
 //
-// Epochs run until the trainer has done TrainOptions::epochs of them (a resumed state counts
-// the ones it holds). After each epoch hooks.on_epoch sees its record and may return false to
-// stop there. When the loop ends - all epochs done, stopped, or a hook threw (e.g. a Python
-// KeyboardInterrupt raised from on_batch between batches) - the model holds the best
-// validation epoch's parameters; when no epoch has finished yet, the parameters it had when
-// fit was called. So an interrupted fit leaves a usable model, never a half-updated one.
+// Epochs run until TrainOptions::epochs of them are done (a resumed state counts the ones it
+// holds). After each epoch the state file (when named) is rewritten, then hooks.on_epoch sees
+// the epoch's record and the state, and may return false to stop there. When the loop ends -
+// all epochs done, stopped, or a hook threw (e.g. a Python KeyboardInterrupt raised from
+// on_batch between batches) - the model holds the best validation epoch's parameters; when no
+// epoch has finished yet, the parameters it had when fit was called. So an interrupted fit
+// leaves a usable model, never a half-updated one. File names, printing and plots are the
+// caller's (examples/common/run.hpp writes the `deepdiff train` outputs from the hooks).
 #pragma once
 
 #include <cmath>
+#include <filesystem>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <system_error>
+#include <vector>
 
+#include "deepdiff/model/model_io.hpp"
+#include "deepdiff/train/state_io.hpp"
 #include "deepdiff/train/trainer.hpp"
 
 namespace deepdiff {
 
+// The splits of one run. `test` (optional) is scored once, with the best epoch's parameters.
+struct FitData {
+  const Split& train;
+  const Split& valid;
+  const Split* test = nullptr;
+};
+
+struct FitOptions {
+  TrainOptions train;
+  // The training state (train/state_io.hpp), rewritten after every epoch; "" keeps none.
+  std::string state_file;
+  // Continue from state_file when something is there (a fresh start when nothing is).
+  bool resume = false;
+  // Keep the level-1 attention (alpha, [N, K1, T]) of the test predictions.
+  bool test_alpha = false;
+};
+
+// What fit found before its first epoch (hooks.on_start).
+struct FitStart {
+  bool resumed = false;                // the state file was there and has been restored
+  int epochs_done = 0;                 // epochs the restored state holds (0: a fresh start)
+  std::vector<std::string> unchecked;  // recipe settings an older state file does not record
+};
+
+template <class T>
 struct FitHooks {
+  // Before the first epoch, after the resume.
+  std::function<void(const FitStart&)> on_start;
   // After every training batch: genes done and genes in all, of the current epoch. May throw
   // to abort the run between batches.
   BatchProgress on_batch;
-  // After every epoch (validation done, best epoch updated): false stops the run after it.
-  std::function<bool(const EpochRecord&)> on_epoch;
+  // After every epoch (validation done, best epoch updated, state file written): false stops
+  // the run after it.
+  std::function<bool(const EpochRecord&, const TrainState<T>&)> on_epoch;
 };
 
 enum class FitEnd { completed, stopped };
+
+template <class T>
+struct FitResult {
+  FitEnd end = FitEnd::completed;
+  bool resumed = false;
+  TrainState<T> state;                  // history, best epoch, its parameters, Adam's moments
+  std::optional<Predictions> test;      // with FitData::test: the best epoch's predictions
+  double test_pcc = std::numeric_limits<double>::quiet_NaN();
+  double test_mse = std::numeric_limits<double>::quiet_NaN();
+};
+
+// A resume with a recipe other than the state file's: the new settings would be recorded for
+// epochs trained with the old ones. `differences` holds one line per setting
+// ("lr: 0.001 in the state file, 0.002 now"; recipe_differences).
+struct RecipeMismatch : std::invalid_argument {
+  RecipeMismatch(const std::string& path_, std::vector<std::string> differences_)
+      : std::invalid_argument(message(path_, differences_)), path(path_), differences(std::move(differences_)) {}
+  std::string path;
+  std::vector<std::string> differences;
+
+ private:
+  static std::string message(const std::string& path, const std::vector<std::string>& d) {
+    std::string m = path + " was trained with other settings:";
+    for (const std::string& s : d) m += "\n  " + s;
+    return m;
+  }
+};
 
 // The options fit accepts, checked before anything runs (a batch size of 0 would never end).
 inline void check_train_options(const TrainOptions& o) {
@@ -58,20 +126,41 @@ void check_split_for(const DeepDiff<T>& model, const Split& s, const char* role)
 }
 
 template <class T>
-FitEnd fit(Trainer<T>& trainer, const Split& train, const Split& valid, const FitHooks& hooks = {}) {
-  DeepDiff<T>& model = trainer.model();
-  check_train_options(trainer.options());
-  check_split_for(model, train, "train");
-  check_split_for(model, valid, "valid");
+FitResult<T> fit(DeepDiff<T>& model, const FitData& data, const FitOptions& opt, const FitHooks<T>& hooks = {}) {
+  check_train_options(opt.train);
+  check_split_for(model, data.train, "train");
+  check_split_for(model, data.valid, "valid");
+  if (data.test) check_split_for(model, *data.test, "test");
+  Trainer<T> trainer(model, opt.train);
   TrainState<T>& st = trainer.state();
-  const AlignedVector<T> start = model.params().values();
-  auto keep_best = [&] { model.params().values() = st.best_params.empty() ? start : st.best_params; };
-  FitEnd end = FitEnd::completed;
+  FitResult<T> res;
+  FitStart start;
+  const AlignedVector<T> initial = model.params().values();
+  // Anything at the path is resumed from (std::filesystem::exists, not file_exists): a folder
+  // or a device there is reported by read_checkpoint now, not after an epoch's work.
+  std::error_code ec;
+  if (opt.resume && !opt.state_file.empty() && std::filesystem::exists(opt.state_file, ec)) {
+    try {
+      const Checkpoint ck = read_checkpoint(opt.state_file);
+      restore_training(model, st, ck, opt.state_file);  // refuses inconsistent counters
+      std::vector<std::string> diff = recipe_differences(ck, opt.train, &start.unchecked);
+      if (!diff.empty()) throw RecipeMismatch(opt.state_file, std::move(diff));
+    } catch (...) {
+      model.params().values() = initial;  // a refused resume leaves the model as it was
+      throw;
+    }
+    start.resumed = res.resumed = true;
+    start.epochs_done = st.epochs_done;
+  }
+  if (hooks.on_start) hooks.on_start(start);
+
+  auto keep_best = [&] { model.params().values() = st.best_params.empty() ? initial : st.best_params; };
   try {
-    while (st.epochs_done < trainer.options().epochs) {
-      const EpochRecord r = trainer.epoch(train, valid, hooks.on_batch);
-      if (hooks.on_epoch && !hooks.on_epoch(r)) {
-        end = FitEnd::stopped;
+    while (st.epochs_done < opt.train.epochs) {
+      const EpochRecord r = trainer.epoch(data.train, data.valid, hooks.on_batch);
+      if (!opt.state_file.empty()) write_checkpoint(opt.state_file, training_checkpoint(model, st, opt.train));
+      if (hooks.on_epoch && !hooks.on_epoch(r, st)) {
+        res.end = FitEnd::stopped;
         break;
       }
     }
@@ -80,7 +169,13 @@ FitEnd fit(Trainer<T>& trainer, const Split& train, const Split& valid, const Fi
     throw;
   }
   keep_best();
-  return end;
+  if (data.test) {
+    res.test = predict_split(model, *data.test, opt.train.batch_size, opt.test_alpha);
+    res.test_pcc = pearson(res.test->pred, res.test->target);
+    res.test_mse = mean_squared_error(res.test->pred, res.test->target);
+  }
+  res.state = std::move(st);
+  return res;
 }
 
 }  // namespace deepdiff

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "deepdiff/data/dataset.hpp"
+#include "deepdiff/data/metrics.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/adam.hpp"
 #include "deepdiff/train/clip.hpp"
-#include "deepdiff/train/metrics.hpp"
 
 namespace deepdiff {
 

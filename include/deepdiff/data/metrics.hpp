@@ -1,4 +1,7 @@
-// Evaluation metrics: Pearson correlation (the paper's PCC) and mean squared error.
+// Evaluation metrics: Pearson correlation (the paper's PCC) and mean squared error, the one
+// answer for every correlation in the project (training, test scores, the sanity figures of
+// the synthetic data, the study tables, Python's deepdiff.pearson). In data/ because the
+// synthetic-data writer reports correlations too, and data/ is below train/.
 #pragma once
 
 #include <cmath>
@@ -9,7 +12,12 @@
 namespace deepdiff {
 
 // Pearson correlation of two equally long series, computed in double with centred sums.
-// NaN when either series is constant or shorter than 2 (there is no correlation to report).
+//
+// A constant series (or one shorter than 2) gives NaN, decided once here: its correlation is
+// undefined, and 0 would claim "uncorrelated" - a model that predicts one value for every gene
+// would score as a real, poor, result, and could be kept as a best epoch. NaN keeps it
+// visible: the trainer never keeps an epoch whose validation PCC is NaN, metrics.json writes
+// null, CSV files "NaN". Series of different lengths throw std::invalid_argument.
 inline double pearson(const std::vector<double>& a, const std::vector<double>& b) {
   if (a.size() != b.size()) throw std::invalid_argument("pearson: series of different lengths");
   const std::size_t n = a.size();
