@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -195,20 +196,35 @@ void add_checkpoint_options(cxxopts::Options& o) {
       ("batch-size", "genes per inference batch", cxxopts::value<long long>()->default_value("10"));
 }
 
-int cmd_eval(int argc, char** argv) {
-  cxxopts::Options o("deepdiff eval", "Score a checkpoint on a split: Pearson correlation (PCC) and MSE of the\n"
-                                      "predicted log2 fold change (and of the aux heads where the variant has them).");
+// What eval, predict and attention share: the common, data and checkpoint flags, then the
+// command's own (add_own), --help and --threads. nullopt when the help was printed.
+template <class AddOwn>
+std::optional<cxxopts::ParseResult> parse_checkpoint_command(cxxopts::Options& o, int argc, char** argv,
+                                                             AddOwn add_own) {
   add_common(o);
   add_data_options(o);
   add_checkpoint_options(o);
-  o.add_options("output")("json", "also write the scores to this JSON file", cxxopts::value<std::string>());
-  auto r = parse_options(o, argc, argv);
+  add_own(o);
+  cxxopts::ParseResult r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
-    return 0;
+    return std::nullopt;
   }
   set_threads(r);
-  const Index batch = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
+  return r;
+}
+
+Index inference_batch(const cxxopts::ParseResult& r) { return static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch)); }
+
+int cmd_eval(int argc, char** argv) {
+  cxxopts::Options o("deepdiff eval", "Score a checkpoint on a split: Pearson correlation (PCC) and MSE of the\n"
+                                      "predicted log2 fold change (and of the aux heads where the variant has them).");
+  const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
+    x.add_options("output")("json", "also write the scores to this JSON file", cxxopts::value<std::string>());
+  });
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& r = *parsed;
+  const Index batch = inference_batch(r);
   Loaded l = load_for(r, ExpressionMode::required);
   const auto t0 = std::chrono::steady_clock::now();
   Predictions p = predict_split(l.model, l.split, batch, false);
@@ -239,17 +255,12 @@ int cmd_predict(int argc, char** argv) {
                      "Apply a checkpoint to the genes of CELL.SPLIT.csv (expression not needed). Writes one row per\n"
                      "gene: gene_id, prediction, then the aux heads' predictions (prediction_a, prediction_b) where\n"
                      "the variant has them, then target (and target_a, target_b) when CELL.expr.csv is present.");
-  add_common(o);
-  add_data_options(o);
-  add_checkpoint_options(o);
-  o.add_options("output")("out", "output CSV file", cxxopts::value<std::string>());
-  auto r = parse_options(o, argc, argv);
-  if (r.count("help")) {
-    std::cout << o.help() << "\n";
-    return 0;
-  }
-  set_threads(r);
-  const Index batch = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
+  const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
+    x.add_options("output")("out", "output CSV file", cxxopts::value<std::string>());
+  });
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& r = *parsed;
+  const Index batch = inference_batch(r);
   const std::string out = need(r, "out");
   Loaded l = load_for(r, ExpressionMode::optional);
   const auto t0 = std::chrono::steady_clock::now();
@@ -266,18 +277,13 @@ int cmd_attention(int argc, char** argv) {
                      "Export a checkpoint's attention on a split: attention_beta_SPLIT.csv (beta: gene x level-2\n"
                      "channel), attention_alpha_SPLIT.csv (alpha: gene x channel x bin), predictions_SPLIT.csv, and\n"
                      "plots of mean beta per channel and mean alpha per channel and bin.");
-  add_common(o);
-  add_data_options(o);
-  add_checkpoint_options(o);
-  o.add_options("output")("out-dir", "output folder (created)", cxxopts::value<std::string>())
-      ("no-plots", "do not write SVG plots");
-  auto r = parse_options(o, argc, argv);
-  if (r.count("help")) {
-    std::cout << o.help() << "\n";
-    return 0;
-  }
-  set_threads(r);
-  const Index batch = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
+  const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
+    x.add_options("output")("out-dir", "output folder (created)", cxxopts::value<std::string>())
+        ("no-plots", "do not write SVG plots");
+  });
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& r = *parsed;
+  const Index batch = inference_batch(r);
   const std::string dir = need(r, "out-dir");
   Loaded l = load_for(r, ExpressionMode::optional);
   Predictions p = predict_split(l.model, l.split, batch, true);
