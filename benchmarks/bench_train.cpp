@@ -200,8 +200,8 @@ void print_phases(const ModelConfig& cfg, const Batch& batch, int reps) {
 }
 
 // Inference throughput of predict_arrays on N synthetic genes (raw_d) for several batch
-// sizes on 1 and 2 threads: genes/s, and whether the predictions equal batch 10's bit for bit
-// (inference has no cross-gene reduction, so any batch size must give the same numbers).
+// sizes on 1 and 2 threads: genes/s, and the largest difference from batch 10's predictions
+// (inference has no cross-gene reduction: 0 expected).
 void print_inference(Index N, Index T, int reps) {
   ModelConfig cfg;
   cfg.bins = T;
@@ -217,12 +217,12 @@ void print_inference(Index N, Index T, int reps) {
               static_cast<long long>(N), static_cast<long long>(T), reps, "batch");
   const Index batches[] = {10, 20, 50, 100, 200};
   for (int th : {1, 2}) std::printf(" %10s%d %8s", "thr=", th, "x b10");
-  std::printf(" %s\n", "same as b10");
+  std::printf(" %s\n", "max |pred - pred(b10)|");
   double base[2] = {0, 0};
   std::vector<double> ref;
   for (Index bs : batches) {
     std::printf("%-6lld", static_cast<long long>(bs));
-    bool same = true;
+    double diff = 0;
     for (int th : {1, 2}) {
       omp_set_num_threads(th);
       Predictions pr;
@@ -235,10 +235,10 @@ void print_inference(Index N, Index T, int reps) {
       const double gps = static_cast<double>(N) / sec;
       if (bs == 10) base[th - 1] = gps;
       if (bs == 10 && th == 1) ref = pr.pred;
-      same = same && pr.pred == ref;
+      for (std::size_t i = 0; i < ref.size(); ++i) diff = std::max(diff, std::fabs(pr.pred[i] - ref[i]));
       std::printf(" %11.0f %8.2f", gps, gps / base[th - 1]);
     }
-    std::printf(" %s\n", same ? "yes" : "NO");
+    std::printf(" %.3g\n", diff);
   }
 }
 
