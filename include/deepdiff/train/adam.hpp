@@ -79,11 +79,11 @@ void adam_step(AlignedVector<T>& params, const AlignedVector<T>& grads, AdamStat
   const T b1 = static_cast<T>(o.beta1), b2 = static_cast<T>(o.beta2), eps = static_cast<T>(o.eps);
   const T one_b1 = static_cast<T>(1.0 - o.beta1), one_b2 = static_cast<T>(1.0 - o.beta2);
   // Vectorized by hand: a plain loop is not (std::sqrt may set errno, a branch in the loop).
-  // Same operations per element as the scalar tail, which is the loop this replaced: where
-  // the target has FMA the compiler fuses the tail's  a * b + c  (GCC's default
-  // -ffp-contract=fast) and pmadd is that FMA; without FMA neither is fused. So every build
-  // gives the bits it gave before; sqrt (detail::exact_psqrt) and division are correctly
-  // rounded in every lane.
+  // Packets and the scalar tail do the same operations: where the target has FMA, three
+  // fused multiply-adds (pmadd, std::fma), exactly those g++ formed from the plain loop this
+  // replaced (-ffp-contract=fast, its default), so the bits are those of before; without FMA
+  // none is fused, as before. sqrt (detail::exact_psqrt) and division are correctly rounded
+  // in every lane.
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr std::size_t L = static_cast<std::size_t>(Eigen::internal::packet_traits<T>::size);
   namespace ei = Eigen::internal;
@@ -103,10 +103,15 @@ void adam_step(AlignedVector<T>& params, const AlignedVector<T>& grads, AdamStat
   }
   for (std::size_t i = n_vec; i < n; ++i) {
     const T g = gp[i];
+#if defined(EIGEN_VECTORIZE_FMA)
+    mp[i] = std::fma(mp[i], b1, g * one_b1);
+    vp[i] = std::fma(vp[i], b2, one_b2 * g * g);
+    pp[i] = std::fma(-step_size, mp[i] / (std::sqrt(vp[i]) / bc2_sqrt + eps), pp[i]);
+#else
     mp[i] = mp[i] * b1 + g * one_b1;
     vp[i] = vp[i] * b2 + one_b2 * g * g;
-    const T denom = std::sqrt(vp[i]) / bc2_sqrt + eps;
-    pp[i] -= step_size * (mp[i] / denom);
+    pp[i] -= step_size * (mp[i] / (std::sqrt(vp[i]) / bc2_sqrt + eps));
+#endif
   }
 }
 
