@@ -28,3 +28,32 @@ TEST_CASE("adam: three steps match the PyTorch update computed by hand", "[train
   AlignedVector<double> wrong = {1.0, 2.0, 3.0};
   CHECK_THROWS(adam_step(wrong, AlignedVector<double>{1, 2, 3}, st, o));
 }
+
+TEST_CASE("adam: the vectorized slab update equals the scalar one element by element", "[train][adam]") {
+  // Packets cover the slab's start and a scalar loop its tail; every element must get the
+  // bits a one-element slab (all tail) gets from the same values, in float and double.
+  auto check = [](auto zero) {
+    using T = decltype(zero);
+    const std::size_t n = 67;  // not a multiple of any packet width
+    AdamState<T> slab_state;
+    AdamOptions o;
+    o.lr = 1e-3;
+    AlignedVector<T> p(n), g(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      p[i] = static_cast<T>(0.1) * static_cast<T>(static_cast<int>(i % 13) - 6);
+      g[i] = static_cast<T>(std::ldexp(static_cast<double>(static_cast<int>(i % 11) - 5) / 3.0, -static_cast<int>(i % 7)));
+    }
+    const AlignedVector<T> p0 = p;
+    for (int t = 0; t < 3; ++t) adam_step(p, g, slab_state, o);
+    for (std::size_t i = 0; i < n; ++i) {
+      AlignedVector<T> one = {p0[i]};
+      AdamState<T> s;
+      for (int t = 0; t < 3; ++t) adam_step(one, AlignedVector<T>{g[i]}, s, o);
+      CHECK(one[0] == p[i]);
+      CHECK(s.m[0] == slab_state.m[i]);
+      CHECK(s.v[0] == slab_state.v[i]);
+    }
+  };
+  check(0.0f);
+  check(0.0);
+}
