@@ -54,11 +54,6 @@ struct RunResult {
   int epochs = 0;
 };
 
-// Kept for examples/common/study.hpp and deepdiff_pairs.cpp.
-inline std::string join(const std::string& dir, const std::string& file) {
-  return (std::filesystem::path(dir) / file).string();
-}
-
 inline std::string format_duration(double s) {
   if (!(s >= 0)) return "?";
   char buf[64];
