@@ -1,7 +1,9 @@
 // kernels/lstm_gates.hpp: the fused float path's vectorized sigma and tanh against the
-// double-precision value (the errors are listed in docs/kernels.md).
+// double-precision value (the errors are listed in docs/kernels.md); the fused gate pass's
+// streamed (training) and in-place (inference) stores give the same bits.
 #include <catch2/catch.hpp>
 
+#include <deepdiff/kernels/buffer_pool.hpp>
 #include <deepdiff/kernels/lstm_gates.hpp>
 
 #include <algorithm>
@@ -34,3 +36,23 @@ TEST_CASE("vectorized sigmoid and tanh of the fused float path against std", "[k
   CHECK(t_abs <= 6e-7);
 }
 
+
+TEST_CASE("gates_cell_fused: streamed and in-place activations are the same bits", "[kernels]") {
+  if constexpr (kernels::has_fused_gates<float>()) {
+    const Index Bj = 3, H = 2 * kernels::packet_size<float>(), G = 4 * H;
+    kernels::AlignedBuffer<float> z(Bj * G), a(Bj * G), in_place(Bj * G);
+    std::vector<float> c_prev(static_cast<std::size_t>(Bj * H)), c1(c_prev.size()), c2(c_prev.size()),
+        h1(c_prev.size()), h2(c_prev.size());
+    for (Index i = 0; i < Bj * G; ++i) z.data()[i] = in_place.data()[i] = std::sin(0.37f * static_cast<float>(i)) * 4.0f;
+    for (std::size_t i = 0; i < c_prev.size(); ++i) c_prev[i] = std::cos(0.11f * static_cast<float>(i));
+    kernels::gates_cell_fused<float>(z.data(), a.data(), true, c_prev.data(), c1.data(), h1.data(), Bj, H);
+    kernels::stream_fence();
+    kernels::gates_cell_fused<float>(in_place.data(), in_place.data(), false, c_prev.data(), c2.data(), h2.data(), Bj,
+                                     H);
+    CHECK(std::equal(a.data(), a.data() + Bj * G, in_place.data()));
+    CHECK(c1 == c2);
+    CHECK(h1 == h2);
+    // The pre-activations were only read.
+    CHECK(z.data()[5] == std::sin(0.37f * 5.0f) * 4.0f);
+  }
+}

@@ -257,21 +257,27 @@ inline int thread_id() {
 //     tc_s  = tanh(c_s)                          [Bj,H]
 //     h_s   = o * tc_s                           [Bj,H]
 //   x: the channel, row b at x[b*T + t] (pass x already offset to the block's first gene).
-//   Cached for backward (training): A_s, c_s, h_s. WT: workspace [H, G] for W_hh^T.
+//   Cached for backward (training): A_s, c_s, h_s. WT: workspace [H, G] for W_hh^T; ztile:
+//   workspace [Bj, G] for Z_s (fused path, training).
 //
 // Input size 1 makes the input projection of a step a rank-1 term; it initializes the
 // accumulators of the step's product (tiled path), so the gate tile is written once per step
 // instead of once by a [T*Bj, 1] x [1, G] outer product ahead of the loop and again by the
 // product. The gate nonlinearities and the cell update are one fused pass over the tile
 // (float, H a whole number of packets); other shapes use the same math as Eigen expressions.
+// Training on the fused path: the product goes to the scratch tile ztile, which stays in L1,
+// and the fused pass streams A_s to the cache (non-temporal stores: backward reads it only
+// after the sweep); about 10% off the training forward and less cache pressure for the
+// backward (docs/benchmarks.md). Inference keeps one reused tile and works in place.
 // ==========================================================================================
 
 template <class T>
 void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename EncoderWeights<T>::Direction& w, const T* bias,
-                        bool reverse, const LstmStore<T>& st, T* WT) {
+                        bool reverse, const LstmStore<T>& st, T* WT, T* ztile) {
   const Index G = 4 * H;
   const bool tiled = whole_packets<T>(G);
   const bool fused = has_fused_gates<T>() && whole_packets<T>(H);
+  const bool to_cache = fused && st.acts_stride != 0;  // training: a new tile per step
   ConstRowVectorMap<T> w_ih(w.w_ih, G);
   ConstRowVectorMap<T> b(bias, G);
   if (tiled) MatrixMap<T>(WT, H, G) = ConstMatrixMap<T>(w.w_hh, G, H).transpose();  // W_hh^T, packed once
@@ -280,18 +286,19 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
     const Index t = reverse ? nt - 1 - s : s;
     T* a = st.acts_at(s);
     const T* h_prev = st.h + s * Bj * H;
+    T* z = to_cache ? ztile : a;
     if (tiled) {
       const Rank1Init<T> init{x + t, nt, w.w_ih, bias};
-      tiled_product<T>(Bj, G, H, h_prev, H, 1, WT, G, a, G, &init);
+      tiled_product<T>(Bj, G, H, h_prev, H, 1, WT, G, z, G, &init);
     } else {
-      MatrixMap<T> Z(a, Bj, G);
+      MatrixMap<T> Z(z, Bj, G);
       for (Index r = 0; r < Bj; ++r) Z.row(r) = x[r * nt + t] * w_ih + b;
       Z.noalias() += ConstMatrixMap<T>(h_prev, Bj, H) * ConstMatrixMap<T>(w.w_hh, G, H).transpose();
     }
     T* h = st.h + (s + 1) * Bj * H;
     if constexpr (has_fused_gates<T>()) {
       if (fused) {
-        gates_cell_fused<T>(a, s == 0 ? nullptr : st.c_at(s - 1), st.c_at(s), h, Bj, H);
+        gates_cell_fused<T>(z, a, to_cache, s == 0 ? nullptr : st.c_at(s - 1), st.c_at(s), h, Bj, H);
         continue;
       }
     }
@@ -311,6 +318,7 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
     }
     ArrayMap<T>(h, Bj, H) = o * c.tanh();
   }
+  if (to_cache) stream_fence();  // the streamed tiles are visible before backward's tasks run
 }
 
 // ==========================================================================================
@@ -533,9 +541,10 @@ void forward_tasks(T* reps, T* alpha, EncoderCache<T>* cache, const std::vector<
   const int nth = max_threads();
   const Index Bm = p.max_rows;
   const TileSizes<T> tmax(p, Bm);
-  // Per thread: W_hh^T [H, G], inference tiles (acts, 2 x c), attention scores [Bm, T].
+  // Per thread: W_hh^T [H, G], a gate tile [Bm, G] (training: the product's Z_s; inference:
+  // the reused activation tile), inference only: 2 c tiles; attention scores [Bm, T].
   const Index wt_size = round_up<T>(H * p.G);
-  const Index tiles = cache ? 0 : tmax.acts + 2 * tmax.cell;
+  const Index tiles = tmax.acts + (cache ? 0 : 2 * tmax.cell);
   const Index scratch_each = wt_size + tiles + round_up<T>(Bm * nt);
   AlignedBuffer<T> scratch(scratch_each * nth);
 
@@ -562,7 +571,7 @@ void forward_tasks(T* reps, T* alpha, EncoderCache<T>* cache, const std::vector<
       const Index b0 = p.block_start(j);
       lstm_forward_sweep<T>(x[static_cast<std::size_t>(k)] + b0 * nt, nt, p.block_rows(j), H,
                             weights.channel[static_cast<std::size_t>(k)].dir[d],
-                            bias.data() + (2 * k + d) * p.G, d == 1, region(k, d, j, mine), mine);
+                            bias.data() + (2 * k + d) * p.G, d == 1, region(k, d, j, mine), mine, mine + wt_size);
     }
 #pragma omp for schedule(dynamic, 1)
     for (Index task = 0; task < p.attention_tasks(); ++task) {

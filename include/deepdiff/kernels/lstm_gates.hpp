@@ -16,10 +16,42 @@
 
 #include <Eigen/Core>
 
+#if defined(__SSE2__)
+#include <immintrin.h>
+#endif
+
 #include "deepdiff/kernels/tile_product.hpp"
 #include "deepdiff/tensor/tensor.hpp"
 
 namespace deepdiff::kernels {
+
+// Non-temporal store of one packet to a packet-aligned address (the ISA's stream
+// instruction; an ordinary aligned store where there is none). The training forward writes
+// each step's gate activations once and reads them again only in the backward pass, after
+// the whole sweep: streamed past the caches they neither evict the step's working set nor
+// cost a read of the line first (docs/benchmarks.md, "Performance round 2"). The values are
+// the same bits either way. Weakly ordered: call stream_fence() before another thread reads.
+template <class T, class P>
+inline void pstream(T* to, const P& v) {
+  Eigen::internal::pstore(to, v);
+}
+#if defined(__AVX512F__)
+inline void pstream(float* to, const __m512& v) { _mm512_stream_ps(to, v); }
+inline void pstream(double* to, const __m512d& v) { _mm512_stream_pd(to, v); }
+#endif
+#if defined(__AVX__)
+inline void pstream(float* to, const __m256& v) { _mm256_stream_ps(to, v); }
+inline void pstream(double* to, const __m256d& v) { _mm256_stream_pd(to, v); }
+#endif
+#if defined(__SSE2__)
+inline void pstream(float* to, const __m128& v) { _mm_stream_ps(to, v); }
+inline void pstream(double* to, const __m128d& v) { _mm_stream_pd(to, v); }
+#endif
+inline void stream_fence() {
+#if defined(__SSE2__)
+  _mm_sfence();
+#endif
+}
 
 // In place: x <- 1 / (1 + exp(-x)), vectorized (Eigen's exp, then one division).
 template <class T>
@@ -41,24 +73,34 @@ inline P psigmoid(const P& z) {
 }
 
 // Fused gates + cell update for one step, rows of whole packets: reads the pre-activations
-// in a [Bj, G], writes the activations back, and c, h [Bj, H] (c_prev null at s = 0).
+// z [Bj, G], writes the activations to a [Bj, G] (a may be z), and c, h [Bj, H] (c_prev null
+// at s = 0). With `stream` the activations go out by non-temporal stores (pstream: a then
+// packet-aligned, not z).
 template <class T>
-inline void gates_cell_fused(T* a, const T* c_prev, T* c, T* h, Index Bj, Index H) {
+inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* c, T* h, Index Bj, Index H) {
   using namespace Eigen::internal;
   using P = typename packet_traits<T>::type;
   constexpr Index PS = packet_size<T>();
   const Index G = 4 * H;
   for (Index r = 0; r < Bj; ++r) {
+    const T* zr = z + r * G;
     T* ar = a + r * G;
     for (Index j = 0; j < H; j += PS) {
-      const P i = psigmoid<T>(ploadu<P>(ar + j));
-      const P f = psigmoid<T>(ploadu<P>(ar + H + j));
-      const P g = ptanh(ploadu<P>(ar + 2 * H + j));
-      const P o = psigmoid<T>(ploadu<P>(ar + 3 * H + j));
-      pstoreu(ar + j, i);
-      pstoreu(ar + H + j, f);
-      pstoreu(ar + 2 * H + j, g);
-      pstoreu(ar + 3 * H + j, o);
+      const P i = psigmoid<T>(ploadu<P>(zr + j));
+      const P f = psigmoid<T>(ploadu<P>(zr + H + j));
+      const P g = ptanh(ploadu<P>(zr + 2 * H + j));
+      const P o = psigmoid<T>(ploadu<P>(zr + 3 * H + j));
+      if (stream) {
+        pstream(ar + j, i);
+        pstream(ar + H + j, f);
+        pstream(ar + 2 * H + j, g);
+        pstream(ar + 3 * H + j, o);
+      } else {
+        pstoreu(ar + j, i);
+        pstoreu(ar + H + j, f);
+        pstoreu(ar + 2 * H + j, g);
+        pstoreu(ar + 3 * H + j, o);
+      }
       const Index q = r * H + j;
       const P cn = c_prev ? pmadd(f, ploadu<P>(c_prev + q), pmul(i, g)) : pmul(i, g);
       const P t = ptanh(cn);
