@@ -43,6 +43,82 @@ TEST_CASE("gradcheck: matrix products", "[autograd][gradcheck]") {
   }
 }
 
+// On a batch-invariant tape, row i of a product or a softmax is a function of row i alone:
+// the same bits as the one-row operation, whatever the row count and the row's place. Eigen's
+// GEMM (row panels of 4 with split accumulators; one row as GEMV) and its vectorized exp and
+// sum (packets from the first aligned element) are not; the inference path relies on this.
+TEST_CASE("batch-invariant tape: matmul and softmax rows do not depend on the other rows", "[autograd][batch]") {
+  Tape<float> plain;
+  CHECK_FALSE(plain.batch_invariant());
+  Rng rng(17);
+  for (const Index k : {Index(5), Index(16), Index(64)})
+    for (const Index n : {Index(1), Index(5), Index(64)})
+      for (const bool trans_b : {false, true}) {
+        const Tensor<float> b = random_tensor<float>(rng, trans_b ? Shape{n, k} : Shape{k, n});
+        const Tensor<float> a = random_tensor<float>(rng, {13, k});
+        Tape<float> tape;
+        tape.set_batch_invariant(true);
+        const Var<float> bv = tape.leaf(b);
+        std::vector<float> rows;  // each row of A alone
+        for (Index i = 0; i < 13; ++i) {
+          Tensor<float> ai(Shape{1, k});
+          std::copy(a.data() + i * k, a.data() + (i + 1) * k, ai.data());
+          const Tensor<float>& ci = matmul(tape.leaf(ai), bv, trans_b).value();
+          rows.insert(rows.end(), ci.data(), ci.data() + n);
+        }
+        Tape<float> eigen;
+        const Tensor<float> ref = matmul(eigen.leaf(a), eigen.leaf(b), trans_b).value();
+        for (const Index m : {Index(2), Index(7), Index(10), Index(13)}) {
+          INFO("m=" << m << " k=" << k << " n=" << n << (trans_b ? " B^T" : ""));
+          Tensor<float> am(Shape{m, k});
+          std::copy(a.data() + (13 - m) * k, a.data() + 13 * k, am.data());  // the last m rows
+          const Tensor<float>& c = matmul(tape.leaf(am), bv, trans_b).value();
+          CHECK(std::vector<float>(c.data(), c.data() + m * n) == std::vector<float>(rows.end() - m * n, rows.end()));
+          for (Index i = 0; i < m * n; ++i)
+            CHECK(c.data()[i] == Approx(ref.data()[(13 - m) * n + i]).epsilon(1e-5).margin(1e-5));
+        }
+      }
+  for (const Index cols : {Index(5), Index(25), Index(40)}) {
+    const Tensor<float> x = random_tensor<float>(rng, {11, cols}, -4.0, 4.0);
+    Tape<float> tape;
+    tape.set_batch_invariant(true);
+    const Tensor<float> all = softmax_rows(tape.constant(x)).value();
+    Tape<float> eigen;
+    const Tensor<float> ref = softmax_rows(eigen.constant(x)).value();
+    for (Index i = 0; i < 11; ++i) {
+      INFO("softmax row " << i << " of 11, " << cols << " columns");
+      Tensor<float> xi(Shape{1, cols});
+      std::copy(x.data() + i * cols, x.data() + (i + 1) * cols, xi.data());
+      const Tensor<float> yi = softmax_rows(tape.constant(xi)).value();
+      CHECK(std::vector<float>(yi.data(), yi.data() + cols) ==
+            std::vector<float>(all.data() + i * cols, all.data() + (i + 1) * cols));
+      for (Index j = 0; j < cols; ++j) CHECK(yi[j] == Approx(ref.data()[i * cols + j]).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("gradcheck: matmul and softmax on a batch-invariant tape", "[autograd][gradcheck][batch]") {
+  Rng rng(18);
+  for (int trial = 0; trial < 4; ++trial) {
+    const Index m = rnd(rng, 1, 6), k = rnd(rng, 1, 6), n = rnd(rng, 1, 6);
+    std::vector<Tensor<double>> in = {random_tensor<double>(rng, {m, k}), random_tensor<double>(rng, {k, n})};
+    expect_good(gradcheck([](Tape<double>& t, const std::vector<Var<double>>& v) {
+                  t.set_batch_invariant(true);
+                  return matmul(v[0], v[1]);
+                }, in, rng), "matmul (batch-invariant)");
+    std::vector<Tensor<double>> in_t = {random_tensor<double>(rng, {m, k}), random_tensor<double>(rng, {n, k})};
+    expect_good(gradcheck([](Tape<double>& t, const std::vector<Var<double>>& v) {
+                  t.set_batch_invariant(true);
+                  return matmul(v[0], v[1], true);
+                }, in_t, rng), "matmul_nt (batch-invariant)");
+    std::vector<Tensor<double>> in_s = {random_tensor<double>(rng, {m, n + 1}, -4.0, 4.0)};
+    expect_good(gradcheck([](Tape<double>& t, const std::vector<Var<double>>& v) {
+                  t.set_batch_invariant(true);
+                  return softmax_rows(v[0]);
+                }, in_s, rng), "softmax (batch-invariant)");
+  }
+}
+
 TEST_CASE("gradcheck: reductions and softmax", "[autograd][gradcheck]") {
   Rng rng(14);
   const Shape s{rnd(rng, 1, 5), rnd(rng, 2, 9)};

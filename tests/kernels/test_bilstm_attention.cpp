@@ -163,3 +163,51 @@ TEST_CASE("fused kernels reject weights, channels and dims that disagree", "[ker
   CHECK_THROWS_AS(kernels::backward<double>(pr.views<double*>(grads.data()), cache, pr.dreps.data(), pr.x(), w, bad),
                   std::invalid_argument);
 }
+
+TEST_CASE("fused forward: a gene's reps and alpha are the same bits whatever the batch size", "[kernels][batch]") {
+  // Gene blocks depend on B, so a gene sits in blocks of other sizes and places; nothing in a
+  // block may mix its genes' sums. (The attention scores once did: a one-gene block took
+  // Eigen's dot product, and for H not in whole packets a lone last row of Eigen's GEMV took
+  // other partial sums.) float, as trained; H = 32 (tiled, fused gates) and H = 4.
+  for (const Index H : {Index(32), Index(4)}) {
+    const Index N = 25, nt = 9, K = 2;
+    ParameterStore<float> store;
+    std::vector<Encoder> enc;
+    for (Index k = 0; k < K; ++k) enc.push_back(make_encoder(store, "enc." + std::to_string(k), 1, H));
+    Rng rng(31);
+    store.init_uniform(rng, -0.5, 0.5);
+    std::vector<Tensor<float>> all;
+    for (Index k = 0; k < K; ++k) all.push_back(deepdiff_test::random_tensor<float>(rng, {N, nt}, -2.0, 5.0));
+    const kernels::EncoderWeights<float> w =
+        bind_encoder_params<const float*>(enc, [&](Index id) { return store.value(id); });
+    // Genes [g0, g0 + B) as one call; reps and alpha written at gene g0's rows.
+    auto run = [&](Index g0, Index B, bool train, std::vector<float>& reps, std::vector<float>& alpha) {
+      std::vector<std::vector<float>> x(static_cast<std::size_t>(K));
+      std::vector<const float*> xp;
+      for (Index k = 0; k < K; ++k) {
+        const float* src = all[static_cast<std::size_t>(k)].data() + g0 * nt;
+        x[static_cast<std::size_t>(k)].assign(src, src + B * nt);
+        xp.push_back(x[static_cast<std::size_t>(k)].data());
+      }
+      const kernels::Dims dims{B, nt, K, H};
+      float* r = reps.data() + g0 * K * 2 * H;
+      float* a = alpha.data() + g0 * K * nt;
+      if (train) {
+        kernels::EncoderCache<float> cache;
+        kernels::forward<float>(r, a, cache, xp, w, dims);
+      } else {
+        kernels::forward_inference<float>(r, a, xp, w, dims);
+      }
+    };
+    std::vector<float> reps1(static_cast<std::size_t>(N * K * 2 * H)), alpha1(static_cast<std::size_t>(N * K * nt));
+    for (Index g = 0; g < N; ++g) run(g, 1, false, reps1, alpha1);
+    for (const Index B : {Index(2), Index(7), Index(13), Index(25)})
+      for (const bool train : {false, true}) {
+        INFO("H=" << H << " B=" << B << (train ? " (training forward)" : " (inference)"));
+        std::vector<float> reps(reps1.size()), alpha(alpha1.size());
+        for (Index g0 = 0; g0 < N; g0 += B) run(g0, std::min(B, N - g0), train, reps, alpha);
+        CHECK(reps == reps1);
+        CHECK(alpha == alpha1);
+      }
+  }
+}

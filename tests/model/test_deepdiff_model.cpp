@@ -66,6 +66,32 @@ TEST_CASE("model: output and attention shapes of every variant", "[model]") {
                     Catch::Contains("expected [B, 200, 5]"));
 }
 
+TEST_CASE("model: the inference path is batch-invariant for its call only", "[model][batch]") {
+  // forward(inference) runs level 2 and the heads on a batch-invariant tape (a gene's outputs
+  // do not depend on its batch; tests/train/test_trainer.cpp checks the bits) and gives the
+  // caller's tape back as it was; it agrees with the fused training forward to float rounding.
+  Rng rng(32);
+  ModelConfig c;
+  c.variant = Variant::raw_aux;
+  c.bins = 8;
+  DeepDiff<float> m(c);
+  m.params().init_uniform(rng, -0.3, 0.3);
+  const Tensor<float> xa = random_tensor<float>(rng, {10, 8, 5}, 0.0, 4.0), xb = random_tensor<float>(rng, {10, 8, 5}, 0.0, 4.0);
+  Tape<float> fused, inference;
+  const ModelOutput<float> f = m.forward(fused, xa, xb, EncoderPath::fused);
+  const ModelOutput<float> i = m.forward(inference, xa, xb, EncoderPath::inference);
+  CHECK_FALSE(fused.batch_invariant());
+  CHECK_FALSE(inference.batch_invariant());
+  inference.set_batch_invariant(true);
+  m.forward(inference, xa, xb, EncoderPath::fused);
+  CHECK(inference.batch_invariant());
+  for (Index b = 0; b < 10; ++b) {
+    CHECK(i.pred.value()[b] == Approx(f.pred.value()[b]).epsilon(1e-5).margin(1e-6));
+    CHECK(i.pred_a.value()[b] == Approx(f.pred_a.value()[b]).epsilon(1e-5).margin(1e-6));
+  }
+  for (Index k = 0; k < i.beta.size(); ++k) CHECK(i.beta.data()[k] == Approx(f.beta.data()[k]).epsilon(1e-5));
+}
+
 TEST_CASE("model: every variant passes a gradient check (composed level 1)", "[model][gradcheck]") {
   Rng rng(32);
   const Index B = 3, T = 3;

@@ -55,6 +55,45 @@ TEST_CASE("training: deterministic for a seed, identical for 1 and 2 threads", "
   CHECK(results[0] != AlignedVector<float>(results[0].size(), 0.0f));
 }
 
+// Inference has no cross-gene reductions, so a gene's outputs must not depend on which genes
+// share its batch: throughput mode may batch larger than the training batch, and a split's
+// predictions must not change with --batch. They once did by an ulp (Eigen's GEMM in level 2
+// and the heads, its vectorized softmax over raw_aux's 25 channels, a one-gene block's
+// attention scores in level 1).
+TEST_CASE("predict_arrays: every gene's outputs are the same bits for any batch size and thread count",
+          "[train][predict][batch][threads]") {
+  const int saved = omp_get_max_threads();
+  for (const Variant v : {Variant::raw_d, Variant::raw_aux, Variant::aux}) {
+    ModelConfig cfg;
+    cfg.variant = v;
+    cfg.bins = 20;
+    cfg.hidden1 = v == Variant::aux ? 4 : 32;  // 4: H not in whole packets
+    DeepDiff<float> m(cfg);
+    Rng r(5);
+    m.params().init_uniform(r, -0.3, 0.3);
+    const Index N = 45;
+    Rng d(6);
+    const Tensor<float> xa = random_tensor<float>(d, {N, cfg.bins, cfg.marks}, 0.0, 6.0);
+    const Tensor<float> xb = random_tensor<float>(d, {N, cfg.bins, cfg.marks}, 0.0, 6.0);
+    omp_set_num_threads(1);
+    const Predictions one = predict_arrays(m, xa.data(), xb.data(), N, 1, true);  // every gene alone
+    REQUIRE(one.pred.size() == static_cast<std::size_t>(N));
+    REQUIRE(one.pred_a.size() == (has_aux_heads(v) ? one.pred.size() : 0));
+    for (const int threads : {1, 2})
+      for (const Index batch : {Index(1), Index(7), Index(10), Index(13), Index(32), Index(45), Index(200)}) {
+        INFO(variant_name(v) << ", batch " << batch << ", " << threads << " thread(s)");
+        omp_set_num_threads(threads);
+        const Predictions p = predict_arrays(m, xa.data(), xb.data(), N, batch, true);
+        CHECK(p.pred == one.pred);
+        CHECK(p.pred_a == one.pred_a);
+        CHECK(p.pred_b == one.pred_b);
+        CHECK(p.beta.storage() == one.beta.storage());
+        CHECK(p.alpha.storage() == one.alpha.storage());
+      }
+  }
+  omp_set_num_threads(saved);
+}
+
 TEST_CASE("training: learns on the real sample data (K562 vs H1)", "[train][data][slow]") {
   const std::string root = deepdiff_test::shared_data() + "/deepdiff-sample";
   if (!deepdiff_test::path_exists(root + "/Cell1.train.csv")) {

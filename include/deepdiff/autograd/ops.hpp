@@ -7,6 +7,7 @@
 // backward sums the gradient over the broadcast dimension.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -109,6 +110,47 @@ Var<T> unary(const Var<T>& x, F f, D dfdx) {
   });
 }
 
+// One row of C = A B, columns [c, c + NQ packets): a is the row of A (k values), bp the
+// packed B (row j at bp + j * ldb). Each element is one chain of multiply-adds over j in
+// order, starting from 0.
+template <class T, int NQ>
+inline void row_times_packed(const T* a, Index k, const T* bp, Index ldb, T* c) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr Index PS = Eigen::internal::packet_traits<T>::size;
+  P acc[NQ];
+  for (int q = 0; q < NQ; ++q) acc[q] = Eigen::internal::pset1<P>(T(0));
+  for (Index j = 0; j < k; ++j) {
+    const P x = Eigen::internal::pset1<P>(a[j]);
+    for (int q = 0; q < NQ; ++q) acc[q] = Eigen::internal::pmadd(x, Eigen::internal::ploadu<P>(bp + j * ldb + q * PS), acc[q]);
+  }
+  for (int q = 0; q < NQ; ++q) Eigen::internal::pstoreu(c + q * PS, acc[q]);
+}
+
+// C [m, n] = A [m, k] B, B [k, n] (or B^T with trans_b, B then [n, k]), batch-invariant: row
+// by row, every element one chain of multiply-adds over k in order (Eigen's pmadd: fused where
+// the target has FMA), so row i of C depends on row i of A and on B alone. Eigen's GEMM sums
+// in an order set by the row count and the row's place (panels of 4 rows with split even/odd
+// accumulators, leftover rows one chain each, a one-row product as GEMV). B is first copied
+// to [k, np], np = n rounded up to whole packets (zeros beyond n), so every column of C takes
+// the same packet path.
+template <class T>
+void product_rows(const Tensor<T>& a, const Tensor<T>& b, bool trans_b, Tensor<T>& c) {
+  constexpr Index PS = Eigen::internal::packet_traits<T>::size;
+  const Index m = a.rows(), k = a.cols(), n = c.cols(), np = (n + PS - 1) / PS * PS;
+  AlignedVector<T> bp(static_cast<std::size_t>(k * np), T(0));
+  for (Index j = 0; j < k; ++j)
+    for (Index q = 0; q < n; ++q) bp[static_cast<std::size_t>(j * np + q)] = trans_b ? b.data()[q * k + j] : b.data()[j * n + q];
+  AlignedVector<T> row(static_cast<std::size_t>(np));
+  for (Index i = 0; i < m; ++i) {
+    const T* ai = a.data() + i * k;
+    T* ci = np == n ? c.data() + i * n : row.data();
+    Index q = 0;
+    for (; q + 4 * PS <= np; q += 4 * PS) row_times_packed<T, 4>(ai, k, bp.data() + q, np, ci + q);
+    for (; q < np; q += PS) row_times_packed<T, 1>(ai, k, bp.data() + q, np, ci + q);
+    if (ci == row.data()) std::copy(row.data(), row.data() + n, c.data() + i * n);
+  }
+}
+
 }  // namespace detail
 
 // ---- elementwise arithmetic (broadcasting) -------------------------------------------
@@ -182,7 +224,9 @@ Var<T> matmul(const Var<T>& a, const Var<T>& b, bool trans_b = false) {
     throw std::invalid_argument("matmul: shapes " + shape_string(av.shape()) + " and " +
                                 shape_string(bv.shape()) + (trans_b ? " (B transposed)" : "") + " do not match");
   Tensor<T> out(Shape{av.rows(), n});
-  if (trans_b)
+  if (a.tape->batch_invariant())
+    detail::product_rows(av, bv, trans_b, out);
+  else if (trans_b)
     out.matrix().noalias() = av.matrix() * bv.matrix().transpose();
   else
     out.matrix().noalias() = av.matrix() * bv.matrix();
@@ -227,14 +271,24 @@ Var<T> mean(const Var<T>& x) {
 
 // Row-wise softmax of a [R, C] tensor (over the last dimension), computed stably:
 //   y = exp(x - max) / sum(exp(x - max));   dx = y * (dy - sum(dy * y))
+// Batch-invariant (Tape::batch_invariant): std::exp of each value and the sum left to right.
+// Eigen's vectorized exp and sum start their packets at the first aligned element, so on a
+// row of a packet or more, which values take the packet path depends on where the row sits.
 template <class T>
 Var<T> softmax_rows(const Var<T>& x) {
   const Tensor<T>& xv = x.value();
   Tensor<T> out(xv.shape());
   ConstMatrixMap<T> X = xv.matrix();
   MatrixMap<T> Y = out.matrix();
+  const bool invariant = x.tape->batch_invariant();
   for (Index i = 0; i < X.rows(); ++i) {
     const T m = X.row(i).maxCoeff();
+    if (invariant) {
+      T s = T(0);
+      for (Index j = 0; j < X.cols(); ++j) s += Y(i, j) = std::exp(X(i, j) - m);
+      for (Index j = 0; j < X.cols(); ++j) Y(i, j) /= s;
+      continue;
+    }
     Y.row(i) = (X.row(i).array() - m).exp();
     Y.row(i) /= Y.row(i).sum();
   }

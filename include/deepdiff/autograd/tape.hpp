@@ -124,6 +124,15 @@ class Tape {
     }
   }
 
+  // Batch-invariant operations: each row of a product (matmul) and of a row-wise softmax is
+  // computed alone, in one fixed order (ops.hpp), so a row's result depends on that row's
+  // inputs only, never on how many rows the operands have or where the row sits among them
+  // (Eigen's GEMM and vectorized reductions choose their summation order by both). The
+  // inference path turns it on, so a gene's prediction does not depend on its batch. Off by
+  // default: training keeps Eigen's products, and with them its recorded numbers.
+  void set_batch_invariant(bool on) { batch_invariant_ = on; }
+  bool batch_invariant() const { return batch_invariant_; }
+
   std::size_t size() const { return nodes_.size(); }
   void clear() {
     nodes_.clear();
@@ -152,6 +161,7 @@ class Tape {
 
   std::deque<Node> nodes_;  // deque: references to earlier nodes stay valid while we append
   std::unordered_map<const T*, int> param_nodes_;
+  bool batch_invariant_ = false;
 };
 
 }  // namespace deepdiff

@@ -330,16 +330,33 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
 //   scores: workspace [T, Bj] column-major (Bj x T). Writes alpha (row b at alpha_out +
 //   b*alpha_ld, T values) and r (row b at rep_out + b*rep_ld, 2H values).
 // ==========================================================================================
+// h . w of one gene's row (n values) in one fixed order, whatever the block's row count:
+// a multiply-add chain per packet lane over the whole packets, the lanes summed by predux,
+// then the leftover values one by one. It is the order of Eigen's row-major GEMV for the rows
+// it takes in groups, which the scores used to come from; but that GEMV takes a lone last
+// row with half and quarter packets, and a one-row matrix as a dot product (multiply, then
+// add), so a gene's scores changed with Bj: a batch of one gene gave other alphas.
+template <class T>
+inline T row_dot(const T* h, const T* w, Index n) {
+  using P = typename Eigen::internal::packet_traits<T>::type;
+  constexpr Index PS = packet_size<T>();
+  P acc = Eigen::internal::pset1<P>(T(0));
+  Index j = 0;
+  for (; j + PS <= n; j += PS)
+    acc = Eigen::internal::pmadd(Eigen::internal::ploadu<P>(h + j), Eigen::internal::ploadu<P>(w + j), acc);
+  T s = Eigen::internal::predux(acc);
+  for (; j < n; ++j) s += h[j] * w[j];
+  return s;
+}
+
 template <class T>
 void attention_forward_block(const T* hf, const T* hb, Index nt, Index Bj, Index H, const T* context, T* scores,
                              T* alpha_out, Index alpha_ld, T* rep_out, Index rep_ld) {
-  ConstVectorMap<T> wf(context, H), wb(context + H, H);
   ColMajorMap<T> E(scores, Bj, nt);  // E(b, t), column t contiguous
   for (Index t = 0; t < nt; ++t) {
-    ConstMatrixMap<T> Hf(hf + (t + 1) * Bj * H, Bj, H);
-    ConstMatrixMap<T> Hb(hb + (nt - t) * Bj * H, Bj, H);
-    E.col(t).noalias() = Hf * wf;
-    E.col(t).noalias() += Hb * wb;
+    const T* Hf = hf + (t + 1) * Bj * H;
+    const T* Hb = hb + (nt - t) * Bj * H;
+    for (Index r = 0; r < Bj; ++r) E(r, t) = row_dot(Hf + r * H, context, H) + row_dot(Hb + r * H, context + H, H);
   }
   for (Index r = 0; r < Bj; ++r) {
     const T m = E.row(r).maxCoeff();

@@ -28,7 +28,9 @@
 namespace deepdiff {
 
 // How level 1 is computed: the fused kernel (default), the composed autograd reference, or
-// the fused inference kernel that keeps no activations (no gradients then).
+// the fused inference kernel that keeps no activations (no gradients then). The inference
+// path is batch-invariant: a gene's outputs are the same bits whatever batch it is in (level
+// 2 and the heads run on a Tape::batch_invariant tape; the fused kernel is per gene).
 enum class EncoderPath { fused, composed, inference };
 
 template <class T>
@@ -83,6 +85,15 @@ class DeepDiff {
     std::vector<Tensor<T>> channels;
     channels.reserve(l1_.size());
     for (const Source& s : sources_) channels.push_back(channel(xa, xb, s));
+
+    // Inference: level 2 and the heads batch-invariant for this call (the tape's setting is
+    // restored on return, so a caller's tape keeps its own).
+    struct Restore {
+      Tape<T>& tape;
+      bool was;
+      ~Restore() { tape.set_batch_invariant(was); }
+    } restore{tape, tape.batch_invariant()};
+    if (path == EncoderPath::inference) tape.set_batch_invariant(true);
 
     Var<T> reps;
     Tensor<T> alpha_all;
