@@ -15,7 +15,7 @@
 //     cell and gate deltas 22H, context gradient 2H; attention per step: dalpha 4H, softmax 4
 //   inference = forward
 #include <deepdiff/deepdiff.hpp>
-#include <deepdiff/nn/fused_encoder.hpp>
+#include <deepdiff/kernels/fused_encoder.hpp>
 
 #include <cxxopts.hpp>
 

@@ -13,7 +13,7 @@
 #include "deepdiff/nn/loss.hpp"
 #include "deepdiff/train/adam.hpp"
 #include "deepdiff/train/clip.hpp"
-#include "deepdiff/nn/fused_encoder.hpp"
+#include "deepdiff/kernels/fused_encoder.hpp"
 #include "deepdiff/model/variant.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/trainer.hpp"

@@ -11,7 +11,7 @@
 
 #include <deepdiff/kernels/bilstm_attention.hpp>
 #include <deepdiff/nn/encoder.hpp>
-#include <deepdiff/nn/fused_encoder.hpp>  // bind_encoder_params only: no tape below
+#include <deepdiff/kernels/fused_encoder.hpp>  // bind_encoder_params only: no tape below
 
 #include <cmath>
 #include <limits>

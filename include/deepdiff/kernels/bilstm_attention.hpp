@@ -7,7 +7,7 @@
 //
 // No tape, no ParameterStore: the weights come as one struct of pointers (EncoderWeights), the
 // gradients go to the same struct of writable pointers (EncoderGrads). The autograd node that
-// calls them is nn/fused_encoder.hpp; the composed reference they are tested against is
+// calls them is kernels/fused_encoder.hpp; the composed reference they are tested against is
 // encode_channels_composed (nn/encoder.hpp). Infrastructure lives beside this file:
 // tile_product.hpp (register-tiled products), lstm_gates.hpp (fused gate passes),
 // buffer_pool.hpp (pooled aligned buffers, NaN fill), fp_mode.hpp (FTZ/DAZ guard).

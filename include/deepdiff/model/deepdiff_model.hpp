@@ -21,7 +21,7 @@
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/model/variant.hpp"
 #include "deepdiff/nn/encoder.hpp"
-#include "deepdiff/nn/fused_encoder.hpp"
+#include "deepdiff/kernels/fused_encoder.hpp"
 #include "deepdiff/nn/linear.hpp"
 #include "deepdiff/nn/loss.hpp"
 

@@ -76,7 +76,7 @@ Index check_level_one(const ParameterStore<T>& store, const std::vector<Encoder>
 }
 
 // K level-1 encoders composed from autograd operations: encoder_forward per channel, then
-// concat_cols. The reference the fused kernel (nn/fused_encoder.hpp) is tested against; same
+// concat_cols. The reference the fused kernel (kernels/fused_encoder.hpp) is tested against; same
 // signature as encode_channels_fused.
 template <class T>
 EncodedChannels<T> encode_channels_composed(Tape<T>& tape, ParameterStore<T>& store,

@@ -1,4 +1,4 @@
-// The fused bidirectional-LSTM + attention encoders as one tape node (nn/fused_encoder.hpp, over
+// The fused bidirectional-LSTM + attention encoders as one tape node (kernels/fused_encoder.hpp, over
 // kernels/bilstm_attention.hpp) against the composed autograd reference: values, attention, every parameter gradient; a central-
 // difference gradient check of the fused node; inference == training forward, bit for bit;
 // bit-identical results for 1 and 2 OpenMP threads.
@@ -15,7 +15,7 @@
 // for reps, alpha and all parameter gradients together. Measured values: docs/kernels.md.
 #include <catch2/catch.hpp>
 
-#include <deepdiff/nn/fused_encoder.hpp>
+#include <deepdiff/kernels/fused_encoder.hpp>
 
 #include <cmath>
 #include <cstring>
