@@ -74,13 +74,12 @@ TEMPLATE_TEST_CASE("tiled_product: C += A B against a double loop, one multiply-
             for (Index r = 0; r < M; ++r) {
               for (Index j = 0; j < N; ++j) {
                 const std::size_t rc = static_cast<std::size_t>(r * ld + j);
-                const T start = init ? rank1_start(x[static_cast<std::size_t>(2 * r)], u[static_cast<std::size_t>(j)],
-                                                   v[static_cast<std::size_t>(j)])
-                                     : c0[rc];
-                double ref = init ? double(x[static_cast<std::size_t>(2 * r)]) * u[static_cast<std::size_t>(j)] +
-                                        v[static_cast<std::size_t>(j)]
-                                  : double(c0[rc]);
-                double mag = std::abs(ref);
+                const T xr = x[static_cast<std::size_t>(2 * r)], uj = u[static_cast<std::size_t>(j)],
+                        vj = v[static_cast<std::size_t>(j)];
+                const T start = init ? rank1_start(xr, uj, vj) : c0[rc];
+                double ref = init ? double(xr) * uj + vj : double(c0[rc]);
+                // The start's own terms (x_r u and v may cancel), then every product's.
+                double mag = init ? std::abs(double(xr) * uj) + std::abs(double(vj)) : std::abs(ref);
                 for (Index k = 0; k < Kd; ++k) {
                   const double p = double(a[static_cast<std::size_t>(r * ars + k * aks)]) * b[static_cast<std::size_t>(k * ld + j)];
                   ref += p;
