@@ -205,6 +205,16 @@ int main(int argc, char** argv) {
   std::vector<int> threads = parse_ints(args["threads"].as<std::string>());
   Index composed_B = args["composed-B"].as<long>();
   double min_time = args["min-time"].as<double>();
+  for (const auto& [flag, value] : {std::pair<const char*, long>{"K", K}, {"H", H}, {"composed-B", composed_B}})
+    if (value < 1) {
+      std::cerr << "bench_kernels: " << (flag[1] == '\0' ? "-" : "--") << flag << " must be at least 1 (got " << value
+                << ")\n";
+      return 2;
+    }
+  if (!(min_time > 0)) {
+    std::cerr << "bench_kernels: --min-time must be a positive number of seconds\n";
+    return 2;
+  }
   int min_reps = 5;
   if (quick) {
     if (!args.count("configs")) configs = {{10, 50}};
@@ -232,7 +242,7 @@ int main(int argc, char** argv) {
   const double fma_cpu = fma.second;
   std::printf("float FMA peak, register-only, %d-lane packets (%s), 1 thread: %.1f GFLOP/s wall clock, %.1f GFLOP/s\n"
               "thread CPU time; GEMM reaches %.0f%% of it (CPU time)\n",
-              deepdiff_bench::float_packet_lanes(), Eigen::SimdInstructionSetsInUse(), fma.first, fma_cpu,
+              deepdiff_bench::float_packet_lanes(), deepdiff_bench::simd_isa().c_str(), fma.first, fma_cpu,
               100.0 * peak_cpu / fma_cpu);
   std::printf("K = %ld channels, H = %ld, float; per gene = per call / B\n", static_cast<long>(K),
               static_cast<long>(H));

@@ -304,7 +304,7 @@ int main(int argc, char** argv) {
   const double fma = deepdiff_bench::fma_peak_gflops(quick ? 2'000'000 : 20'000'000, quick ? 2 : 5).first;
   std::printf("machine: %d OpenMP threads available; float GEMM peak (Eigen, 512^3, 1 thread): %.1f GFLOP/s;\n"
               "float FMA peak (register-only, %d-lane packets, %s, 1 thread): %.1f GFLOP/s (GEMM = %.0f%% of it)\n",
-              omp_get_num_procs(), peak, deepdiff_bench::float_packet_lanes(), Eigen::SimdInstructionSetsInUse(), fma,
+              omp_get_num_procs(), peak, deepdiff_bench::float_packet_lanes(), deepdiff_bench::simd_isa().c_str(), fma,
               100.0 * peak / fma);
   std::printf("batch %lld genes x %lld bins x 5 marks, H1 = %lld; one training step = forward + loss + backward + "
               "clip + Adam\n\n",

@@ -22,6 +22,28 @@ namespace deepdiff_bench {
 // Lanes of Eigen's float packet in this build.
 constexpr int float_packet_lanes() { return Eigen::internal::packet_traits<float>::size; }
 
+// The vector ISA the build targets, for the benchmarks' headers. Eigen's own
+// SimdInstructionSetsInUse() names an AVX2 + FMA build "AVX SSE, ...", hiding AVX2 and FMA.
+inline std::string simd_isa() {
+#if defined(EIGEN_VECTORIZE_AVX512)
+  std::string isa = "AVX-512";
+#elif defined(EIGEN_VECTORIZE_AVX2)
+  std::string isa = "AVX2";
+#elif defined(EIGEN_VECTORIZE_AVX)
+  std::string isa = "AVX";
+#elif defined(EIGEN_VECTORIZE_SSE)
+  std::string isa = "SSE";
+#elif defined(EIGEN_VECTORIZE_NEON)
+  std::string isa = "NEON";
+#else
+  std::string isa = "no SIMD";
+#endif
+#if defined(EIGEN_VECTORIZE_FMA)
+  isa += " + FMA";
+#endif
+  return isa + ", " + std::to_string(EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS) + " vector registers";
+}
+
 // {GFLOP/s wall clock, GFLOP/s thread CPU time}, the best of `reps` runs of `iters` rounds.
 inline std::pair<double, double> fma_peak_gflops(long iters = 20'000'000, int reps = 5) {
   using P = Eigen::internal::packet_traits<float>::type;

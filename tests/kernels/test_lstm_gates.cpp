@@ -1,13 +1,19 @@
 // kernels/lstm_gates.hpp: the fused float path's vectorized sigma and tanh against the
 // double-precision value (the errors are listed in docs/kernels.md); the fused gate pass's
-// streamed (training) and in-place (inference) stores give the same bits.
+// streamed (training) and in-place (inference) stores give the same bits; the faster exp of
+// the non-AVX-512 gate path is Eigen's generic float exp bit for bit.
 #include <catch2/catch.hpp>
 
 #include <deepdiff/kernels/buffer_pool.hpp>
+#include <deepdiff/kernels/fp_mode.hpp>
 #include <deepdiff/kernels/lstm_gates.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
 #include <vector>
 
 using namespace deepdiff;
@@ -36,6 +42,47 @@ TEST_CASE("vectorized sigmoid and tanh of the fused float path against std", "[k
   CHECK(t_abs <= 6e-7);
 }
 
+TEST_CASE("pexp_float_fast_ldexp is Eigen's generic float exp, bit for bit", "[kernels]") {
+  // Compared with Eigen::internal::pexp_float, the generic exp that pexp is on AVX2, AVX and
+  // SSE (the gate path uses the fast one there). Inputs: special values, every float exponent
+  // with a spread of mantissas and both signs (every 65,537th bit pattern, 65,536 values), and a
+  // dense grid over the range where the result is neither 0, denormal nor inf. With the
+  // kernels' flush-to-zero mode and without. (All 2^32 floats were compared once, AVX2 and SSE.)
+  using P = Eigen::internal::packet_traits<float>::type;
+  const Index ps = packet_size<float>();
+  std::vector<float> x = {0.0f, -0.0f, 1.0f, -1.0f, 88.0f, -88.0f, 88.3762626647950f, -88.3762626647949f,
+                          88.72f, -88.72f, 88.723f, -88.723f, 88.8f, -88.8f, 89.0f, -104.0f, 1e30f, -1e30f,
+                          std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
+                          std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::denorm_min(),
+                          std::numeric_limits<float>::max(), std::numeric_limits<float>::lowest()};
+  for (std::uint64_t u = 0; u < (std::uint64_t(1) << 32); u += 65537) {
+    const auto b = static_cast<std::uint32_t>(u);
+    float f;
+    std::memcpy(&f, &b, sizeof f);
+    x.push_back(f);
+  }
+  for (int i = -92 * 256; i <= 92 * 256; ++i) x.push_back(static_cast<float>(i) / 256.0f + 1.0f / 1024.0f);
+  while (static_cast<Index>(x.size()) % ps != 0) x.push_back(0.5f);
+  for (const bool ftz : {false, true}) {
+    std::unique_ptr<kernels::FlushDenormalsScope> mode;
+    if (ftz) mode = std::make_unique<kernels::FlushDenormalsScope>();
+    std::vector<float> ours(x.size()), eigen(x.size());
+    for (std::size_t q = 0; q < x.size(); q += static_cast<std::size_t>(ps)) {
+      const P v = Eigen::internal::ploadu<P>(x.data() + q);
+      Eigen::internal::pstoreu(ours.data() + q, kernels::pexp_float_fast_ldexp(v));
+      Eigen::internal::pstoreu(eigen.data() + q, Eigen::internal::pexp_float(v));
+    }
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      if (std::memcmp(&ours[i], &eigen[i], sizeof(float)) != 0) {
+        if (differ < 5) UNSCOPED_INFO("x = " << x[i] << ": " << ours[i] << " vs Eigen's " << eigen[i]);
+        ++differ;
+      }
+    }
+    INFO("flush to zero: " << ftz << ", " << x.size() << " inputs");
+    CHECK(differ == 0);
+  }
+}
 
 TEST_CASE("gates_cell_fused: streamed and in-place activations are the same bits", "[kernels]") {
   if constexpr (kernels::has_fused_gates<float>()) {

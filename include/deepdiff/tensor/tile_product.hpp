@@ -67,7 +67,8 @@ inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb
 }
 
 // Rows [0, M) of one column panel, in balanced tiles of at most MaxMR rows (10 rows with
-// MaxMR = 6 -> 5 + 5: a short leftover tile would waste its loads of B).
+// MaxMR = 6 -> 5 + 5: a short leftover tile would waste its loads of B). The tiling never
+// changes a value: each element of C is its own chain over k, whatever tile holds it.
 template <class T, int NR, int MR = 1>
 inline void product_tile_dispatch(Index mr, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
                                   Index ldc, Index Kd, const Rank1Init<T>* init, Index col) {
@@ -80,11 +81,22 @@ inline void product_tile_dispatch(Index mr, const T* A, Index ars, Index aks, co
   product_tile<T, MR, NR>(A, ars, aks, B, ldb, C, ldc, Kd, init, col);
 }
 
+// Vector registers of the target: 32 with AVX-512 (and NEON), 16 with AVX2/AVX/SSE.
+constexpr int kVectorRegisters = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS;
+
+// Rows of a tile of NR packets: the accumulators MR * NR, NR loads of B and one broadcast of A
+// must fit the registers, or the accumulators spill to the stack at every k (with AVX2's 16
+// registers a 5 x 4 tile ran the products ~1.8x slower: docs/benchmarks.md). 12 at most.
+template <int NR>
+constexpr Index max_tile_rows() {
+  constexpr int fit = (kVectorRegisters - NR - 1) / NR;
+  return fit < 12 ? fit : 12;
+}
+
 template <class T, int NR>
 inline void product_panel(Index M, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc,
                           Index Kd, const Rank1Init<T>* init, Index col) {
-  // Accumulators MR * NR plus NR loads of B and one broadcast must fit 32 vector registers.
-  constexpr Index MaxMR = NR >= 4 ? 6 : 12;
+  constexpr Index MaxMR = max_tile_rows<NR>();
   const Index tiles = (M + MaxMR - 1) / MaxMR;
   for (Index q = 0, r = 0; q < tiles; ++q) {
     const Index mr = M * (q + 1) / tiles - r;
@@ -107,7 +119,10 @@ void tiled_product(Index M, Index N, Index Kd, const T* A, Index ars, Index aks,
                    Index ldc, const Rank1Init<T>* init = nullptr) {
   constexpr Index PS = packet_size<T>();
   Index c = 0;
-  for (; c + 4 * PS <= N; c += 4 * PS) detail::product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  // Panels 4 packets wide where 6-row tiles of them fit the registers (32), else 2 wide.
+  if constexpr (detail::max_tile_rows<4>() >= 6)
+    for (; c + 4 * PS <= N; c += 4 * PS)
+      detail::product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
   for (; c + 2 * PS <= N; c += 2 * PS) detail::product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
   for (; c < N; c += PS) detail::product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
 }
