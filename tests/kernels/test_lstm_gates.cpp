@@ -20,7 +20,7 @@ using namespace deepdiff;
 
 TEST_CASE("vectorized sigmoid and tanh of the fused float path against std", "[kernels]") {
   // Every float in [-20, 20] on a grid of 2^-12 (163,841 points), padded to whole packets.
-  const Index n0 = 40 * 4096 + 1, ps = kernels::packet_size<float>();
+  const Index n0 = 40 * 4096 + 1, ps = packet_size<float>();
   const Index n = (n0 + ps - 1) / ps * ps;
   std::vector<float> x(static_cast<std::size_t>(n)), s(x.size()), t(x.size());
   for (Index i = 0; i < n; ++i) x[static_cast<std::size_t>(i)] = -20.0f + static_cast<float>(std::min(i, n0 - 1)) / 4096.0f;
@@ -49,7 +49,7 @@ TEST_CASE("pexp_float_fast_ldexp is Eigen's generic float exp, bit for bit", "[k
   // dense grid over the range where the result is neither 0, denormal nor inf. With the
   // kernels' flush-to-zero mode and without. (All 2^32 floats were compared once, AVX2 and SSE.)
   using P = Eigen::internal::packet_traits<float>::type;
-  const Index ps = kernels::packet_size<float>();
+  const Index ps = packet_size<float>();
   std::vector<float> x = {0.0f, -0.0f, 1.0f, -1.0f, 88.0f, -88.0f, 88.3762626647950f, -88.3762626647949f,
                           88.72f, -88.72f, 88.723f, -88.723f, 88.8f, -88.8f, 89.0f, -104.0f, 1e30f, -1e30f,
                           std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity(),
@@ -86,7 +86,7 @@ TEST_CASE("pexp_float_fast_ldexp is Eigen's generic float exp, bit for bit", "[k
 
 TEST_CASE("gates_cell_fused: streamed and in-place activations are the same bits", "[kernels]") {
   if constexpr (kernels::has_fused_gates<float>()) {
-    const Index Bj = 3, H = 2 * kernels::packet_size<float>(), G = 4 * H;
+    const Index Bj = 3, H = 2 * packet_size<float>(), G = 4 * H;
     kernels::AlignedBuffer<float> z(Bj * G), a(Bj * G), in_place(Bj * G);
     std::vector<float> c_prev(static_cast<std::size_t>(Bj * H)), c1(c_prev.size()), c2(c_prev.size()),
         h1(c_prev.size()), h2(c_prev.size());

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "deepdiff/autograd/tape.hpp"
+#include "deepdiff/tensor/tile_product.hpp"
 
 namespace deepdiff {
 
@@ -110,47 +111,6 @@ Var<T> unary(const Var<T>& x, F f, D dfdx) {
   });
 }
 
-// One row of C = A B, columns [c, c + NQ packets): a is the row of A (k values), bp the
-// packed B (row j at bp + j * ldb). Each element is one chain of multiply-adds over j in
-// order, starting from 0.
-template <class T, int NQ>
-inline void row_times_packed(const T* a, Index k, const T* bp, Index ldb, T* c) {
-  using P = typename Eigen::internal::packet_traits<T>::type;
-  constexpr Index PS = Eigen::internal::packet_traits<T>::size;
-  P acc[NQ];
-  for (int q = 0; q < NQ; ++q) acc[q] = Eigen::internal::pset1<P>(T(0));
-  for (Index j = 0; j < k; ++j) {
-    const P x = Eigen::internal::pset1<P>(a[j]);
-    for (int q = 0; q < NQ; ++q) acc[q] = Eigen::internal::pmadd(x, Eigen::internal::ploadu<P>(bp + j * ldb + q * PS), acc[q]);
-  }
-  for (int q = 0; q < NQ; ++q) Eigen::internal::pstoreu(c + q * PS, acc[q]);
-}
-
-// C [m, n] = A [m, k] B, B [k, n] (or B^T with trans_b, B then [n, k]), batch-invariant: row
-// by row, every element one chain of multiply-adds over k in order (Eigen's pmadd: fused where
-// the target has FMA), so row i of C depends on row i of A and on B alone. Eigen's GEMM sums
-// in an order set by the row count and the row's place (panels of 4 rows with split even/odd
-// accumulators, leftover rows one chain each, a one-row product as GEMV). B is first copied
-// to [k, np], np = n rounded up to whole packets (zeros beyond n), so every column of C takes
-// the same packet path.
-template <class T>
-void product_rows(const Tensor<T>& a, const Tensor<T>& b, bool trans_b, Tensor<T>& c) {
-  constexpr Index PS = Eigen::internal::packet_traits<T>::size;
-  const Index m = a.rows(), k = a.cols(), n = c.cols(), np = (n + PS - 1) / PS * PS;
-  AlignedVector<T> bp(static_cast<std::size_t>(k * np), T(0));
-  for (Index j = 0; j < k; ++j)
-    for (Index q = 0; q < n; ++q) bp[static_cast<std::size_t>(j * np + q)] = trans_b ? b.data()[q * k + j] : b.data()[j * n + q];
-  AlignedVector<T> row(static_cast<std::size_t>(np));
-  for (Index i = 0; i < m; ++i) {
-    const T* ai = a.data() + i * k;
-    T* ci = np == n ? c.data() + i * n : row.data();
-    Index q = 0;
-    for (; q + 4 * PS <= np; q += 4 * PS) row_times_packed<T, 4>(ai, k, bp.data() + q, np, ci + q);
-    for (; q < np; q += PS) row_times_packed<T, 1>(ai, k, bp.data() + q, np, ci + q);
-    if (ci == row.data()) std::copy(row.data(), row.data() + n, c.data() + i * n);
-  }
-}
-
 }  // namespace detail
 
 // ---- elementwise arithmetic (broadcasting) -------------------------------------------
@@ -224,9 +184,24 @@ Var<T> matmul(const Var<T>& a, const Var<T>& b, bool trans_b = false) {
     throw std::invalid_argument("matmul: shapes " + shape_string(av.shape()) + " and " +
                                 shape_string(bv.shape()) + (trans_b ? " (B transposed)" : "") + " do not match");
   Tensor<T> out(Shape{av.rows(), n});
-  if (a.tape->batch_invariant())
-    detail::product_rows(av, bv, trans_b, out);
-  else if (trans_b)
+  if (a.tape->batch_invariant()) {
+    // Batch-invariant: tiled_product makes every element of C one chain of multiply-adds over
+    // k in order (Eigen's pmadd: fused where the target has FMA) from C's zeros, so row i of C
+    // depends on row i of A and on B alone. Eigen's GEMM sums in an order set by the row
+    // count and the row's place (panels of 4 rows with split even/odd accumulators, leftover
+    // rows one chain each, a one-row product as GEMV). tiled_product reads B row-major and
+    // wants whole packets: B^T, or n not a whole number of packets, takes a copy of B
+    // [k, np], np = n rounded up (zeros beyond n), and C is computed [m, np], then cut to n.
+    const Index m = av.rows(), k = av.cols(), ps = packet_size<T>(), np = (n + ps - 1) / ps * ps;
+    const bool pack_b = trans_b || np != n;
+    AlignedVector<T> bp(pack_b ? static_cast<std::size_t>(k * np) : 0, T(0));
+    for (Index j = 0; pack_b && j < k; ++j)
+      for (Index q = 0; q < n; ++q) bp[static_cast<std::size_t>(j * np + q)] = trans_b ? bv.data()[q * k + j] : bv.data()[j * n + q];
+    AlignedVector<T> cp(np != n ? static_cast<std::size_t>(m * np) : 0, T(0));
+    T* c = np != n ? cp.data() : out.data();
+    tiled_product<T>(m, np, k, av.data(), k, 1, pack_b ? bp.data() : bv.data(), np, c, np);
+    for (Index i = 0; np != n && i < m; ++i) std::copy(c + i * np, c + i * np + n, out.data() + i * n);
+  } else if (trans_b)
     out.matrix().noalias() = av.matrix() * bv.matrix().transpose();
   else
     out.matrix().noalias() = av.matrix() * bv.matrix();

@@ -9,8 +9,8 @@
 // gradients go to the same struct of writable pointers (EncoderGrads). The autograd node that
 // calls them is kernels/fused_encoder.hpp; the composed reference they are tested against is
 // encode_channels_composed (nn/encoder.hpp). Infrastructure lives beside this file:
-// tile_product.hpp (register-tiled products), lstm_gates.hpp (fused gate passes),
-// buffer_pool.hpp (pooled aligned buffers, NaN fill), fp_mode.hpp (FTZ/DAZ guard).
+// lstm_gates.hpp (fused gate passes), buffer_pool.hpp (pooled aligned buffers, NaN fill),
+// fp_mode.hpp (FTZ/DAZ guard); the register-tiled products in tensor/tile_product.hpp.
 //
 // Dimension legend
 //   B    genes in the batch; a task works on a block of Bj <= kMaxBlockGenes of them
@@ -31,9 +31,9 @@
 // results are bit-identical for any number of threads.
 //
 // Two code paths, chosen by shape only (so a given shape always takes the same one):
-//   fast:   the per-step products are register-tiled (tile_product.hpp, no per-call
-//           packing), the gate nonlinearities and cell update are one fused pass, the cell
-//           and gate deltas another (lstm_gates.hpp). Needs G = 4H (forward product), H
+//   fast:   the per-step products are register-tiled (tensor/tile_product.hpp, no
+//           per-call packing), the gate nonlinearities and cell update are one fused pass,
+//           the cell and gate deltas another (lstm_gates.hpp). Needs G = 4H (forward product), H
 //           (backward product, fused passes) in whole SIMD packets, and, for the fused
 //           forward pass, a vectorized tanh (float). DeepDiff's H = 32 in float takes it.
 //   general: the same math with Eigen GEMM and Eigen array expressions (double; H that is not
@@ -66,8 +66,8 @@
 #include "deepdiff/kernels/buffer_pool.hpp"
 #include "deepdiff/kernels/fp_mode.hpp"
 #include "deepdiff/kernels/lstm_gates.hpp"
-#include "deepdiff/kernels/tile_product.hpp"
 #include "deepdiff/tensor/tensor.hpp"
+#include "deepdiff/tensor/tile_product.hpp"
 
 namespace deepdiff::kernels {
 

@@ -22,7 +22,7 @@
 #include <immintrin.h>
 #endif
 
-#include "deepdiff/kernels/tile_product.hpp"
+#include "deepdiff/tensor/tile_product.hpp"
 #include "deepdiff/tensor/tensor.hpp"
 
 namespace deepdiff::kernels {

@@ -1,5 +1,6 @@
-// Register-tiled matrix products for the kernels' small, repeated products (an LSTM step's
-// [Bj, H] x [H, 4H], the weight gradients' [H, T*Bj] x [T*Bj, 4H]).
+// Register-tiled matrix products for small, repeated products: the kernels' (an LSTM step's
+// [Bj, H] x [H, 4H], the weight gradients' [H, T*Bj] x [T*Bj, 4H]) and autograd's
+// batch-invariant matmul (ops.hpp). In the tensor layer so that both can use it.
 //
 // C[M, N] += A[M, Kd] B[Kd, N]: B and C row-major (leading dimensions ldb, ldc), A(r, k) at
 // A[r * ars + k * aks] (so A may be read transposed), N a whole number of packets. Tiles of
@@ -8,7 +9,8 @@
 // primitives, so it vectorizes for whatever SIMD Eigen targets. Unlike Eigen's general GEMM
 // it packs nothing per call: at [10, 32] x [32, 128], repacking the weights at every step
 // costs about a third of the product. Each element of C is one accumulation chain over k in
-// order, so the result depends on nothing but the data (not on threads, not on alignment).
+// order, so the result depends on nothing but the data (not on threads, not on alignment, not
+// on M: row r of C is the same bits whatever rows come with it).
 //
 // With `init` the accumulators start from the rank-1 term x_r u + v (x_r = init->x[r *
 // init->xs]; u, v of length N) instead of C: the input projection and bias of an LSTM step.
@@ -18,7 +20,7 @@
 
 #include "deepdiff/tensor/tensor.hpp"
 
-namespace deepdiff::kernels {
+namespace deepdiff {
 
 template <class T>
 constexpr Index packet_size() {
@@ -32,6 +34,8 @@ struct Rank1Init {
   const T* u;  // [N]
   const T* v;  // [N]
 };
+
+namespace detail {
 
 template <class T, int MR, int NR>
 inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc, Index Kd,
@@ -107,6 +111,8 @@ inline void product_panel(Index M, const T* A, Index ars, Index aks, const T* B,
   }
 }
 
+}  // namespace detail
+
 // Requires N % packet_size<T>() == 0.
 template <class T>
 void tiled_product(Index M, Index N, Index Kd, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
@@ -114,10 +120,11 @@ void tiled_product(Index M, Index N, Index Kd, const T* A, Index ars, Index aks,
   constexpr Index PS = packet_size<T>();
   Index c = 0;
   // Panels 4 packets wide where 6-row tiles of them fit the registers (32), else 2 wide.
-  if constexpr (max_tile_rows<4>() >= 6)
-    for (; c + 4 * PS <= N; c += 4 * PS) product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
-  for (; c + 2 * PS <= N; c += 2 * PS) product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
-  for (; c < N; c += PS) product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  if constexpr (detail::max_tile_rows<4>() >= 6)
+    for (; c + 4 * PS <= N; c += 4 * PS)
+      detail::product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  for (; c + 2 * PS <= N; c += 2 * PS) detail::product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+  for (; c < N; c += PS) detail::product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
 }
 
 // Whether a length-n row is a whole number of packets (the tiled and fused paths need it;
@@ -127,4 +134,4 @@ constexpr bool whole_packets(Index n) {
   return n % packet_size<T>() == 0;
 }
 
-}  // namespace deepdiff::kernels
+}  // namespace deepdiff
