@@ -22,8 +22,8 @@
 #include <immintrin.h>
 #endif
 
-#include "deepdiff/tensor/tile_product.hpp"
 #include "deepdiff/tensor/tensor.hpp"
+#include "deepdiff/tensor/tile_product.hpp"
 
 namespace deepdiff::kernels {
 
