@@ -6,8 +6,8 @@
 // tile is [Bj, G] row-major (gene r's pre-activations or activations at a + r*G), c, h and
 // their deltas [Bj, H].
 //
-// Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) with Eigen's vectorized exp and an exact
-// division; tanh with Eigen's vectorized rational tanh (float). double uses the same sigma and
+// Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) with Eigen's vectorized exp (its generic float
+// exp computed faster where Eigen has no AVX-512 one: pexp_gate) and an exact division; tanh with Eigen's vectorized rational tanh (float). double uses the same sigma and
 // std::tanh (Eigen 3.4 has no vectorized double tanh). std::tanh costs ~13 ns per float here,
 // 45x the vectorized one. Errors against std are measured by the kernel tests and listed in
 // docs/kernels.md. The fused passes need H in whole packets and (forward) a vectorized tanh;
@@ -74,8 +74,8 @@ inline void tanh_inplace(StridedArrayMap<T> x) {
 // here m is in [-128, 128] after the clamp, so two exact powers of two do: y * 2^(m>>1) is
 // exact (y in [0.7, 1.42]) and the second product rounds once, as Eigen's last product does.
 // Same rounding, same flush of denormals; about 14 fewer operations per packet, which is a
-// sixth of an AVX2 gate pass. tests/kernels/test_lstm_gates.cpp compares it with pexp bit
-// for bit over special values and a sweep of all float exponents.
+// sixth of an AVX2 gate pass. tests/kernels/test_lstm_gates.cpp compares it with Eigen's
+// pexp_float bit for bit over special values and a sweep of all float exponents.
 template <class P>
 inline P pexp_float_fast_ldexp(const P& x_in) {
   using namespace Eigen::internal;
