@@ -8,8 +8,9 @@
 //
 // Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) with Eigen's vectorized exp (its generic float
 // exp computed faster where Eigen has no AVX-512 one: pexp_gate) and an exact division; tanh
-// with Eigen's vectorized rational tanh (float). double uses the same sigma and std::tanh (Eigen 3.4 has no vectorized double tanh). std::tanh costs ~13 ns per float here,
-// 45x the vectorized one. Errors against std are measured by the kernel tests and listed in
+// with Eigen's vectorized rational tanh (float). double uses the same sigma and std::tanh
+// (Eigen 3.4 has no vectorized double tanh). std::tanh costs ~13 ns per float here, 45x the
+// vectorized one. Errors against std are measured by the kernel tests and listed in
 // docs/kernels.md. The fused passes need H in whole packets and (forward) a vectorized tanh;
 // other shapes use the same math as Eigen array expressions (in bilstm_attention.hpp).
 #pragma once
