@@ -29,6 +29,11 @@ constexpr double kMaxClip = 1e6;
 constexpr long long kMaxSynthGenes = 10000000;
 constexpr long long kMaxSynthBins = 100000;
 constexpr long long kMaxSynthValues = 1000000000; // genes x bins of synthetic data (5 marks, 2 cells)
+// deepdiff prepare: the window of a gene is bins x bin-size bp. What fits in memory and on disk
+// depends on the number of genes too, checked once the annotation is read (check_prepare_size).
+constexpr long long kMaxPrepareBins = 100000;
+constexpr long long kMaxPrepareBinSize = 10000000;
+constexpr long long kMaxPrepareWindow = 20000000;  // bins x bin-size: TSS +/- 10 Mb, past any enhancer
 
 inline std::string flag_number(double v) {
   char b[64];

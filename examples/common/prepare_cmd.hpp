@@ -3,13 +3,17 @@
 // without them the command says so and exits 1.
 #pragma once
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "common/cli.hpp"
+#include "common/flags.hpp"
 
 #ifdef DEEPDIFF_HAVE_GENOMICS
 #include <deepdiff/genomics/prepare.hpp>
@@ -28,6 +32,47 @@ inline std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+// Ctrl-C and SIGTERM during a run: the first asks prepare_data_root to stop (it removes its
+// temporary folder, which can hold gigabytes, and exits by the same signal); a second one ends
+// the process at once. A handler can only reach a global: these two are the program's, not the
+// library's (which takes the flag as PrepareOptions::interrupt).
+inline std::atomic<bool> prepare_stop{false};
+inline volatile std::sig_atomic_t prepare_signal = 0;
+extern "C" inline void prepare_on_signal(int sig) {
+  prepare_signal = sig;
+  prepare_stop.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
+// Refuses, naming the flag, a layout whose results do not fit in this machine's memory or whose
+// files do not fit on the output's disk (deepdiff::genomics::PrepareSize: known before any
+// signal is read).
+inline void check_prepare_size(const deepdiff::genomics::PrepareSize& z, long long bins, long long bin_size,
+                               const std::string& out) {
+  namespace fs = std::filesystem;
+  const std::string layout = std::to_string(z.genes) + " genes x " + std::to_string(bins) + " bins x " +
+                             std::to_string(z.files) + " signal files";
+  const double have = physical_memory_bytes();
+  if (have > 0 && z.memory_bytes() > have) {
+    const bool window = z.lookup_bytes > z.values_bytes + z.write_bytes;
+    if (window)
+      throw UsageError("--bin-size " + std::to_string(bin_size) + ": windows of " + std::to_string(bins * bin_size) +
+                       " bp for " + std::to_string(z.genes) + " genes would need about " + bytes_text(z.memory_bytes()) +
+                       " of memory, more than this machine's " + bytes_text(have) + "; lower --bin-size or --bins");
+    throw UsageError("--bins " + std::to_string(bins) + ": " + layout + " would need about " +
+                     bytes_text(z.memory_bytes()) + " of memory, more than this machine's " + bytes_text(have) +
+                     "; lower --bins");
+  }
+  std::error_code ec;
+  fs::path at = fs::absolute(out, ec);
+  while (!at.empty() && !fs::exists(at, ec) && at.has_parent_path() && at.parent_path() != at) at = at.parent_path();
+  const fs::space_info sp = fs::space(at, ec);
+  if (!ec && z.output_bytes > static_cast<double>(sp.available))
+    throw UsageError("--bins " + std::to_string(bins) + ": " + layout + " would write about " + bytes_text(z.output_bytes) +
+                     " into " + out + ", more than the " + bytes_text(static_cast<double>(sp.available)) +
+                     " free there; lower --bins or choose another --out");
+}
+
 inline int cmd_prepare_impl(int argc, char** argv) {
   namespace g = deepdiff::genomics;
   cxxopts::Options o(
@@ -39,7 +84,7 @@ inline int cmd_prepare_impl(int argc, char** argv) {
       "Writes DIR/CELL.{train,valid,test}.csv, DIR/CELL.expr.csv, DIR/genes.tsv, DIR/prepare.json,\n"
       "all at once at the end (nothing partial on error). See docs/prepare.md.");
   o.add_options()("h,help", "show this help")(
-      "threads", "OpenMP threads (0: all cores / OMP_NUM_THREADS)", cxxopts::value<int>()->default_value("0"));
+      "threads", "OpenMP threads, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"));
   o.add_options("inputs")
       ("samples", "samplesheet CSV, header cell,assay,path; assay: H3K4me1 H3K4me3 H3K9me3 H3K27me3 H3K36me3 or "
                   "expression; files: BAM (.bai/.csi used when present), tagAlign/BED (plain or gzip), bigWig",
@@ -47,7 +92,7 @@ inline int cmd_prepare_impl(int argc, char** argv) {
       ("genes", "gene annotation: GTF or GFF3 (gene records) or BED6", cxxopts::value<std::string>())
       ("out", "output folder (must not exist, or be empty)", cxxopts::value<std::string>());
   o.add_options("layout")
-      ("bins", "bins per gene (even; the window is TSS +/- bins*bin-size/2)", cxxopts::value<int>()->default_value("200"))
+      ("bins", "bins per gene (even; the window is TSS +/- bins*bin-size/2)", cxxopts::value<long long>()->default_value("200"))
       ("bin-size", "bin width in bp", cxxopts::value<long long>()->default_value("100"))
       ("bin-order", "strand: bin 1 is the most upstream bin of every gene (- genes read right to left); genomic: "
                     "coordinate order whatever the strand (the DeepDiff authors' files)",
@@ -78,10 +123,13 @@ inline int cmd_prepare_impl(int argc, char** argv) {
   p.samplesheet = need("samples");
   p.annotation = need("genes");
   p.out = need("out");
-  p.bins = r["bins"].as<int>();
-  p.bin_size = r["bin-size"].as<long long>();
-  if (p.bins < 2 || p.bins % 2) throw UsageError("--bins must be an even number >= 2");
-  if (p.bin_size < 1) throw UsageError("--bin-size must be >= 1");
+  p.bins = static_cast<int>(int_flag(r, "bins", 2, kMaxPrepareBins));
+  if (p.bins % 2) throw UsageError("--bins must be an even number (got " + std::to_string(p.bins) + ")");
+  p.bin_size = int_flag(r, "bin-size", 1, kMaxPrepareBinSize);
+  if (p.bins * p.bin_size > kMaxPrepareWindow)
+    throw UsageError("--bins x --bin-size = " + std::to_string(p.bins * p.bin_size) + " bp per gene, more than " +
+                     std::to_string(kMaxPrepareWindow) + " (TSS +/- " + std::to_string(kMaxPrepareWindow / 2000000) +
+                     " Mb); lower --bins or --bin-size");
   const std::string order = r["bin-order"].as<std::string>();
   if (order == "strand") p.order = g::BinOrder::strand;
   else if (order == "genomic") p.order = g::BinOrder::genomic;
@@ -114,13 +162,32 @@ inline int cmd_prepare_impl(int argc, char** argv) {
   if (r.count("valid-chromosomes")) p.valid_chroms = split_list(r["valid-chromosomes"].as<std::string>());
   if (r.count("split-from")) p.split_from = r["split-from"].as<std::string>();
   p.seed = r["seed"].as<unsigned long long>();
-  p.threads = r["threads"].as<int>();
-  if (p.threads < 0) throw UsageError("--threads must be >= 0");
+  p.threads = threads_flag(r);
   p.use_index = r.count("ignore-index") == 0;
   p.checksums = r.count("no-checksums") == 0;
   const bool quiet = r.count("quiet") > 0;
   if (!quiet) p.log = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
-  const g::PrepareSummary s = g::prepare_data_root(p);
+  p.check_size = [&p](const g::PrepareSize& z) { check_prepare_size(z, p.bins, p.bin_size, p.out); };
+  p.interrupt = &prepare_stop;
+  struct sigaction sa {}, old_int{}, old_term{};
+  sa.sa_handler = prepare_on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  g::PrepareSummary s;
+  try {
+    s = g::prepare_data_root(p);
+  } catch (const g::PrepareInterrupted& e) {
+    const int sig = prepare_signal ? static_cast<int>(prepare_signal) : SIGINT;
+    std::fprintf(stderr, "deepdiff prepare: interrupted by %s: %s\n", sig == SIGTERM ? "SIGTERM" : "SIGINT", e.what());
+    std::fflush(stderr);
+    // End by the same signal, as a shell and a scheduler expect of an interrupted program.
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return 128 + sig;
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
   if (!quiet) {
     for (const std::string& n : s.notes) std::fprintf(stderr, "note: %s\n", n.c_str());
     std::printf("prepared %zu cells x %zu genes (train %zu, valid %zu, test %zu) x %d bins in %s (%.1fs)\n", s.cells,

@@ -19,6 +19,7 @@
 #include <array>
 #include <atomic>
 #include <charconv>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <cmath>
@@ -29,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +53,24 @@ namespace genomics {
 // The published split sizes (DeepDiff, Sekhon et al. 2018).
 constexpr long long kPublishedTrain = 10000, kPublishedValid = 2360, kPublishedTest = 6100;
 
+// What a run will need, known once the annotation and the inputs' headers are read and before
+// any signal is: the program compares it with the machine (memory, free disk) and refuses a
+// --bins / --bin-size that cannot fit, instead of allocating gigabytes and failing late.
+struct PrepareSize {
+  std::size_t genes = 0, cells = 0, files = 0;
+  double values_bytes = 0;  // the [genes, bins] results of every signal file (double)
+  double lookup_bytes = 0;  // the window lookup: grows with the window (bins x bin size) per gene
+  double write_bytes = 0;   // the text of the output files held while they are written
+  double output_bytes = 0;  // what DIR will take on disk
+  double memory_bytes() const { return values_bytes + lookup_bytes + write_bytes; }
+};
+
+// Raised when PrepareOptions::interrupt is set (Ctrl-C, SIGTERM): nothing was written, and the
+// temporary folder, if there was one, is gone.
+struct PrepareInterrupted : std::runtime_error {
+  PrepareInterrupted() : std::runtime_error("nothing written, the temporary folder removed") {}
+};
+
 struct PrepareOptions {
   std::string samplesheet, annotation, out;
   int bins = 200;
@@ -66,6 +86,11 @@ struct PrepareOptions {
   bool use_index = true;     // read indexed BAMs by region
   bool checksums = true;     // FNV-1a of every input (one more read of each file)
   std::function<void(const std::string&)> log;  // progress and notes (may be empty)
+  // Called once the genes are known, before any signal is read; throws to refuse (may be empty).
+  std::function<void(const PrepareSize&)> check_size;
+  // Polled between reading tasks and output files; when it turns true the run stops with
+  // PrepareInterrupted, after removing its temporary folder. A signal handler may set it.
+  const std::atomic<bool>* interrupt = nullptr;
 };
 
 struct PrepareSummary {
@@ -76,6 +101,7 @@ struct PrepareSummary {
   double read_seconds = 0;  // of which reading the signal files (and checksums)
   double write_seconds = 0; // of which writing DIR
   std::vector<std::string> notes;
+  std::vector<std::string> removed;  // leftovers of interrupted runs removed at the start (logged then)
 };
 
 namespace prepare_detail {
@@ -118,7 +144,7 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
       for (long long i = 0; i < counts[static_cast<std::size_t>(s)]; ++i) split[pool[k++]] = s;
   };
   if (!o.split_from.empty()) {
-    std::map<std::string, int> from;
+    std::map<std::string, std::pair<int, std::size_t>> from;  // gene -> split, line
     TextLines in(o.split_from);
     std::string_view l;
     std::vector<std::string_view> f;
@@ -137,13 +163,20 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
       int s = -1;
       for (int k = 0; k < 3; ++k)
         if (f[static_cast<std::size_t>(col)] == split_names()[static_cast<std::size_t>(k)]) s = k;
-      from[strip_version(f[0])] = s;
+      const auto ins = from.emplace(strip_version(f[0]), std::make_pair(s, in.line()));
+      // A gene in two splits would leak between training and test: which one was meant is
+      // unknowable, so the file is refused rather than the last row taken.
+      if (!ins.second && ins.first->second.first != s)
+        throw DataError(o.split_from, in.line(),
+                        "gene " + ins.first->first + " is listed again in another split (first at line " +
+                            std::to_string(ins.first->second.second) + ")",
+                        "each gene belongs to one split; was this file edited or concatenated?");
     }
     std::size_t missing = 0;
     for (std::size_t g = 0; g < n; ++g) {
       const auto it = from.find(genes[g].id);
       if (it == from.end()) ++missing;
-      else split[g] = it->second;
+      else split[g] = it->second.first;
     }
     if (missing) notes.push_back(std::to_string(missing) + " genes are not in " + o.split_from + ": unused");
     return split;
@@ -223,6 +256,119 @@ inline void append_double(std::string& s, double v) {
   s.append(b, r.ptr);
 }
 
+// What the run will need (see PrepareSize). The write buffer: each output file is built in
+// memory, up to one per thread at a time; the train split is the largest.
+inline PrepareSize estimate_size(const std::vector<Gene>& genes, std::size_t cells, std::size_t files, int bins,
+                                 std::int64_t bin_size, int threads) {
+  PrepareSize z;
+  z.genes = genes.size();
+  z.cells = cells;
+  z.files = files;
+  const double R = static_cast<double>(genes.size()), T = static_cast<double>(bins);
+  z.values_bytes = static_cast<double>(files) * R * T * sizeof(double);
+  // make_windows lists every window in each 16 kb block it overlaps (an int, with vector
+  // slack), and keeps a block list per 16 kb of each chromosome up to its last window.
+  const double span = static_cast<double>(bins) * static_cast<double>(bin_size);
+  const double block = static_cast<double>(std::int64_t(1) << GeneWindows::kShift);
+  std::map<std::string, double> last_end;
+  double name_chars = 0;
+  for (const Gene& g : genes) {
+    double& e = last_end[g.chrom];
+    e = std::max(e, static_cast<double>(g.tss()) + span / 2);
+    name_chars += static_cast<double>(g.id.size() + g.symbol.size());
+  }
+  z.lookup_bytes = R * (span / block + 2) * 2 * sizeof(int);
+  for (const auto& c : last_end) z.lookup_bytes += (c.second / block + 1) * sizeof(std::vector<int>);
+  // A row: ID_SYMBOL_BIN and five values (counts: a few digits each; bigWig means more).
+  const double row = (R > 0 ? name_chars / R : 0) + 2 + std::log10(T + 1) + 1 + 5 * 6 + 1;
+  z.output_bytes = static_cast<double>(cells) * R * T * row;
+  z.write_bytes = std::min<double>(threads, static_cast<double>(cells) * 3) * R * T * 48;
+  return z;
+}
+
+// The output folder as it will be written: a symbolic link to a folder means that folder (the
+// link stays, the folder behind it gets the files). Refuses a folder that is not empty.
+inline std::filesystem::path output_folder(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path out(dir);
+  if (out.filename().empty()) out = out.parent_path();
+  if (fs::is_symlink(fs::symlink_status(out, ec))) {
+    const fs::file_status st = fs::status(out, ec);
+    if (!fs::exists(st))
+      throw DataError(dir, "the output folder is a symbolic link to nothing (" + fs::read_symlink(out, ec).string() + ")",
+                      "create the folder it points to, or choose another --out");
+    out = fs::canonical(out, ec);
+    if (ec) throw DataError(dir, "cannot resolve the symbolic link: " + ec.message());
+  }
+  const fs::file_status st = fs::status(out, ec);
+  if (fs::exists(st) && !(fs::is_directory(st) && fs::is_empty(out, ec)))
+    throw DataError(dir, fs::is_directory(st) ? "the output folder exists and is not empty" : "exists and is not a folder",
+                    "choose a new folder, or remove this one");
+  return out;
+}
+
+// The temporary folder's name: beside DIR, named after it, this host and this process, so that a
+// later run can tell a leftover of a dead process (same host, no such PID) from a live run's
+// (another process, or another node writing to a shared disk).
+inline std::string host_name() {
+  char h[256] = {0};
+  if (::gethostname(h, sizeof h - 1) != 0 || !h[0]) return "host";
+  std::string s(h);
+  for (char& c : s)
+    if (c == '/' || c == '.') c = '_';
+  return s;
+}
+inline std::string temporary_prefix(const std::filesystem::path& out) {
+  return "." + out.filename().string() + ".prepare-tmp." + host_name() + "-";
+}
+
+// Removes the temporary folders of earlier runs on this host whose process is gone (killed,
+// crashed, or stopped by a signal that could not be handled), and says so.
+inline void remove_stale_temporaries(const std::filesystem::path& parent, const std::filesystem::path& out,
+                                     std::vector<std::string>& notes) {
+  namespace fs = std::filesystem;
+  const std::string prefix = temporary_prefix(out);
+  std::error_code ec;
+  fs::directory_iterator it(parent, ec), end;
+  if (ec) return;  // the parent does not exist yet: nothing to clean
+  std::vector<fs::path> stale;
+  for (; it != end; it.increment(ec)) {
+    if (ec) break;
+    const std::string name = it->path().filename().string();
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    long long pid = 0;
+    const char* b = name.data() + prefix.size();
+    const auto r = std::from_chars(b, name.data() + name.size(), pid);
+    if (r.ec != std::errc() || r.ptr != name.data() + name.size() || pid <= 0) continue;
+    if (pid == static_cast<long long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+    stale.push_back(it->path());
+  }
+  for (const fs::path& p : stale) {
+    std::error_code rec;
+    const auto n = fs::remove_all(p, rec);
+    if (rec) notes.push_back("could not remove " + p.string() + ", left by an interrupted run: " + rec.message());
+    else notes.push_back("removed " + p.string() + " (" + std::to_string(n) + " entries), left by an interrupted run whose process is gone");
+  }
+}
+
+// Fails now, before any input is read, when the folder that will hold DIR (or the nearest
+// one of its ancestors that exists) cannot take a new folder: read-only, no permission, full.
+inline void check_writable(const std::filesystem::path& parent, const std::filesystem::path& out, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path at = parent;
+  while (!fs::exists(at, ec) && at.has_parent_path() && at.parent_path() != at) at = at.parent_path();
+  if (!fs::exists(at, ec)) at = ".";
+  if (!fs::is_directory(at, ec)) throw DataError(dir, "cannot create the output folder: " + at.string() + " is not a folder");
+  const fs::path probe = at / (temporary_prefix(out) + std::to_string(static_cast<long>(::getpid())) + ".probe");
+  if (!fs::create_directory(probe, ec) || ec)
+    throw DataError(dir, "cannot write the output folder in " + at.string() + ": " + (ec ? ec.message() : "it exists"),
+                    "choose a folder you can write to (checked before reading any input)");
+  fs::remove(probe, ec);
+}
+
 }  // namespace prepare_detail
 
 inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
@@ -236,9 +382,15 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   PrepareSummary sum;
   if (o.bins < 2 || o.bins % 2) throw std::invalid_argument("bins must be even and >= 2");
   if (o.bin_size < 1) throw std::invalid_argument("bin size must be >= 1");
+  auto interrupted = [&] { return o.interrupt && o.interrupt->load(); };
   std::error_code ec;
-  if (fs::exists(o.out, ec) && !(fs::is_directory(o.out, ec) && fs::is_empty(o.out, ec)))
-    throw DataError(o.out, "the output folder exists and is not empty", "choose a new folder, or remove this one");
+  // The output side first: a run that cannot write must say so before reading gigabytes.
+  const fs::path out = pd::output_folder(o.out);
+  const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
+  pd::remove_stale_temporaries(parent, out, sum.removed);
+  for (const std::string& n : sum.removed) log("note: " + n);
+  pd::check_writable(parent, out, o.out);
+  const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
 
   // 1. Inputs: sheet, files (format by content), annotation, expression.
   const std::vector<CellInputs> cells = read_samplesheet(o.samplesheet);
@@ -307,6 +459,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   }
   if (genes.empty()) throw DataError(o.annotation, "no gene has all inputs");
   sum.genes_used = genes.size();
+  if (o.check_size) o.check_size(pd::estimate_size(genes, cells.size(), files.size(), o.bins, o.bin_size, threads));
   log("prepare: " + std::to_string(cells.size()) + " cells, " + std::to_string(files.size()) + " signal files, " +
       std::to_string(genes.size()) + " of " + std::to_string(ann.genes.size()) + " genes with all inputs");
 
@@ -323,7 +476,6 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     if (wa != wb) return wa;
     return pd::file_size(files[a.file].path) > pd::file_size(files[b.file].path);
   });
-  const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
   const std::size_t checksum_jobs = o.checksums ? paths.size() + 1 : 0;
   const std::size_t jobs = tasks.size() + checksum_jobs;
   const int io_threads = static_cast<int>(std::max<std::size_t>(1, static_cast<std::size_t>(threads) / std::max<std::size_t>(1, tasks.size())));
@@ -338,7 +490,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   double last_report = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
   for (long long j = 0; j < static_cast<long long>(jobs); ++j) {
-    if (failed.load()) continue;
+    if (failed.load() || interrupted()) continue;
     const std::size_t k = static_cast<std::size_t>(j);
     try {
       if (k < tasks.size()) {
@@ -366,6 +518,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   }
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
+  if (interrupted()) throw PrepareInterrupted();
   const double read_end = elapsed();
   sum.read_seconds = read_end - read_start;
   std::vector<TaskStats> per_file(files.size());
@@ -386,11 +539,8 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     if (s >= 0) ++sum.split_sizes[static_cast<std::size_t>(s)];
 
   // 5. Write into a temporary folder beside DIR, then rename.
-  fs::path out(o.out);
-  if (out.filename().empty()) out = out.parent_path();
-  const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
   make_directories(parent.string());
-  const fs::path tmp = parent / ("." + out.filename().string() + ".prepare-tmp." + std::to_string(static_cast<long>(::getpid())));
+  const fs::path tmp = parent / (pd::temporary_prefix(out) + std::to_string(static_cast<long>(::getpid())));
   fs::remove_all(tmp, ec);
   fs::create_directory(tmp);
   const double write_start = elapsed();
@@ -402,6 +552,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       const std::size_t c = static_cast<std::size_t>(j) / 3;
       const int s = static_cast<int>(j % 3);
       try {
+        if (interrupted()) throw PrepareInterrupted();
         std::string text;
         text.reserve(sum.split_sizes[static_cast<std::size_t>(s)] * T * 48);
         for (std::size_t g = 0; g < R; ++g) {
@@ -433,6 +584,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     for (const std::exception_ptr& e : out_errors)
       if (e) std::rethrow_exception(e);
     for (std::size_t c = 0; c < cells.size(); ++c) {
+      if (interrupted()) throw PrepareInterrupted();
       if (cells[c].expression.empty()) continue;
       std::string text;
       for (int s = 0; s < 3; ++s)
@@ -500,11 +652,13 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                   {"test", sum.split_sizes[2]},
                   {"unused", R - sum.split_sizes[0] - sum.split_sizes[1] - sum.split_sizes[2]}};
     j["notes"] = sum.notes;
+    if (!sum.removed.empty()) j["removed_leftovers"] = sum.removed;
     sum.write_seconds = elapsed() - write_start;
     sum.seconds = elapsed();
     j["seconds"] = {{"total", sum.seconds}, {"reading", sum.read_seconds}, {"writing", sum.write_seconds}};
     write_file_atomic((tmp / "prepare.json").string(), j.dump(2) + "\n");
 
+    if (interrupted()) throw PrepareInterrupted();
     if (fs::exists(out, ec)) fs::remove(out);  // an empty folder (checked at the start)
     fs::rename(tmp, out);
   } catch (...) {
