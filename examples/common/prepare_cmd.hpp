@@ -92,7 +92,7 @@ inline int cmd_prepare_impl(int argc, char** argv) {
       ("genes", "gene annotation: GTF or GFF3 (gene records) or BED6", cxxopts::value<std::string>())
       ("out", "output folder (must not exist, or be empty)", cxxopts::value<std::string>());
   o.add_options("layout")
-      ("bins", "bins per gene (even; the window is TSS +/- bins*bin-size/2)", cxxopts::value<long long>()->default_value("200"))
+      ("bins", "bins per gene (even, at most 100000; the window is TSS +/- bins*bin-size/2, at most 20 Mb in all)", cxxopts::value<long long>()->default_value("200"))
       ("bin-size", "bin width in bp", cxxopts::value<long long>()->default_value("100"))
       ("bin-order", "strand: bin 1 is the most upstream bin of every gene (- genes read right to left); genomic: "
                     "coordinate order whatever the strand (the DeepDiff authors' files)",

@@ -25,6 +25,7 @@
 // annotation (GTF, GFF3, BED6), expression, bam (SAM text, BAM from mutated SAM, BAM with its
 // decompressed stream damaged, damaged BGZF bytes), reads (tagAlign/BED), bigwig (odd
 // intervals, values, lengths and names through libBigWig's writer, or damaged bytes).
+// The three text targets are also packed as gzip, multi-member gzip or BGZF (README.md).
 // To add a target: a `run_<reader>` (seed input, mutation, reader call, Outcome) in targets().
 #include <deepdiff/deepdiff.hpp>
 
@@ -37,8 +38,10 @@
 #include <htslib/hts_log.h>
 #include <htslib/kstring.h>
 #include <htslib/sam.h>
+#include <zlib.h>
 #endif
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -463,6 +466,78 @@ std::string mutate_bytes(std::string s, Rng& r) {
   return s;
 }
 
+// Text as labs hand it over: plain, one gzip member, several gzip members (what
+// `cat a.gz b.gz > ab.gz` makes: prepare reads every member, as zcat does; bedtools 2.30 reads
+// only the first), or BGZF (bgzip). A quarter of the compressed ones get their compressed bytes
+// damaged; the others must give exactly what the plain text gives (checked by the caller).
+enum class Packing { plain, gzip, multi, bgzf };
+struct Packed {
+  std::string bytes;
+  Packing how = Packing::plain;
+  bool damaged = false;
+  std::string note;
+};
+
+std::string gzip_member(const std::string& text) {
+  z_stream z{};
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) throw std::runtime_error("fuzz: deflateInit2");
+  std::string out(deflateBound(&z, static_cast<uLong>(text.size())) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("fuzz: deflate");
+  return out;
+}
+
+Packed pack_text(const std::string& text, Rng& r, const std::string& dir) {
+  Packed p;
+  const std::size_t k = below(r, 8);
+  p.how = k < 4 ? Packing::plain : k < 6 ? Packing::gzip : k < 7 ? Packing::multi : Packing::bgzf;
+  if (p.how == Packing::plain) {
+    p.bytes = text;
+    return p;
+  }
+  if (p.how == Packing::gzip) {
+    p.bytes = gzip_member(text);
+    p.note = "gzip";
+  } else if (p.how == Packing::multi) {
+    // Two or three members cut at arbitrary bytes (mid-line too: zcat joins them).
+    std::size_t a = below(r, text.size() + 1), b = below(r, text.size() + 1);
+    if (a > b) std::swap(a, b);
+    p.bytes = gzip_member(text.substr(0, a)) + gzip_member(text.substr(a, b - a));
+    if (b < text.size() || below(r, 2)) p.bytes += gzip_member(text.substr(b));
+    p.note = "multi-member gzip";
+  } else {
+    const std::string tmp = dir + "/packing.bgz";
+    bgzf_deflate(tmp, text);
+    p.bytes = read_file(tmp);
+    std::filesystem::remove(tmp);
+    p.note = "BGZF";
+  }
+  if (below(r, 4) == 0) {
+    p.bytes = mutate_bytes(p.bytes, r);
+    p.damaged = true;
+    p.note += ", compressed bytes damaged";
+  }
+  return p;
+}
+
+// The files of a data root that the inputs decide (prepare.json records sizes and times).
+std::string data_root_text(const std::string& root) {
+  std::string all;
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(root, ec))
+    if (e.path().filename() != "prepare.json") names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  for (const std::string& n : names) all += n + "\n" + read_file(root + "/" + n) + "\n";
+  return all;
+}
+
 enum class Victim { samplesheet, annotation, expression, bam, reads, bigwig };
 
 Outcome run_prepare(Victim v, Rng& r, const std::string& dir) {
@@ -472,11 +547,24 @@ Outcome run_prepare(Victim v, Rng& r, const std::string& dir) {
   const std::size_t afmt = v == Victim::annotation ? below(r, 3) : 0;
   const std::string ann_text = afmt == 0 ? kGenesBed : afmt == 1 ? kGenesGtf : kGenesGff3;
   const std::string ann = dir + "/genes" + (afmt == 0 ? ".bed" : afmt == 1 ? ".gtf" : ".gff3");
-  write_bytes(ann, v == Victim::annotation ? mutate_text(ann_text, r, '\t') : ann_text);
+  // The text victim (annotation, expression table, tagAlign), mutated, then maybe compressed.
+  std::string victim_path, victim_text;
+  Packed packed;
+  if (v == Victim::annotation) victim_path = ann, victim_text = mutate_text(ann_text, r, '\t');
+  if (v == Victim::expression) victim_path = dir + "/expr.csv", victim_text = mutate_text(kExpr, r);
+  if (v == Victim::reads) victim_path = dir + "/a.tagAlign", victim_text = mutate_text(kTagAlign, r, '\t');
+  if (!victim_path.empty()) {
+    packed = pack_text(victim_text, r, dir);
+    note = packed.note;
+  }
+  auto put = [&](const std::string& path, const std::string& seed_text) {
+    write_bytes(path, path == victim_path ? packed.bytes : seed_text);
+  };
+  put(ann, ann_text);
   std::string sheet = samplesheet_text();
   if (v == Victim::samplesheet) sheet = mutate_text(sheet, r);
-  write_bytes(dir + "/expr.csv", v == Victim::expression ? mutate_text(kExpr, r) : kExpr);
-  write_bytes(dir + "/a.tagAlign", v == Victim::reads ? mutate_text(kTagAlign, r, '\t') : kTagAlign);
+  put(dir + "/expr.csv", kExpr);
+  put(dir + "/a.tagAlign", kTagAlign);
 
   // BAM: valid and indexed, or (victim) mutated SAM text read as SAM or converted to BAM,
   // or the decompressed BAM stream damaged and re-compressed, or the compressed file damaged.
@@ -548,11 +636,33 @@ Outcome run_prepare(Victim v, Rng& r, const std::string& dir) {
   o.bin_size = 25;
   o.split_counts = {1, 1, 1};
   o.threads = 1;
+  // Compressed text that is not damaged must read exactly as the same text uncompressed:
+  // the same refusal, or the same data root.
+  const bool twin = packed.how != Packing::plain && !packed.damaged;
+  std::string plain_error, plain_root;
+  if (twin) {
+    write_bytes(victim_path, victim_text);
+    gx::PrepareOptions po = o;
+    po.out = dir + "/root-plain";
+    try {
+      gx::prepare_data_root(po);
+      plain_root = data_root_text(po.out);
+    } catch (const DataError& e) {
+      plain_error = e.what();
+    }
+    write_bytes(victim_path, packed.bytes);
+  }
   try {
     gx::prepare_data_root(o);
   } catch (const DataError& e) {
+    if (twin && plain_error.empty())
+      return {Outcome::wrong, note + ": refused, but the same text uncompressed is accepted: " + e.what()};
     return {Outcome::rejected, e.what()};
   }
+  if (twin && !plain_error.empty())
+    return {Outcome::wrong, note + ": accepted, but the same text uncompressed is refused: " + plain_error};
+  if (twin && data_root_text(o.out) != plain_root)
+    return {Outcome::wrong, note + ": the data root differs from the one the same text uncompressed gives"};
   // Accepted: what prepare wrote must be a data root the library reads, with finite values.
   // The expression row is optional in a samplesheet; load_split needs a table for both cells,
   // so a cell without one borrows the other's (both missing: the signals are not checked).
