@@ -142,6 +142,15 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
     throw std::runtime_error("train, valid and test files have different bins or marks (" + describe(train) + "; " +
                              describe(valid) + "; " + describe(test) + ")");
   if (!o.quiet) log << "data: " << describe(train) << "; " << describe(valid) << "; " << describe(test) << "\n";
+  // fit refuses a constant target too; checked here first so that nothing is created in the
+  // save-root, and named with the tables it comes from.
+  try {
+    check_target_varies(train, "train");
+    check_target_varies(valid, "valid");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string(e.what()) + "; the expression tables: " + expression_path(o.data_root, o.cell1) +
+                             ", " + expression_path(o.data_root, o.cell2));
+  }
 
   ModelConfig cfg;
   cfg.variant = parse_variant(o.model_name);

@@ -147,5 +147,13 @@ expect 1 "$BIN" train --data-root "$D" --save-root "$R" --epochs 5 --lr 1e-3 --h
 contains "another process is training"
 wait $lockpid
 
+# --- reliability round 3 (issue 26) ---
+# 5. identical expression tables: the target is 0 for every gene; train refuses (exit 1) before
+#    creating anything, instead of "best epoch 0 (valid PCC -inf)" and a checkpoint, exit 0
+rm -rf "$WORK/same" && mkdir -p "$WORK/same" && cp "$D"/* "$WORK/same/" && cp "$D/Cell1.expr.csv" "$WORK/same/Cell2.expr.csv"
+expect 1 "$BIN" train --data-root "$WORK/same" --save-root "$WORK/samerun" --epochs 1 --hidden 4
+contains "is 0 for all 24 genes"; contains "nothing to learn"; contains "same/Cell2.expr.csv"; lacks "best epoch"
+[ ! -e "$WORK/samerun" ] && ok || bad "a refused constant target created the save-root"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
