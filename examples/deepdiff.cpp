@@ -113,7 +113,8 @@ int cmd_train(int argc, char** argv) {
                      "(ties: the later) is kept and scored on the test split. Writes into --save-root:\n"
                      "checkpoint.bin, state.bin (for --resume), metrics.json, predictions.csv,\n"
                      "attention_beta.csv, attention_alpha.csv, training_curves.svg, scatter.svg,\n"
-                     "attention_beta.svg, attention_alpha.svg.");
+                     "attention_beta.svg, attention_alpha.svg. A --save-root that already holds a run\n"
+                     "(metrics.json, checkpoint.bin or state.bin) needs --resume or --force.");
   add_common(o);
   add_data_options(o);
   o.add_options("training")
@@ -127,6 +128,7 @@ int cmd_train(int argc, char** argv) {
       ("encoder-path", "level-1 implementation: fused (fast) or composed (autograd reference, slow)", cxxopts::value<std::string>()->default_value("fused"))
       ("save-root", "output folder (created)", cxxopts::value<std::string>())
       ("resume", "continue from SAVE_ROOT/state.bin if it exists")
+      ("force", "train afresh into a --save-root that holds an earlier run, removing its files first")
       ("no-plots", "do not write SVG plots")
       ("no-alpha-csv", "do not write attention_alpha.csv (large: genes x channels x bins)")
       ("quiet", "print nothing but errors");
@@ -165,6 +167,8 @@ int cmd_train(int argc, char** argv) {
   else throw UsageError("--encoder-path must be fused or composed");
   ro.threads = threads_flag(r);
   ro.resume = r.count("resume") > 0;
+  ro.force = r.count("force") > 0;
+  if (ro.resume && ro.force) throw UsageError("--resume and --force contradict: continue the run, or replace it");
   ro.plots = r.count("no-plots") == 0;
   ro.alpha_csv = r.count("no-alpha-csv") == 0;
   ro.quiet = r.count("quiet") > 0;

@@ -20,7 +20,9 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <system_error>
 #include <unistd.h>
+#include <vector>
 
 #include "cli.hpp"
 #include "flags.hpp"
@@ -41,6 +43,7 @@ struct RunOptions {
   Index hidden1 = 32;
   int threads = 0;  // 0: OpenMP's default
   bool resume = false;
+  bool force = false;  // train afresh over an earlier run in save_root (without it, refused)
   bool plots = true;
   bool alpha_csv = true;
   bool quiet = false;
@@ -126,6 +129,41 @@ inline std::string metrics_json(const RunOptions& o, const ModelConfig& cfg, con
   return json_text(m);
 }
 
+// The files of a run in its save-root: those whose presence means an earlier run is there
+// (run_files), then the other outputs, which --force removes with them.
+inline const std::vector<std::string>& run_files() {
+  static const std::vector<std::string> v = {"metrics.json", "checkpoint.bin", "state.bin"};
+  return v;
+}
+inline const std::vector<std::string>& run_outputs() {
+  static const std::vector<std::string> v = {"predictions.csv",    "attention_beta.csv", "attention_alpha.csv",
+                                             "training_curves.svg", "scatter.svg",        "attention_beta.svg",
+                                             "attention_alpha.svg"};
+  return v;
+}
+
+// The run files already in `save_root` (empty: a new or empty folder, or none at all).
+inline std::vector<std::string> earlier_run_files(const std::string& save_root) {
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (const std::string& f : run_files())
+    if (std::filesystem::exists(std::filesystem::path(save_root) / f, ec)) found.push_back(f);
+  return found;
+}
+
+// A save-root that holds an earlier run is trained into only with --resume (continue it) or
+// --force (replace it): before, a plain `train` overwrote a finished run's metrics.json with
+// its own first epoch, silently.
+inline void check_save_root_free(const RunOptions& o) {
+  if (o.resume || o.force) return;
+  const std::vector<std::string> found = earlier_run_files(o.save_root);
+  if (found.empty()) return;
+  std::string names;
+  for (const std::string& f : found) names += (names.empty() ? "" : ", ") + f;
+  throw UsageError("--save-root " + o.save_root + " already holds a run (" + names +
+                   "): --resume continues it, --force trains afresh and replaces it, or choose another --save-root");
+}
+
 // The whole recipe (deepdiff::fit: resume, epochs, best epoch, test score) with the files of
 // `deepdiff train`: load, lock the save-root, train, write every output. Progress goes to `log`.
 inline RunResult run_training(const RunOptions& o, std::ostream& log) {
@@ -134,6 +172,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   const auto t_start = clock::now();
   if (o.threads > 0) omp_set_num_threads(o.threads);
   const int threads = omp_get_max_threads();
+  check_save_root_free(o);
 
   Split train = load_split(o.data_root, o.cell1, o.cell2, "train");
   Split valid = load_split(o.data_root, o.cell1, o.cell2, "valid");
@@ -142,6 +181,15 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
     throw std::runtime_error("train, valid and test files have different bins or marks (" + describe(train) + "; " +
                              describe(valid) + "; " + describe(test) + ")");
   if (!o.quiet) log << "data: " << describe(train) << "; " << describe(valid) << "; " << describe(test) << "\n";
+  // fit refuses a constant target too; checked here first so that nothing is created in the
+  // save-root, and named with the tables it comes from.
+  try {
+    check_target_varies(train, "train");
+    check_target_varies(valid, "valid");
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string(e.what()) + "; the expression tables: " + expression_path(o.data_root, o.cell1) +
+                             ", " + expression_path(o.data_root, o.cell2));
+  }
 
   ModelConfig cfg;
   cfg.variant = parse_variant(o.model_name);
@@ -157,6 +205,24 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
     if (!lock->acquire(false))
       throw std::runtime_error("another process is training in " + o.save_root + " (" + lock->holder() + "; lock " +
                                lock->path() + "); wait for it to finish, or use another --save-root");
+  }
+  if (o.force && !o.resume) {
+    // Under the lock, so no other process's run is removed. Every file of the earlier run
+    // goes, so an interrupted new run cannot be --resume'd from the old state.bin, nor leave
+    // the old predictions beside its metrics.
+    std::vector<std::string> removed;
+    for (const auto* list : {&run_files(), &run_outputs()})
+      for (const std::string& f : *list) {
+        std::error_code ec;
+        if (fs::remove(fs::path(o.save_root) / f, ec)) removed.push_back(f);
+        else if (ec)
+          throw std::runtime_error("--force: cannot remove " + (fs::path(o.save_root) / f).string() + ": " + ec.message());
+      }
+    if (!removed.empty() && !o.quiet) {
+      log << "--force: removed the earlier run's";
+      for (const std::string& f : removed) log << " " << f;
+      log << " from " << o.save_root << "\n";
+    }
   }
   DeepDiff<float> model(cfg);
   Rng init(o.train.seed);

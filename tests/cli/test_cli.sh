@@ -147,5 +147,34 @@ expect 1 "$BIN" train --data-root "$D" --save-root "$R" --epochs 5 --lr 1e-3 --h
 contains "another process is training"
 wait $lockpid
 
+# --- reliability round 3 (issue 26) ---
+# 17. a save-root holding a run is not overwritten without --resume or --force (exit 2)
+expect 0 "$BIN" train --help;  contains "\-\-force"
+rm -rf "$WORK/done" && cp -r "$R" "$WORK/done" && rm -f "$WORK/done/train.lock"
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/done" --epochs 1 --lr 1e-3 --hidden 4
+contains "already holds a run"; contains "\-\-resume"; contains "\-\-force"; lacks "epoch   1/1"
+cmp -s "$R/metrics.json" "$WORK/done/metrics.json" && ok || bad "a refused train changed metrics.json"
+# an interrupted run (state.bin alone) counts too; --resume and --force together are refused
+rm -rf "$WORK/part" && mkdir -p "$WORK/part" && cp "$R/state.bin" "$WORK/part/"
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/part" --epochs 1 --lr 1e-3 --hidden 4;  contains "state.bin"
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/done" --epochs 5 --lr 1e-3 --hidden 4 --resume --force
+contains "\-\-resume and \-\-force"
+cmp -s "$R/metrics.json" "$WORK/done/metrics.json" && ok || bad "--resume --force changed metrics.json"
+# --force replaces the run: its old files go first, the new run is what remains
+expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/done" --epochs 1 --lr 1e-3 --hidden 4 --no-plots --force
+contains "\-\-force: removed"; contains "epoch   1/1"
+grep -q '"epoch": 1' "$WORK/done/metrics.json" && ! grep -q '"epoch": 2' "$WORK/done/metrics.json" && ok \
+  || bad "--force did not replace metrics.json"
+[ ! -e "$WORK/done/scatter.svg" ] && ok || bad "--force left the earlier run's scatter.svg"
+# an existing empty folder is a new run
+rm -rf "$WORK/empty" && mkdir -p "$WORK/empty"
+expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/empty" --epochs 1 --lr 1e-3 --hidden 4 --no-plots
+# 5. identical expression tables: the target is 0 for every gene; train refuses (exit 1) before
+#    creating anything, instead of "best epoch 0 (valid PCC -inf)" and a checkpoint, exit 0
+rm -rf "$WORK/same" && mkdir -p "$WORK/same" && cp "$D"/* "$WORK/same/" && cp "$D/Cell1.expr.csv" "$WORK/same/Cell2.expr.csv"
+expect 1 "$BIN" train --data-root "$WORK/same" --save-root "$WORK/samerun" --epochs 1 --hidden 4
+contains "is 0 for all 24 genes"; contains "nothing to learn"; contains "same/Cell2.expr.csv"; lacks "best epoch"
+[ ! -e "$WORK/samerun" ] && ok || bad "a refused constant target created the save-root"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -81,5 +81,32 @@ cmp -s "$D/A.test.csv" "$WORK/noexpr/A.test.csv" && ok || bad "--split-from did 
 expect 0 "$BIN" predict --data-root "$WORK/noexpr" --cell-1 A --cell-2 B --checkpoint "$R/checkpoint.bin" --out "$WORK/pred.csv"
 [ "$(wc -l < "$WORK/pred.csv")" -eq 13 ] && ok || bad "predict wrote $(wc -l < "$WORK/pred.csv") lines, wanted 13"
 
+# --- reliability round 3 (issue 26) ---
+O="$WORK/out_r3"
+# 4. a bad value on an expression table's first line is a row, refused naming line 1 (it was
+#    taken for a header and its gene dropped silently)
+{ head -1 "$I/A.expr.csv" | sed 's/,.*/,NA/'; tail -n +2 "$I/A.expr.csv"; } > "$I/A_na.expr.csv"
+sed 's/A.expr.csv/A_na.expr.csv/' "$I/samples.csv" > "$I/s_na.csv"
+expect 1 P --samples "$I/s_na.csv" --out "$O";  contains "A_na.expr.csv:1: column 2: \"NA\" is not a number"; no_csv "$O"
+# 16. an expression table saved as UTF-16 is named as such, the message whole (it ended at the
+#     first NUL byte, before the hint)
+iconv -f UTF-8 -t UTF-16 "$I/A.expr.csv" > "$I/A16.expr.csv"
+sed 's/A.expr.csv/A16.expr.csv/' "$I/samples.csv" > "$I/s_u16.csv"
+expect 1 P --samples "$I/s_u16.csv" --out "$O";  contains "A16.expr.csv:1: UTF-16 text"; contains "save it as UTF-8"
+no_csv "$O"
+# 5. the same expression table for both cells: prepare notes it (and prepare.json keeps the
+#    note); train refuses the pair (exit 1) instead of training on a target of 0
+sed 's/B.expr.csv/A.expr.csv/' "$I/samples.csv" > "$I/s_same_expr.csv"
+expect 0 P --samples "$I/s_same_expr.csv" --out "$WORK/same" --split 36,12,12
+contains "note: cells A and B have identical expression: both read $I/A.expr.csv for all 60 genes used"
+grep -q "cells A and B have identical expression" "$WORK/same/prepare.json" && ok || bad "prepare.json lacks the identical-tables note"
+expect 1 "$BIN" train --data-root "$WORK/same" --cell-1 A --cell-2 B --save-root "$WORK/samerun" --epochs 1 --hidden 4
+contains "nothing to learn"; contains "same/B.expr.csv"; lacks "best epoch"
+# a copy of the table is noted too (two files); different tables are not
+cp "$I/A.expr.csv" "$I/A_copy.expr.csv"
+sed 's/B.expr.csv/A_copy.expr.csv/' "$I/samples.csv" > "$I/s_copy_expr.csv"
+expect 0 P --samples "$I/s_copy_expr.csv" --out "$WORK/copy" --split 36,12,12;  contains "A_copy.expr.csv give the same value for all 60 genes used"
+expect 0 P --samples "$I/samples.csv" --out "$WORK/differ" --split 36,12,12;  lacks "identical expression"
+
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -33,3 +33,79 @@ TEST_CASE("expression tables: two columns, featureCounts, salmon", "[genomics][e
   d.write("three.csv", "ENSG1,3,4\n");
   CHECK(data_error([&] { read_expression(d.file("three.csv")); }).line == 1);
 }
+
+namespace {
+
+// ASCII text as UTF-16: little-endian (each byte then a NUL) or big-endian, with or without
+// the byte-order mark, as Excel's "Unicode text" or PowerShell's `>` save it.
+std::string utf16(const std::string& ascii, bool big_endian, bool bom) {
+  std::string s = bom ? (big_endian ? "\xFE\xFF" : "\xFF\xFE") : "";
+  for (char c : ascii) {
+    if (big_endian) s += '\0';
+    s += c;
+    if (!big_endian) s += '\0';
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("expression tables: a first line with a bad value is a row, refused naming line 1", "[genomics][expression]") {
+  TempDir d("deepdiff_genomics");
+  // Each was taken for a header before, its gene dropped silently; on line 2 it was refused.
+  for (const std::string first : {"ENSG00000000003,NA", "ENSG00000000003,abc", "ENSG00000000003,inf",
+                                  "ENSG00000000003,-5", "ENSG00000000003,", "ENSG00000000003.14\tNaN",
+                                  "GAPDH,NA", "ENSG00000000003,n/a"}) {
+    INFO(first);
+    const char sep = first.find('\t') != std::string::npos ? '\t' : ',';
+    d.write("bad.csv", first + "\nENSG00000000005" + sep + "2\n");
+    const DataError e = data_error([&] { read_expression(d.file("bad.csv")); });
+    CHECK(e.line == 1);
+    CHECK(e.reason.find("column 2") != std::string::npos);
+    CHECK(e.hint.find("header only when") != std::string::npos);
+    // The same line further down gets the same reason, without the header hint.
+    d.write("later.csv", "ENSG00000000005" + std::string(1, sep) + "2\n" + first + "\n");
+    const DataError l = data_error([&] { read_expression(d.file("later.csv")); });
+    CHECK(l.line == 2);
+    CHECK(l.reason == e.reason);
+  }
+  // After leading comments the first row is still checked (and named by its own line).
+  d.write("comment.csv", "# from a pipeline\nENSG00000000003,NA\nENSG00000000005,2\n");
+  CHECK(data_error([&] { read_expression(d.file("comment.csv")); }).line == 2);
+}
+
+TEST_CASE("expression tables: real header lines are still read as headers", "[genomics][expression]") {
+  TempDir d("deepdiff_genomics");
+  for (const std::string header : {"gene,count", "gene_id\tcount", "Geneid,count", "ensembl_gene_id,expression",
+                                   "id,value", "name,E003", ",count", "Gene ID\tNumReads"}) {
+    INFO(header);
+    const char sep = header.find('\t') != std::string::npos ? '\t' : ',';
+    d.write("h.csv", header + "\nENSG00000000003" + sep + "153\nENSG00000000005" + sep + "2.5\n");
+    const ExpressionValues e = read_expression(d.file("h.csv"));
+    CHECK(e.value.size() == 2);
+    CHECK(e.value.at("ENSG00000000003") == 153);
+  }
+  // A first line whose value is a number is a row, whatever its id.
+  d.write("row.csv", "gene,5\nENSG00000000005,2\n");
+  CHECK(read_expression(d.file("row.csv")).value.at("gene") == 5);
+}
+
+TEST_CASE("expression tables: UTF-16 and NUL bytes are refused, never quoted", "[genomics][expression]") {
+  TempDir d("deepdiff_genomics");
+  const std::string table = "ENSG00000000003,153\r\nENSG00000000005,2\r\n";
+  for (bool be : {false, true})
+    for (bool bom : {true, false}) {
+      INFO("big-endian " << be << ", byte-order mark " << bom);
+      d.write("u16.csv", utf16(table, be, bom));
+      const DataError e = data_error([&] { read_expression(d.file("u16.csv")); });
+      CHECK(e.line == 1);
+      CHECK(e.reason.find("UTF-16") != std::string::npos);
+      CHECK(e.hint.find("save it as UTF-8") != std::string::npos);
+      CHECK(std::string(e.what()).find("UTF-16") != std::string::npos);  // not cut off by a NUL
+    }
+  d.write("nul.csv", std::string("ENSG00000000003,153\nENSG00000000005,2\0\n", 39));
+  const DataError n = data_error([&] { read_expression(d.file("nul.csv")); });
+  CHECK(n.line == 2);
+  CHECK(n.reason.find('\0') == std::string::npos);
+  CHECK(n.reason.find("NUL byte at column 18") != std::string::npos);
+}

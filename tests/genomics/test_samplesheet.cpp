@@ -26,3 +26,22 @@ TEST_CASE("samplesheet: five marks per cell, expression optional, paths beside t
   d.write("name.csv", "cell,assay,path\nA_1,H3K4me1,a1.bam\n");
   CHECK(data_error([&] { read_samplesheet(d.file("name.csv")); }).line == 2);
 }
+
+TEST_CASE("samplesheet: UTF-16 and NUL bytes are refused as such, never quoted", "[genomics][samplesheet]") {
+  TempDir d("deepdiff_genomics");
+  const std::string sheet = "cell,assay,path\nA,H3K4me1,a1.bam\n";
+  std::string le = "\xFF\xFE";  // UTF-16LE with its byte-order mark, as Excel's "Unicode text" saves it
+  for (char c : sheet) le += std::string(1, c) + '\0';
+  d.write("u16.csv", le);
+  // Before: "the header must be cell,assay,path", which sends one looking at the wrong thing.
+  const DataError u = data_error([&] { read_samplesheet(d.file("u16.csv")); });
+  CHECK(u.line == 1);
+  CHECK(u.reason.find("UTF-16") != std::string::npos);
+  CHECK(u.hint.find("save it as UTF-8") != std::string::npos);
+  // A NUL inside a cell name was quoted into the message, which ended there.
+  d.write("nul.csv", std::string("cell,assay,path\nA\0B,H3K4me1,a1.bam\n", 35));
+  const DataError n = data_error([&] { read_samplesheet(d.file("nul.csv")); });
+  CHECK(n.line == 2);
+  CHECK(n.reason.find('\0') == std::string::npos);
+  CHECK(n.reason.find("NUL byte at column 2") != std::string::npos);
+}

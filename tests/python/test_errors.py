@@ -87,6 +87,9 @@ def corpus(model, x, splits):
     yield lambda: wrong_bins.fit(tr, va), ValueError, r"train split 'train' has 20 bins x 5 marks, the model expects 21 x 5"
     empty = deepdiff.Split(np.zeros((0, T, 5)), np.zeros((0, T, 5)), np.zeros(0), np.zeros(0))
     yield lambda: model.fit(empty, va), ValueError, r"train split 'data' has no genes"
+    same = deepdiff.Split(good, good, [1, 2, 3], [1, 2, 3])  # identical expression: the target is 0 for every gene
+    yield lambda: model.fit(same, va), ValueError, \
+        r"train split 'data': the target log2\(\(eB\+1\)/\(eA\+1\)\) is 0 for all 3 genes: nothing to learn"
     # Split from arrays
     yield lambda: deepdiff.Split(None, good), TypeError, r"xa: expected an array"
     yield lambda: deepdiff.Split(good, good[:, :5]), ValueError, r"xb has shape \(3, 5, 5\), expected \(N, 20, 5\)"

@@ -181,6 +181,37 @@ TEST_CASE("fit: refuses bad options and splits that do not fit the model", "[tra
   refuses(o, broken, va, "is inconsistent");
 }
 
+TEST_CASE("fit: refuses a target that is the same for every gene, before any epoch", "[train][fit]") {
+  // Identical expression tables for the two cells: y = log2((eB+1)/(eA+1)) = 0 for every gene.
+  // Before, fit trained on a loss of 0, the valid PCC was nan on every epoch, no epoch became
+  // the best (best_epoch 0, valid PCC -inf) and the untrained parameters were kept, silently.
+  const Split tr = small_split("train", 12, 6, 1), va = small_split("valid", 6, 6, 2);
+  Split same_tr = tr, same_va = va;
+  same_tr.eb = same_tr.ea;
+  same_va.eb = same_va.ea;
+  Split shifted = tr;  // eB + 1 = 2 (eA + 1) for every gene: y = 1 everywhere
+  for (std::size_t g = 0; g < shifted.ea.size(); ++g) shifted.eb[g] = 2 * shifted.ea[g] + 1;
+  DeepDiff<float> m = small_model(6);
+  const AlignedVector<float> before = m.params().values();
+  int starts = 0;
+  FitHooks<float> h;
+  h.on_start = [&](const FitStart&) { ++starts; };
+  const FitOptions o = small_options(2);
+  CHECK_THROWS_WITH(fit(m, FitData{same_tr, va}, o, h),
+                    Catch::Contains("train split 'train': the target log2((eB+1)/(eA+1)) is 0 for all 12 genes") &&
+                        Catch::Contains("nothing to learn") && Catch::Contains("identical"));
+  CHECK_THROWS_WITH(fit(m, FitData{shifted, va}, o, h), Catch::Contains("is 1 for all 12 genes"));
+  CHECK_THROWS_WITH(fit(m, FitData{tr, same_va}, o, h),
+                    Catch::Contains("valid split 'valid'") && Catch::Contains("picks the best epoch is undefined"));
+  CHECK(starts == 0);
+  CHECK(m.params().values() == before);
+  // One differing gene is enough to train on.
+  Split one = same_tr;
+  one.eb[3] += 1;
+  CHECK_NOTHROW(check_target_varies(one, "train"));
+  CHECK(fit(m, FitData{one, va}, o).state.best_epoch >= 1);
+}
+
 TEST_CASE("fit: a run resumed from its state file continues exactly", "[train][fit][resume]") {
   const Split tr = small_split("train", 12, 6, 11), va = small_split("valid", 6, 6, 12);
   for (Variant v : {Variant::raw_d, Variant::aux_siamese}) {

@@ -7,11 +7,22 @@
 //     Strand Length SAMPLE): the last column;
 //   - salmon quant.genes.sf (header Name Length EffectiveLength TPM NumReads): NumReads.
 // Ids lose their version suffix as in the annotation (strip_version); an id listed twice is
-// an error naming both lines.
+// an error naming both lines. A file saved as UTF-16 is refused as such (text_encoding.hpp).
+//
+// The header of a two-column table is optional, so the first line is a header only when it
+// cannot be a row (two_column_header): its value is a column name - not a number (negative,
+// inf and nan included), not empty, not a missing-value mark like NA - and its id is not a
+// gene id. Gene ids are told by a digit: Ensembl, GENCODE and RefSeq ids all hold one, column
+// names (gene, gene_id, Geneid, ensembl_gene_id, name) do not. Any other first line is a row,
+// checked like every row, so `ENSG00000000003,NA` is refused naming line 1 instead of being
+// taken for a header with its gene silently dropped.
 #pragma once
 
+#include <cctype>
+#include <charconv>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +30,7 @@
 #include "deepdiff/io/errors.hpp"
 #include "deepdiff/genomics/annotation.hpp"
 #include "deepdiff/genomics/text.hpp"
+#include "deepdiff/genomics/text_encoding.hpp"
 
 namespace deepdiff {
 namespace genomics {
@@ -37,6 +49,28 @@ struct ExpressionValues {
   std::unordered_map<std::string, double> value;  // version-stripped id -> value
 };
 
+namespace expression_detail {
+
+inline bool is_number(std::string_view s) {
+  double v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+  return (r.ec == std::errc() || r.ec == std::errc::result_out_of_range) && r.ptr == s.data() + s.size();
+}
+
+// Whether the first line's fields (id, value) of a two-column table are a header; see above.
+inline bool two_column_header(std::string_view id, std::string_view value) {
+  id = data_detail::trim(id);
+  value = data_detail::trim(value);
+  for (char c : id)
+    if (c >= '0' && c <= '9') return false;
+  if (value.empty() || is_number(value)) return false;
+  std::string v(value);
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v != "na" && v != "n/a" && v != "null" && v != "none" && v != "-" && v != ".";
+}
+
+}  // namespace expression_detail
+
 inline ExpressionValues read_expression(const std::string& path) {
   ExpressionValues e;
   e.path = path;
@@ -48,8 +82,11 @@ inline ExpressionValues read_expression(const std::string& path) {
   std::size_t columns = 0;
   char sep = ',';
   bool first = true;
+  std::size_t first_line = 0;  // the line that was not a header: its refusal says why
   while (in.next(l)) {
     const std::size_t ln = in.line();
+    const std::string bad_text = text_encoding_problem(l, ln == 1);
+    if (!bad_text.empty()) throw DataError(path, ln, bad_text, "save it as UTF-8 / plain text");
     if (data_detail::trim(l).empty()) continue;
     if (l[0] == '#') {
       if (l.find("featureCounts") != std::string_view::npos) e.format = ExpressionFormat::featurecounts;
@@ -57,6 +94,7 @@ inline ExpressionValues read_expression(const std::string& path) {
     }
     if (first) {
       first = false;
+      first_line = ln;
       sep = l.find('\t') != std::string_view::npos ? '\t' : ',';
       split_on(l, sep, f);
       columns = f.size();
@@ -75,8 +113,7 @@ inline ExpressionValues read_expression(const std::string& path) {
       if (columns != 2)
         throw DataError(path, ln, "expected 2 columns (gene id, value), found " + std::to_string(columns),
                         "also read: featureCounts output and salmon quant.genes.sf");
-      double v = 0;
-      if (!data_detail::parse_count(f[1], v).empty()) continue;  // a header line (gene,count)
+      if (expression_detail::two_column_header(f[0], f[1])) continue;
     }
     split_on(l, sep, f);
     if (f.size() != columns)
@@ -85,8 +122,12 @@ inline ExpressionValues read_expression(const std::string& path) {
     if (id.empty()) throw DataError(path, ln, "empty gene id");
     double v = 0;
     const std::string why = data_detail::parse_count(f[value_col], v);
-    if (!why.empty()) throw DataError(path, ln, "column " + std::to_string(value_col + 1) + ": " + why,
-                                      "expression values must be non-negative numbers");
+    if (!why.empty())
+      throw DataError(path, ln, "column " + std::to_string(value_col + 1) + ": " + why,
+                      ln == first_line && e.format == ExpressionFormat::two_column
+                          ? "expression values must be non-negative numbers; a first line is a header only when "
+                            "its id holds no digit and its value is a column name (gene_id,count)"
+                          : "expression values must be non-negative numbers");
     const auto ins = line_of.emplace(id, ln);
     if (!ins.second)
       throw DataError(path, ln, "gene " + id + " appears twice (first at line " + std::to_string(ins.first->second) + ")",

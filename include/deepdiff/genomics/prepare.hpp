@@ -462,6 +462,25 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   if (o.check_size) o.check_size(pd::estimate_size(genes, cells.size(), files.size(), o.bins, o.bin_size, threads));
   log("prepare: " + std::to_string(cells.size()) + " cells, " + std::to_string(files.size()) + " signal files, " +
       std::to_string(genes.size()) + " of " + std::to_string(ann.genes.size()) + " genes with all inputs");
+  {
+    // Two cells with the same value for every gene used (one file named twice, or a copy)
+    // give a target log2((eB+1)/(eA+1)) of 0 everywhere: nothing to learn, and train refuses
+    // the pair (train/fit.hpp, check_target_varies). A mistake in the sheet, most likely, but
+    // the other pairs of a many-cell root are fine, so a note rather than a refusal.
+    std::vector<std::vector<double>> used(cells.size());
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      if (!cells[c].expression.empty())
+        for (const Gene& g : genes) used[c].push_back(expr[c].value.at(g.id));
+    for (std::size_t a = 0; a < cells.size(); ++a)
+      for (std::size_t b = a + 1; b < cells.size(); ++b)
+        if (!used[a].empty() && used[a] == used[b])
+          sum.notes.push_back("cells " + cells[a].name + " and " + cells[b].name + " have identical expression: " +
+                              (cells[a].expression == cells[b].expression
+                                   ? "both read " + cells[a].expression
+                                   : cells[a].expression + " and " + cells[b].expression + " give the same value") +
+                              " for all " + std::to_string(genes.size()) +
+                              " genes used, so the pair's target log2((eB+1)/(eA+1)) is 0 for every gene (train refuses it)");
+  }
 
   // 3. Count: every (file, chromosome) task in parallel.
   const GeneWindows win = make_windows(genes, o.bins, o.bin_size);

@@ -17,6 +17,7 @@
 #include "deepdiff/io/csv.hpp"
 #include "deepdiff/io/errors.hpp"
 #include "deepdiff/io/read_file.hpp"
+#include "deepdiff/genomics/text_encoding.hpp"
 
 namespace deepdiff {
 namespace genomics {
@@ -35,6 +36,16 @@ inline std::vector<CellInputs> read_samplesheet(const std::string& path) {
     text = read_file(path);
   } catch (const std::runtime_error& e) {
     throw DataError(path, e.what());
+  }
+  // A sheet saved as UTF-16 would fail on its header with a misleading "the header must be
+  // cell,assay,path", and a NUL byte in a quoted cell name would cut the message short.
+  if (text.find('\0') != std::string::npos || text.rfind("\xFF\xFE", 0) == 0 || text.rfind("\xFE\xFF", 0) == 0) {
+    for (std::size_t start = 0, ln = 1; start <= text.size(); ++ln) {
+      const std::size_t end = std::min(text.find('\n', start), text.size());
+      const std::string why = text_encoding_problem(std::string_view(text).substr(start, end - start), ln == 1);
+      if (!why.empty()) throw DataError(path, ln, why, "save it as UTF-8 / plain text");
+      start = end + 1;
+    }
   }
   const std::string folder = path.find('/') == std::string::npos ? "" : path.substr(0, path.find_last_of('/'));
   CsvReader in(path, text);

@@ -29,6 +29,7 @@
 #include <system_error>
 #include <vector>
 
+#include "deepdiff/io/number_format.hpp"
 #include "deepdiff/model/model_io.hpp"
 #include "deepdiff/train/state_io.hpp"
 #include "deepdiff/train/trainer.hpp"
@@ -125,12 +126,34 @@ void check_split_for(const DeepDiff<T>& model, const Split& s, const char* role)
                                 " genes x " + std::to_string(s.bins) + " bins x " + std::to_string(s.marks) + " marks");
 }
 
+// A split whose differential target log2((eB+1)/(eA+1)) is the same for every gene - two
+// identical expression tables give 0 everywhere - cannot train or pick a model: a constant
+// training target leaves nothing to learn (the loss is 0 from the first batch), and the
+// Pearson correlation that picks the best epoch is undefined (nan) on a constant validation
+// target, so no epoch would ever be "best" and the run would end with the untrained
+// parameters, exit 0. Refused before any work (fit checks train and valid).
+inline void check_target_varies(const Split& s, const char* role) {
+  if (!s.has_expression || s.genes() < 1) return;  // check_split_for says what is missing
+  const double y0 = s.y(0);
+  for (Index g = 1; g < s.genes(); ++g)
+    if (s.y(g) != y0) return;
+  const std::string why = std::string(role) == "train"
+                              ? "nothing to learn"
+                              : "the Pearson correlation that picks the best epoch is undefined";
+  throw std::invalid_argument(std::string(role) + " split '" + s.name + "': the target log2((eB+1)/(eA+1)) is " +
+                              format_number(y0) +
+                              (s.genes() == 1 ? " for its only gene" : " for all " + std::to_string(s.genes()) + " genes") +
+                              ": " + why + " (are the two cells' expression values identical?)");
+}
+
 template <class T>
 FitResult<T> fit(DeepDiff<T>& model, const FitData& data, const FitOptions& opt, const FitHooks<T>& hooks = {}) {
   check_train_options(opt.train);
   check_split_for(model, data.train, "train");
   check_split_for(model, data.valid, "valid");
   if (data.test) check_split_for(model, *data.test, "test");
+  check_target_varies(data.train, "train");
+  check_target_varies(data.valid, "valid");
   Trainer<T> trainer(model, opt.train);
   TrainState<T>& st = trainer.state();
   FitResult<T> res;
