@@ -17,6 +17,7 @@
 
 #ifdef DEEPDIFF_HAVE_GENOMICS
 #include <deepdiff/genomics/prepare.hpp>
+#include <htslib/hts_log.h>
 #endif
 
 namespace deepdiff_cli {
@@ -169,6 +170,9 @@ inline int cmd_prepare_impl(int argc, char** argv) {
   if (!quiet) p.log = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
   p.check_size = [&p](const g::PrepareSize& z) { check_prepare_size(z, p.bins, p.bin_size, p.out); };
   p.interrupt = &prepare_stop;
+  // Every problem htslib meets comes back as prepare's own message naming the file and what to
+  // do; htslib's log lines ("[E::bgzf_read_block] ...") would only repeat it less clearly.
+  hts_set_log_level(HTS_LOG_OFF);
   struct sigaction sa {}, old_int{}, old_term{};
   sa.sa_handler = prepare_on_signal;
   sigemptyset(&sa.sa_mask);

@@ -117,6 +117,25 @@ inline std::string_view gff3_attribute(std::string_view attrs, std::string_view 
   return {};
 }
 
+// A GFF3 attribute value with its percent-escapes decoded (GFF3 spec: `%3A` for ':', `%3B`
+// for ';', `%2C` for ',', ...). A '%' not followed by two hex digits is kept as it is.
+inline std::string percent_decode(std::string_view v) {
+  auto hex = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  std::string out;
+  out.reserve(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '%' && i + 2 < v.size() && hex(v[i + 1]) >= 0 && hex(v[i + 2]) >= 0) {
+      out += static_cast<char>(hex(v[i + 1]) * 16 + hex(v[i + 2]));
+      i += 2;
+    } else {
+      out += v[i];
+    }
+  }
+  return out;
+}
+
 inline bool is_comment(std::string_view l) {
   return l.empty() || l[0] == '#' || l.substr(0, 5) == "track" || l.substr(0, 7) == "browser";
 }
@@ -154,6 +173,7 @@ inline Annotation read_annotation(const std::string& path) {
   std::unordered_map<std::string, std::size_t> seen;
   std::unordered_map<std::string, int> chrom_seen;
   std::size_t records = 0;
+  std::string id_text, name_text;  // GFF3 values, percent-decoded
   while (in.next(l)) {
     if (ad::is_comment(l)) continue;
     const std::size_t ln = in.line();
@@ -190,13 +210,15 @@ inline Annotation read_annotation(const std::string& path) {
         id = ad::gtf_attribute(f[8], "gene_id");
         name = ad::gtf_attribute(f[8], "gene_name");
       } else {
-        id = ad::gff3_attribute(f[8], "gene_id");
-        if (id.empty()) {
-          id = ad::gff3_attribute(f[8], "ID");
-          if (id.substr(0, 5) == "gene:") id.remove_prefix(5);
+        id_text = ad::percent_decode(ad::gff3_attribute(f[8], "gene_id"));
+        if (id_text.empty()) {
+          id_text = ad::percent_decode(ad::gff3_attribute(f[8], "ID"));
+          if (id_text.compare(0, 5, "gene:") == 0) id_text.erase(0, 5);
         }
-        name = ad::gff3_attribute(f[8], "gene_name");
-        if (name.empty()) name = ad::gff3_attribute(f[8], "Name");
+        name_text = ad::percent_decode(ad::gff3_attribute(f[8], "gene_name"));
+        if (name_text.empty()) name_text = ad::percent_decode(ad::gff3_attribute(f[8], "Name"));
+        id = id_text;
+        name = name_text;
       }
       if (id.empty())
         throw DataError(path, ln, "gene record without a gene id",

@@ -412,6 +412,19 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   for (std::size_t c = 0; c < cells.size(); ++c)
     if (!cells[c].expression.empty()) expr[c] = read_expression(cells[c].expression);
 
+  // What the readers decided about single files (a stale index, peaks counted as reads), and
+  // one file given twice (two marks, or one mark of two cells): legal, but hardly meant.
+  for (const SignalFile& f : files)
+    for (const std::string& n : f.notes) sum.notes.push_back(f.path + ": " + n);
+  auto role = [&](std::size_t f) { return cells[f / 5].name + " " + marks[f % 5]; };
+  for (std::size_t a = 0; a < paths.size(); ++a)
+    for (std::size_t b = a + 1; b < paths.size(); ++b) {
+      std::error_code eq;
+      if (paths[a] == paths[b] || fs::equivalent(paths[a], paths[b], eq))
+        sum.notes.push_back(paths[b] + " is given for both " + role(a) + " and " + role(b) +
+                            (paths[a] == paths[b] ? "" : " (as " + paths[a] + ")") + ": the same reads for both");
+    }
+
   // 2. Genes with all inputs.
   for (const SignalFile& f : files) {
     if (f.format == SignalFormat::reads) continue;
@@ -458,6 +471,21 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                       "ids are compared without version suffixes; are both Ensembl gene ids?");
   }
   if (genes.empty()) throw DataError(o.annotation, "no gene has all inputs");
+  // A gene reaching past the end of its chromosome in a BAM/bigWig header proves that the
+  // annotation and the file come from different assemblies (an hg38 GTF on hg19 BAMs): every
+  // window would be misplaced, most without any error. (tagAlign/BED carry no lengths.)
+  for (const SignalFile& f : files) {
+    if (f.lengths.empty()) continue;
+    for (const Gene& g : genes) {
+      const int k = find_chrom(f.chroms, g.chrom);
+      const std::int64_t len = f.lengths[static_cast<std::size_t>(k)];
+      if (g.end > len)
+        throw DataError(f.path, "gene " + g.id + " (" + o.annotation + " line " + std::to_string(g.line) + ") spans " +
+                                    g.chrom + ":" + std::to_string(g.start) + "-" + std::to_string(g.end) + ", past the end of " +
+                                    f.chroms[static_cast<std::size_t>(k)] + " in this file (" + std::to_string(len) + " bp)",
+                        "the annotation and this file are from different genome builds (e.g. GRCh38 genes on hg19 reads)");
+    }
+  }
   sum.genes_used = genes.size();
   if (o.check_size) o.check_size(pd::estimate_size(genes, cells.size(), files.size(), o.bins, o.bin_size, threads));
   log("prepare: " + std::to_string(cells.size()) + " cells, " + std::to_string(files.size()) + " signal files, " +
@@ -514,7 +542,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     try {
       if (k < tasks.size()) {
         const SignalTask& t = tasks[k];
-        stats[k] = run_task(files[t.file], t, win, values[t.file].data(), io_threads);
+        stats[k] = run_task(files[t.file], t, win, values[t.file].data(), io_threads, o.interrupt);
       } else {
         const std::size_t c = k - tasks.size();
         sums[c] = fnv1a64_file(c < paths.size() ? paths[c] : o.annotation);
@@ -546,6 +574,34 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     p.records += stats[k].records;
     p.used += stats[k].used;
     p.on_genes_chroms += stats[k].on_genes_chroms;
+    p.usable += stats[k].usable;
+    for (const std::string& n : stats[k].notes) sum.notes.push_back(files[tasks[k].file].path + ": " + n);
+  }
+  // A file read from start to end without one usable read would give an all-zero mark (an
+  // indexed BAM is checked by its index, in inspect_signal; a text file without data lines too).
+  for (std::size_t f = 0; f < files.size(); ++f)
+    if (files[f].format == SignalFormat::bam && !files[f].indexed && per_file[f].usable == 0)
+      throw DataError(files[f].path, "no usable alignment in " + std::to_string(per_file[f].records) +
+                                         " records: all unmapped, duplicates or QC-failed",
+                      "a mark's reads must be aligned (bedtools multicov would count nothing either)");
+  // Genes whose window holds no read in a file: expected for some, but a whole chromosome of
+  // them means the file lacks it (a tagAlign of another build or of chr1 only).
+  for (std::size_t f = 0; f < files.size(); ++f) {
+    std::size_t empty = 0;
+    std::vector<std::string> bare;
+    for (std::size_t c = 0; c < win.chroms.size(); ++c) {
+      std::size_t n = 0;
+      for (const int r : win.per_chrom[c].row) {
+        const double* v = values[f].data() + static_cast<std::size_t>(r) * T;
+        n += std::all_of(v, v + T, [](double x) { return x == 0; });
+      }
+      empty += n;
+      if (n == win.per_chrom[c].row.size()) bare.push_back(win.chroms[c]);
+    }
+    if (empty)
+      sum.notes.push_back(files[f].path + ": " + std::to_string(empty) + " of " + std::to_string(R) + " genes have " +
+                          (files[f].format == SignalFormat::bigwig ? "no signal" : "no read") + " in their window" +
+                          (bare.empty() ? "" : "; none at all on " + pd::chrom_list(bare)));
   }
   for (std::size_t f = 0; f < files.size(); ++f)
     if (files[f].format == SignalFormat::reads && per_file[f].records > 0 && per_file[f].on_genes_chroms == 0)

@@ -7,8 +7,17 @@
 //             count (multicov does not filter them), and so does a placed unmapped read
 //             (flag 0x4 with its mate's position, no CIGAR), as one base at its position:
 //             multicov (BamTools) does exactly that, so we do too.
-//   reads     tagAlign / BED (plain, gzip or BGZF): the count of `bedtools intersect -c -a
-//             BINS -b READS`: every record whose [start, end) overlaps the bin by >= 1 base.
+//   reads     tagAlign / BED (plain, gzip or BGZF, every member of a multi-member gzip as
+//             zcat reads it): the count of `bedtools intersect -c -a BINS -b READS`: every
+//             record whose [start, end) overlaps the bin by >= 1 base; a zero-length record
+//             (start == end) counts, as bedtools counts it, in every bin [s, e) with
+//             s <= start <= e (the bin holding it and, on a boundary, the bin before). A
+//             record with start > end is an error (bedtools refuses the file). Chromosome
+//             names: the annotation's exact name; its other spelling (chr1 <-> 1) only for a
+//             chromosome whose exact name the file never uses (records under the other
+//             spelling of a chromosome that the file also names exactly are left out, with a
+//             note). A bedGraph (4 columns, the 4th a number, or `track type=bedGraph`) is
+//             refused: its intervals are values, not reads.
 //   bigWig    the value of `computeMatrix reference-point ... --missingDataAsZero`: the mean
 //             of the bin's per-base values, bases without data (and outside the chromosome)
 //             counting as 0.
@@ -25,6 +34,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -43,6 +53,7 @@
 #include <htslib/sam.h>
 
 #include "deepdiff/io/errors.hpp"
+#include "deepdiff/io/read_file.hpp"
 #include "deepdiff/genomics/annotation.hpp"
 #include "deepdiff/genomics/text.hpp"
 
@@ -63,6 +74,7 @@ struct SignalFile {
   // Chromosomes and lengths from the header (BAM, bigWig); empty for tagAlign/BED.
   std::vector<std::string> chroms;
   std::vector<std::int64_t> lengths;
+  std::vector<std::string> notes;  // what the reader decided about this file (for prepare's notes)
 };
 
 // Where a chromosome name of the annotation is found among a file's names: itself, else
@@ -183,6 +195,44 @@ inline BigWigPtr open_bigwig(const std::string& path) {
   return bw;
 }
 
+// Why a BAM's index does not describe it, or "" when it may. A stale index (the BAM was
+// rewritten after `samtools index`) sends region queries to wrong offsets: reads are missed or
+// counted in the wrong places without any error. htslib only warns about the timestamps, so:
+// an index older than the BAM; a different number of chromosomes; offsets past the end of the
+// BAM; or a chromosome's first indexed record not on that chromosome.
+inline std::string stale_index_problem(htsFile* fp, const sam_hdr_t* h, const hts_idx_t* idx, const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const auto bam_time = fs::last_write_time(path, ec);
+  if (!ec) {
+    bool any = false, older = true;
+    std::vector<std::string> names = {path + ".bai", path + ".csi"};
+    if (path.size() > 4 && path.compare(path.size() - 4, 4, ".bam") == 0) names.push_back(path.substr(0, path.size() - 4) + ".bai");
+    for (const std::string& n : names) {
+      std::error_code tec;
+      const auto t = fs::last_write_time(n, tec);
+      if (tec) continue;
+      any = true;
+      if (t >= bam_time) older = false;
+    }
+    if (any && older) return "is older than the BAM";
+  }
+  const int nref = sam_hdr_nref(h);
+  if (hts_idx_nseq(idx) != nref) return "lists " + std::to_string(hts_idx_nseq(idx)) + " chromosomes, the BAM's header " + std::to_string(nref);
+  const std::uint64_t size = static_cast<std::uint64_t>(fs::file_size(path, ec));
+  if (ec) return "";
+  HtsPtr<bam1_t> b(bam_init1());
+  for (int tid = 0; tid < nref; ++tid) {
+    HtsPtr<hts_itr_t> it(sam_itr_queryi(idx, tid, 0, HTS_POS_MAX));
+    if (!it || it->n_off == 0) continue;
+    for (int i = 0; i < it->n_off; ++i)
+      if ((it->off[i].u >> 16) > size || (it->off[i].v >> 16) > size) return "points past the end of the BAM";
+    const int r = sam_itr_next(fp, it.get(), b.get());
+    if (r < -1 || (r >= 0 && b->core.tid != tid)) return "does not match the BAM's records";
+  }
+  return "";
+}
+
 }  // namespace signal_detail
 
 // Opens a signal file, tells its format by content (not by extension) and reads its
@@ -192,6 +242,9 @@ inline SignalFile inspect_signal(const std::string& path) {
   namespace sd = signal_detail;
   SignalFile s;
   s.path = path;
+  // A folder, FIFO or device is named as what it is (a FIFO would block the open below).
+  const std::string problem = file_problem(path);
+  if (!problem.empty()) throw DataError(path, problem);
   unsigned char magic[4] = {0, 0, 0, 0};
   {
     std::FILE* f = std::fopen(path.c_str(), "rb");
@@ -233,7 +286,24 @@ inline SignalFile inspect_signal(const std::string& path) {
     if (fmt->format == bam) {
       // A missing index is normal (the file is then read sequentially): no htslib message.
       sd::HtsPtr<hts_idx_t> idx(sam_index_load3(fp.get(), path.c_str(), nullptr, HTS_IDX_SILENT_FAIL));
-      s.indexed = idx != nullptr;
+      if (idx) {
+        const std::string stale = sd::stale_index_problem(fp.get(), h.get(), idx.get(), path);
+        s.indexed = stale.empty();
+        if (!s.indexed) s.notes.push_back("its index " + stale + ": read from start to end instead (run samtools index again)");
+      }
+      if (s.indexed) {
+        // A BAM without a single placed alignment (all unmapped, or an empty BAM) would give an
+        // all-zero mark. The index counts them per chromosome; sequential reading checks later.
+        // (hts_idx_get_stat fails for a chromosome without any record.)
+        std::uint64_t placed = 0;
+        for (int i = 0; i < sam_hdr_nref(h.get()); ++i) {
+          std::uint64_t mapped = 0, unmapped = 0;
+          if (hts_idx_get_stat(idx.get(), i, &mapped, &unmapped) >= 0) placed += mapped + unmapped;
+        }
+        if (placed == 0)
+          throw DataError(path, "no alignment in this BAM is placed on a chromosome (all unmapped, or none at all)",
+                          "a mark's reads must be aligned");
+      }
     }
     return s;
   }
@@ -246,15 +316,39 @@ inline SignalFile inspect_signal(const std::string& path) {
   TextLines in(path);
   std::string_view l;
   std::vector<std::string_view> f;
+  auto number = [](std::string_view x) {
+    double v = 0;
+    const auto r = std::from_chars(x.data(), x.data() + x.size(), v);
+    return !x.empty() && r.ec == std::errc() && r.ptr == x.data() + x.size();
+  };
+  const std::string to_bigwig = "convert it to bigWig (bedGraphToBigWig) and give the .bw";
+  bool data = false;
   while (in.next(l)) {
-    if (annotation_detail::is_comment(l)) continue;
+    if (annotation_detail::is_comment(l)) {
+      if (l.substr(0, 5) == "track" && l.find("type=bedGraph") != std::string_view::npos)
+        throw DataError(path, in.line(), "a bedGraph file (values, not reads): not read as reads", to_bigwig);
+      continue;
+    }
     split_on(l, '\t', f);
     std::int64_t a, b;
     if (f.size() < 3 || !parse_position(f[1], a) || !parse_position(f[2], b))
       throw DataError(path, in.line(), "not a BAM, tagAlign/BED or bigWig file",
                       "tagAlign/BED lines are tab-separated: chrom, start, end, ...");
+    // A bedGraph's 4th column is the value of the interval; counted as reads, every interval
+    // would be one read whatever its value. tagAlign and BED have a name there.
+    if (f.size() == 4 && number(f[3]))
+      throw DataError(path, in.line(), "a bedGraph file (4 columns, the 4th a number): intervals with values, not reads",
+                      to_bigwig);
+    const bool peaks = (f.size() == 10 || f.size() == 9) && number(f[4]) && number(f[6]) && number(f[7]) && number(f[8]);
+    if (peaks)
+      s.notes.push_back(std::string(f.size() == 10 ? "a narrowPeak" : "a broadPeak") +
+                        " file: each peak is counted as one read, whatever its signal value");
+    data = true;
     break;
   }
+  if (!data)
+    throw DataError(path, "no reads: the file holds no data line" + std::string(in.line() ? " (only comment, track or empty lines)" : ""),
+                    "an empty download, or the wrong file?");
   return s;
 }
 
@@ -412,16 +506,21 @@ inline std::vector<SignalTask> plan_tasks(const SignalFile& f, std::size_t file_
 
 struct TaskStats {
   std::uint64_t records = 0;  // reads / alignments / intervals seen
+  std::uint64_t usable = 0;   // of those, reads / alignments that could be counted anywhere (placed, not filtered)
   std::uint64_t used = 0;     // those that fell into at least one bin
   std::uint64_t on_genes_chroms = 0;  // reads on a chromosome that has genes
+  std::vector<std::string> notes;     // what the reading decided (chromosome spellings)
 };
 
 // Runs one task, adding into `out` ([R, T], zero-initialised by the caller). io_threads > 1
 // lets htslib decompress BGZF blocks in parallel (worth it when files are fewer than cores).
+// `stop` (may be null) is polled every 64k records: when it is set the task returns early with
+// partial results, which the caller discards (Ctrl-C).
 inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const GeneWindows& w, double* out,
-                          int io_threads = 1) {
+                          int io_threads = 1, const std::atomic<bool>* stop = nullptr) {
   namespace sd = signal_detail;
   TaskStats st;
+  auto stopped = [stop, &st] { return stop && (st.records & 0xFFFF) == 0 && stop->load(); };
   if (f.format == SignalFormat::bigwig) {
     // One pass over the chromosome's data under the windows: the stretches the windows cover
     // (merged when close) are iterated block by block, every interval is clipped to its
@@ -434,6 +533,7 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
     const std::string& name = f.chroms[static_cast<std::size_t>(fc)];
     sd::BigWigPtr bw = sd::open_bigwig(f.path);
     for (const auto& ab : sd::stretches(w, ch, len)) {
+      if (stop && stop->load()) return st;
       bwOverlapIterator_t* it = bwOverlappingIntervalsIterator(bw.get(), const_cast<char*>(name.c_str()),
                                                                static_cast<std::uint32_t>(ab.first),
                                                                static_cast<std::uint32_t>(ab.second), 64);
@@ -469,10 +569,22 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
   if (f.format == SignalFormat::reads) {
     TextLines in(f.path, io_threads);
     std::string_view l;
+    // Chromosome names (see the header comment): records under the annotation's exact name go
+    // to `out`; those under its other spelling (chr1 <-> 1) to `alias` rows, added at the end
+    // only for chromosomes the file never names exactly.
+    struct Name {
+      int c = -1;          // index into w.chroms, -1: no gene there
+      bool exact = false;  // the annotation's own spelling
+    };
     std::string last_chrom;
-    int last_c = -1;
-    std::unordered_map<std::string, int> cache;
+    Name cur;
+    std::unordered_map<std::string, Name> cache;
+    std::vector<char> exact_seen(w.chroms.size(), 0);
+    std::vector<std::uint64_t> alias_records(w.chroms.size(), 0), alias_used(w.chroms.size(), 0);
+    std::vector<std::string> alias_name(w.chroms.size());
+    std::vector<double> alias;  // [R, T], allocated at the first record under another spelling
     while (in.next(l)) {
+      if (stopped()) return st;
       if ((l.empty() || l[0] == '#' || l[0] == 't' || l[0] == 'b') && annotation_detail::is_comment(l)) continue;
       const std::size_t t1 = l.find('\t');
       const std::size_t t2 = t1 == std::string_view::npos ? t1 : l.find('\t', t1 + 1);
@@ -483,21 +595,55 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
       std::int64_t s, e;
       if (!parse_position(l.substr(t1 + 1, t2 - t1 - 1), s) || !parse_position(l.substr(t2 + 1, t3 - t2 - 1), e))
         throw DataError(f.path, in.line(), "start and end must be non-negative integers");
+      if (e < s)
+        throw DataError(f.path, in.line(), "end " + std::to_string(e) + " is before start " + std::to_string(s),
+                        "BED intervals are [start, end), 0-based; bedtools refuses such a file too");
       ++st.records;
+      ++st.usable;
       const std::string_view chrom = l.substr(0, t1);
       if (chrom != last_chrom) {
         last_chrom.assign(chrom);
         const auto it = cache.find(last_chrom);
         if (it != cache.end()) {
-          last_c = it->second;
+          cur = it->second;
         } else {
-          last_c = find_chrom(w.chroms, last_chrom);  // the exact name, else chr1 <-> 1
-          cache.emplace(last_chrom, last_c);
+          cur.c = find_chrom(w.chroms, last_chrom);  // the exact name, else chr1 <-> 1
+          cur.exact = cur.c >= 0 && w.chroms[static_cast<std::size_t>(cur.c)] == last_chrom;
+          if (cur.c >= 0 && !cur.exact) alias_name[static_cast<std::size_t>(cur.c)] = last_chrom;
+          cache.emplace(last_chrom, cur);
         }
       }
-      if (last_c < 0) continue;
+      if (cur.c < 0) continue;
+      const std::size_t c = static_cast<std::size_t>(cur.c);
       ++st.on_genes_chroms;
-      if (sd::count_interval(w, w.per_chrom[static_cast<std::size_t>(last_c)], s, e, out)) ++st.used;
+      double* dst = out;
+      if (cur.exact) {
+        exact_seen[c] = 1;
+      } else {
+        if (alias.empty()) alias.assign(static_cast<std::size_t>(w.rows) * static_cast<std::size_t>(w.bins), 0.0);
+        dst = alias.data();
+        ++alias_records[c];
+      }
+      // A zero-length record counts where bedtools counts it: as if it were [start-1, start+1).
+      const bool hit = s == e ? sd::count_interval(w, w.per_chrom[c], s - 1, s + 1, dst)
+                              : sd::count_interval(w, w.per_chrom[c], s, e, dst);
+      if (hit) ++(cur.exact ? st.used : alias_used[c]);
+    }
+    for (std::size_t c = 0; c < w.chroms.size(); ++c) {
+      if (alias_records[c] == 0) continue;
+      if (exact_seen[c]) {
+        st.on_genes_chroms -= alias_records[c];
+        st.notes.push_back(std::to_string(alias_records[c]) + " records on " + alias_name[c] + " left out: the file also names " +
+                           w.chroms[c] + ", the annotation's spelling (one spelling per chromosome)");
+        continue;
+      }
+      for (const int r : w.per_chrom[c].row) {
+        const std::size_t o = static_cast<std::size_t>(r) * static_cast<std::size_t>(w.bins);
+        for (int t = 0; t < w.bins; ++t) out[o + static_cast<std::size_t>(t)] += alias[o + static_cast<std::size_t>(t)];
+      }
+      st.used += alias_used[c];
+      st.notes.push_back("records on " + alias_name[c] + " counted for the annotation's " + w.chroms[c] +
+                         " (matched as deepTools does)");
     }
     return st;
   }
@@ -523,14 +669,16 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
     }
     int r;
     while ((r = sam_read1(fp.get(), h.get(), b.get())) >= 0) {
+      if (stopped()) return st;
       ++st.records;
+      const bool spans = sd::alignment_span(b.get(), s, e);
+      if (spans) ++st.usable;
       const int tid = b->core.tid;
       if (tid < 0 || tid >= static_cast<int>(tid_to_chrom.size())) continue;
       const int c = tid_to_chrom[static_cast<std::size_t>(tid)];
       if (c < 0) continue;
       ++st.on_genes_chroms;
-      if (sd::alignment_span(b.get(), s, e) && sd::count_interval(w, w.per_chrom[static_cast<std::size_t>(c)], s, e, out))
-        ++st.used;
+      if (spans && sd::count_interval(w, w.per_chrom[static_cast<std::size_t>(c)], s, e, out)) ++st.used;
     }
     if (r < -1) throw fail(r);
     return st;
@@ -565,9 +713,12 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
       int r;
       while ((r = sam_itr_next(fp.get(), it.get(), b.get())) >= 0) {
         if (b->core.pos < prev_end) continue;
+        if (stopped()) return st;
         ++st.records;
         ++st.on_genes_chroms;
-        if (sd::alignment_span(b.get(), s, e) && sd::count_interval(w, ch, s, e, out)) ++st.used;
+        const bool spans = sd::alignment_span(b.get(), s, e);
+        if (spans) ++st.usable;
+        if (spans && sd::count_interval(w, ch, s, e, out)) ++st.used;
       }
       if (r < -1) throw fail(r);
       prev_end = ab.second;
