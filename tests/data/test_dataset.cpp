@@ -312,6 +312,10 @@ TEST_CASE("load_split: expression tables", "[data]") {
   expect_error(load, e, 2, "not a finite number");
   d.write("A.expr.csv", "G1,0\n,5\nG3,7\n");
   expect_error(load, e, 2, "empty gene id");
+  // A NUL byte (UTF-16 text has one in every other byte) is shown as \x00: the message goes on
+  // past it to the reason instead of ending where the field began.
+  d.write("A.expr.csv", std::string("G1,0\nG2,7\0""1\nG3,7\n", 17));
+  expect_error(load, e, 2, "\"7\\x001\" is not a number");
 }
 
 TEST_CASE("gather_batch: shapes, values, targets, buffer reuse", "[data]") {

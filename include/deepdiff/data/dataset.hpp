@@ -94,10 +94,21 @@ struct ExpressionEntry {
 };
 using ExpressionTable = std::unordered_map<std::string, ExpressionEntry>;
 
-// Shows a piece of the input in a message, quoted and cut short.
+// A field as a message shows it: quoted, cut at 40 bytes, control bytes written as \xHH (a
+// NUL, as UTF-16 text holds in every other byte, would end the message's C string there).
 inline std::string quote(std::string_view s) {
   std::string q = "\"";
-  q.append(s.substr(0, 40));
+  for (const char c : s.substr(0, 40)) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) {
+      static const char hex[] = "0123456789ABCDEF";
+      q += "\\x";
+      q += hex[u >> 4];
+      q += hex[u & 15];
+    } else {
+      q += c;
+    }
+  }
   if (s.size() > 40) q += "...";
   return q + "\"";
 }
