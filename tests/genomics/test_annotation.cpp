@@ -72,3 +72,33 @@ TEST_CASE("bad annotations are reported with file and line", "[genomics][annotat
   CHECK(data_error([&] { read_annotation(d.file("what.txt")); }).line == 1);
   CHECK(data_error([&] { read_annotation(d.file("missing.gtf")); }).file == d.file("missing.gtf"));
 }
+
+TEST_CASE("GFF3 attribute values are percent-decoded", "[genomics][annotation]") {
+  CHECK(annotation_detail::percent_decode("gene%3AENSG01") == "gene:ENSG01");
+  CHECK(annotation_detail::percent_decode("A%2cB%3B") == "A,B;");
+  CHECK(annotation_detail::percent_decode("50%") == "50%");        // not an escape: kept
+  CHECK(annotation_detail::percent_decode("%zz%4") == "%zz%4");
+  TempDir d("deepdiff_genomics");
+  d.write("enc.gff3", "##gff-version 3\nchr1\tX\tgene\t10\t20\t.\t+\t.\tID=gene%3AENSG00000000001.2;Name=AB%2CC\n");
+  const Annotation a = read_annotation(d.file("enc.gff3"));
+  REQUIRE(a.genes.size() == 1);
+  CHECK(a.genes[0].id == "ENSG00000000001");
+  CHECK(a.genes[0].symbol == "AB-C");  // a ',' cannot stand in the row id
+}
+
+TEST_CASE("a damaged gzip annotation is said to be damaged, not a bad line", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  std::string text;
+  for (int g = 0; g < 4000; ++g)
+    text += "chr1\t" + std::to_string(g * 100) + "\t" + std::to_string(g * 100 + 50) + "\tG" + std::to_string(g) + "\t0\t+\n";
+  d.write("genes.bed", text);
+  const std::string gz = d.file("genes.bed.gz");
+  REQUIRE(std::system(("gzip -c " + d.file("genes.bed") + " > " + gz).c_str()) == 0);
+  const std::string bytes = read_file(gz);
+  for (const std::size_t keep : {std::size_t(20), bytes.size() / 2, bytes.size() - 9}) {
+    d.write("cut.bed.gz", bytes.substr(0, keep));
+    const DataError e = data_error([&] { read_annotation(d.file("cut.bed.gz")); });
+    INFO("kept " << keep << " bytes: " << e.what());
+    CHECK(std::string(e.what()).find("damaged compressed file") != std::string::npos);
+  }
+}

@@ -36,3 +36,64 @@ TEST_CASE("windows and the overlap rule, by hand", "[genomics][signal]") {
   CHECK(out[11] == 1);
   CHECK_THROWS_AS(make_windows(genes, 5, 10), std::invalid_argument);
 }
+
+TEST_CASE("tagAlign records: zero length as bedtools counts it, start > end refused", "[genomics][signal]") {
+  // One + gene at 1000, 4 bins of 10 bp: window [980, 1020).
+  std::vector<Gene> genes(1);
+  genes[0] = Gene{"G1", "G1", "chr1", 1000, 5000, '+', 1};
+  const GeneWindows w = make_windows(genes, 4, 10);
+  TempDir d("deepdiff_genomics");
+  // zero-length at 985 (bin 0), 990 (a boundary: bins 0 and 1), 1020 (the window's end:
+  // bin 3, as bedtools counts [s, e) bins with s <= p <= e), 979 (outside)
+  d.write("z.tagAlign", "chr1\t985\t985\tN\t0\t+\nchr1\t990\t990\tN\t0\t+\nchr1\t1020\t1020\tN\t0\t+\nchr1\t979\t979\tN\t0\t+\n");
+  const SignalFile f = inspect_signal(d.file("z.tagAlign"));
+  std::vector<double> out(4, 0.0);
+  run_task(f, SignalTask{0, -1}, w, out.data());
+  CHECK(out[0] == 2);
+  CHECK(out[1] == 1);
+  CHECK(out[2] == 0);
+  CHECK(out[3] == 1);
+  d.write("neg.tagAlign", "chr1\t985\t995\tN\t0\t+\nchr1\t995\t985\tN\t0\t+\n");
+  const DataError e = data_error([&] { run_task(inspect_signal(d.file("neg.tagAlign")), SignalTask{0, -1}, w, out.data()); });
+  CHECK(e.line == 2);
+}
+
+TEST_CASE("tagAlign chromosome names: the annotation's spelling, the other only alone", "[genomics][signal]") {
+  std::vector<Gene> genes(1);
+  genes[0] = Gene{"G1", "G1", "chr1", 1000, 5000, '+', 1};
+  const GeneWindows w = make_windows(genes, 4, 10);
+  TempDir d("deepdiff_genomics");
+  d.write("both.bed", "chr1\t985\t986\tN\t0\t+\n1\t985\t986\tN\t0\t+\n1\t995\t996\tN\t0\t+\n");
+  std::vector<double> out(4, 0.0);
+  TaskStats st = run_task(inspect_signal(d.file("both.bed")), SignalTask{0, -1}, w, out.data());
+  CHECK(out[0] == 1);  // the two `1` records left out
+  CHECK(out[1] + out[2] + out[3] == 0);
+  REQUIRE(st.notes.size() == 1);
+  CHECK(st.notes[0].find("2 records on 1 left out") != std::string::npos);
+  d.write("alias.bed", "1\t985\t986\tN\t0\t+\n1\t995\t996\tN\t0\t+\n");
+  std::fill(out.begin(), out.end(), 0.0);
+  st = run_task(inspect_signal(d.file("alias.bed")), SignalTask{0, -1}, w, out.data());
+  CHECK(out[0] == 1);
+  CHECK(out[1] == 1);
+  CHECK(out[2] == 0);
+  CHECK(out[3] == 0);
+  CHECK(st.used == 2);
+}
+
+TEST_CASE("text signal files that are not reads", "[genomics][signal]") {
+  TempDir d("deepdiff_genomics");
+  d.write("s.bedGraph", "chr1\t0\t100\t2.5\n");
+  CHECK(std::string(data_error([&] { inspect_signal(d.file("s.bedGraph")); }).what()).find("bedGraph") != std::string::npos);
+  d.write("typed.bed", "track type=bedGraph\nchr1\t0\t100\tN\t0\t+\n");
+  CHECK(data_error([&] { inspect_signal(d.file("typed.bed")); }).line == 1);
+  d.write("p.narrowPeak", "chr1\t0\t100\tp1\t500\t.\t12.5\t8.1\t6.2\t50\n");
+  const SignalFile np = inspect_signal(d.file("p.narrowPeak"));
+  REQUIRE(np.notes.size() == 1);
+  CHECK(np.notes[0].find("narrowPeak") != std::string::npos);
+  d.write("track_only.bed", "track name=x\n# nothing\n");
+  CHECK(std::string(data_error([&] { inspect_signal(d.file("track_only.bed")); }).what()).find("no reads") !=
+        std::string::npos);
+  std::filesystem::create_directories(d.file("folder"));
+  CHECK(std::string(data_error([&] { inspect_signal(d.file("folder")); }).what()).find("is a directory") !=
+        std::string::npos);
+}
