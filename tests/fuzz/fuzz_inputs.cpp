@@ -666,7 +666,12 @@ Outcome run_prepare(Victim v, Rng& r, const std::string& dir) {
   // Accepted: what prepare wrote must be a data root the library reads, with finite values.
   // The expression row is optional in a samplesheet; load_split needs a table for both cells,
   // so a cell without one borrows the other's (both missing: the signals are not checked).
-  const std::string ea = o.out + "/A.expr.csv", eb = o.out + "/B.expr.csv";
+  // A sheet left with one cell (a mutation dropped the other's rows) is a valid data root of
+  // one cell: it is loaded as a pair with itself.
+  const bool cell_a = std::filesystem::exists(o.out + "/A.train.csv"), cell_b = std::filesystem::exists(o.out + "/B.train.csv");
+  if (!cell_a && !cell_b) return {Outcome::wrong, note + ": accepted, but no cell's files were written"};
+  const std::string c1 = cell_a ? "A" : "B", c2 = cell_b ? "B" : "A";
+  const std::string ea = o.out + "/" + c1 + ".expr.csv", eb = o.out + "/" + c2 + ".expr.csv";
   const bool has_a = std::filesystem::exists(ea), has_b = std::filesystem::exists(eb);
   if (!has_a && !has_b) return {Outcome::accepted, note + " (no expression tables: signals not loaded)"};
   if (!has_a) std::filesystem::copy_file(eb, ea);
@@ -674,7 +679,7 @@ Outcome run_prepare(Victim v, Rng& r, const std::string& dir) {
   for (const char* split : {"train", "valid", "test"}) {
     Split sp;
     try {
-      sp = load_split(o.out, "A", "B", split);
+      sp = load_split(o.out, c1, c2, split);
     } catch (const DataError& e) {
       return {Outcome::wrong, note + ": prepare accepted the input but wrote a data root load_split refuses: " + e.what()};
     }
