@@ -3,6 +3,13 @@
 # and B with the five marks as indexed BAM, tagAlign, gzip tagAlign, BED and unindexed BAM,
 # expression tables, and samples.csv naming them. Gives I (the input folder) and the helpers
 # reads, sam, sheet, no_csv and P (prepare on genes.bed with 10 bins of 50 bp).
+# Skipped (exit 77, saying why) when deepdiff was built without the genomics readers or
+# samtools, which makes the BAMs, is missing.
+if "$BIN" prepare --help 2>&1 | grep -q "built without"; then
+  echo "skipped: deepdiff was built without htslib/libBigWig (no prepare command)"; exit 77
+fi
+command -v samtools >/dev/null || { echo "skipped: samtools is not installed (apt-get install samtools)"; exit 77; }
+
 # --- a small made-up genome: chr1 of 400 kb, 60 genes on both strands, reads per mark ---
 I="$WORK/in"; mkdir -p "$I"
 awk 'BEGIN { srand(5); for (g = 0; g < 60; g++) { s = 2000 + g * 6500; printf "chr1\t%d\t%d\tENSG%011d.%d_SYM%d\t0\t%s\n", s, s + 3000, g, 1 + g % 3, g, (g % 2 ? "-" : "+") } }' > "$I/genes.bed"

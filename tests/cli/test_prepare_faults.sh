@@ -12,11 +12,6 @@ WORK=$2
 rm -rf "$WORK" && mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 
-if "$BIN" prepare --help 2>&1 | grep -q "built without"; then
-  echo "skipped: deepdiff was built without htslib/libBigWig (no prepare command)"; exit 77
-fi
-command -v samtools >/dev/null || { echo "skipped: samtools is not installed (apt-get install samtools)"; exit 77; }
-
 source "$(dirname "$0")/prepare_fixture.sh"
 S="$I/samples.csv"
 grep -v ",expression," "$S" > "$I/s_noexpr.csv"

@@ -37,11 +37,11 @@ TEST_CASE("windows and the overlap rule, by hand", "[genomics][signal]") {
   CHECK_THROWS_AS(make_windows(genes, 5, 10), std::invalid_argument);
 }
 
+// One + gene at chr1:1000, 4 bins of 10 bp: the window [980, 1020).
+GeneWindows one_window() { return make_windows({Gene{"G1", "G1", "chr1", 1000, 5000, '+', 1}}, 4, 10); }
+
 TEST_CASE("tagAlign records: zero length as bedtools counts it, start > end refused", "[genomics][signal]") {
-  // One + gene at 1000, 4 bins of 10 bp: window [980, 1020).
-  std::vector<Gene> genes(1);
-  genes[0] = Gene{"G1", "G1", "chr1", 1000, 5000, '+', 1};
-  const GeneWindows w = make_windows(genes, 4, 10);
+  const GeneWindows w = one_window();
   TempDir d("deepdiff_genomics");
   // zero-length at 985 (bin 0), 990 (a boundary: bins 0 and 1), 1020 (the window's end:
   // bin 3, as bedtools counts [s, e) bins with s <= p <= e), 979 (outside)
@@ -59,9 +59,7 @@ TEST_CASE("tagAlign records: zero length as bedtools counts it, start > end refu
 }
 
 TEST_CASE("tagAlign chromosome names: the annotation's spelling, the other only alone", "[genomics][signal]") {
-  std::vector<Gene> genes(1);
-  genes[0] = Gene{"G1", "G1", "chr1", 1000, 5000, '+', 1};
-  const GeneWindows w = make_windows(genes, 4, 10);
+  const GeneWindows w = one_window();
   TempDir d("deepdiff_genomics");
   d.write("both.bed", "chr1\t985\t986\tN\t0\t+\n1\t985\t986\tN\t0\t+\n1\t995\t996\tN\t0\t+\n");
   std::vector<double> out(4, 0.0);
