@@ -87,6 +87,17 @@ touch "$I/stale.bam.bai"
 expect 0 G --samples "$I/s_stale.csv" --out "$WORK/stale2"
 contains "stale.bam: its index"; lacks "older than"
 [ "$(col3 "$WORK/stale2")" = "$(col3 "$WORK/stale_seq")" ] && ok || bad "a stale (newer-looking) index gave wrong counts"
+# reads added inside the last gene's window, the index touched to look newer: its offsets
+# still parse, but its last chunk of chr1 ends before the BAM's last records
+sam 41 4000 > "$I/st.sam"
+samtools sort -o "$I/st2.bam" "$I/st.sam" 2>/dev/null && samtools index "$I/st2.bam"
+{ cat "$I/st.sam"; awk 'BEGIN { for (i = 0; i < 300; i++) printf "x%d\t0\tchr1\t%d\t60\t36M\t*\t0\t0\t*\t*\n", i, 385300 + i }'; } |
+  samtools sort -o "$I/st2.new.bam" - 2>/dev/null && mv "$I/st2.new.bam" "$I/st2.bam" && touch "$I/st2.bam.bai"
+sed 's|A.k4me3.tagAlign|st2.bam|' "$S" > "$I/s_st2.csv"
+expect 0 G --samples "$I/s_st2.csv" --out "$WORK/st2"
+contains "st2.bam: its index does not match the BAM's records"
+expect 0 G --samples "$I/s_st2.csv" --out "$WORK/st2_seq" --ignore-index --quiet
+[ "$(col3 "$WORK/st2")" = "$(col3 "$WORK/st2_seq")" ] && ok || bad "an index missing the added reads gave wrong counts"
 # a valid index raises nothing
 expect 0 G --samples "$S" --out "$WORK/fresh";  lacks "its index"
 
@@ -105,6 +116,13 @@ awk -F, '{ print } END { print "ENSG09999999999,7" }' "$I/B.expr.csv" > "$I/B.fa
 sed -e 's/A.expr.csv/A.far.csv/' -e 's/B.expr.csv/B.far.csv/' "$S" > "$I/s_far.csv"
 expect 1 "$BIN" prepare --samples "$I/s_far.csv" --genes "$I/genes_far.bed" --bins 10 --bin-size 50 --out "$WORK/far"
 contains "A.k4me1.bam"; contains "ENSG09999999999"; contains "400000 bp"; contains "different genome builds"; no_csv "$WORK/far"
+# a - gene ending on the chromosome's last base lies within it (end is exclusive)
+{ cat "$I/genes.bed"; printf 'chr1\t397000\t400000\tENSG09999999998.1_LAST\t0\t-\n'; } > "$I/genes_last.bed"
+awk -F, '{ print } END { print "ENSG09999999998,5" }' "$I/A.expr.csv" > "$I/A.last.csv"
+awk -F, '{ print } END { print "ENSG09999999998,7" }' "$I/B.expr.csv" > "$I/B.last.csv"
+sed -e 's/A.expr.csv/A.last.csv/' -e 's/B.expr.csv/B.last.csv/' "$S" > "$I/s_last.csv"
+expect 0 "$BIN" prepare --samples "$I/s_last.csv" --genes "$I/genes_last.bed" --bins 10 --bin-size 50 --out "$WORK/last"
+contains "x 61 genes"
 # genes without a single read in a file: noted per file
 awk '$2 < 200000' "$I/A.k4me3.tagAlign" > "$I/half.tagAlign"
 expect 0 G --samples "$(with half.tagAlign)" --out "$WORK/half"
@@ -113,6 +131,10 @@ contains "half.tagAlign: [0-9]* of 60 genes have no read in their window"
 # --- 14. one file given for two marks: noted ---
 expect 0 G --samples "$(with A.k4me3.tagAlign A.k4me3.tagAlign)" --out "$WORK/twice"
 contains "is given for both A H3K4me3 and A H3K27me3"
+ln -sf A.k4me3.tagAlign "$I/link.tagAlign"
+expect 0 G --samples "$(with A.k4me3.tagAlign link.tagAlign)" --out "$WORK/twice_link"
+contains "link.tagAlign is given for both A H3K4me3 and A H3K27me3 (as"
+expect 0 G --samples "$S" --out "$WORK/once";  lacks "is given for both"
 
 # --- 15. GFF3 ids percent-encoded: decoded as the GFF3 spec says ---
 { echo "##gff-version 3"
@@ -130,6 +152,9 @@ contains "afifo: not a regular file (a FIFO"
 gzip -c "$I/genes.bed" > "$I/genes.bed.gz"; head -c $(($(stat -c %s "$I/genes.bed.gz") - 30)) "$I/genes.bed.gz" > "$I/genes_cut.bed.gz"
 expect 1 "$BIN" prepare --samples "$S" --genes "$I/genes_cut.bed.gz" --bins 10 --bin-size 50 --out "$WORK/d3"
 contains "genes_cut.bed.gz"; contains "damaged compressed file"; lacks "expected"; lacks "must be"
+head -c 6 "$I/genes.bed.gz" > "$I/genes_head.bed.gz"   # cut inside the gzip header: htslib reads it as text
+expect 1 "$BIN" prepare --samples "$S" --genes "$I/genes_head.bed.gz" --bins 10 --bin-size 50 --out "$WORK/d5"
+contains "genes_head.bed.gz: damaged compressed file"; lacks "genes_head.bed.gz:1"
 reads 31 20000 | gzip | head -c 60000 > "$I/cut.tagAlign.gz"   # cut mid-line, thousands of lines in
 expect 1 G --samples "$(with cut.tagAlign.gz)" --out "$WORK/d4"
 contains "cut.tagAlign.gz:[0-9]*: damaged compressed file"; lacks "before start"; lacks "must be"

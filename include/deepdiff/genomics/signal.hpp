@@ -197,10 +197,11 @@ inline BigWigPtr open_bigwig(const std::string& path) {
 
 // Why a BAM's index does not describe it, or "" when it may. A stale index (the BAM was
 // rewritten after `samtools index`) sends region queries to wrong offsets: reads are missed or
-// counted in the wrong places without any error. htslib only warns about the timestamps, so:
-// an index older than the BAM; a different number of chromosomes; offsets past the end of the
-// BAM; or a chromosome's first indexed record not on that chromosome.
-inline std::string stale_index_problem(htsFile* fp, const sam_hdr_t* h, const hts_idx_t* idx, const std::string& path) {
+// counted in the wrong places without any error. htslib only warns about the timestamps, so
+// the index is also compared with the records: for each chromosome it lists, its offsets lie
+// inside the BAM, its first chunk starts with a record of that chromosome, and the record after
+// its last chunk is on another chromosome (or the end of the file). Leaves fp anywhere.
+inline std::string stale_index_problem(htsFile* fp, sam_hdr_t* h, const hts_idx_t* idx, const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   const auto bam_time = fs::last_write_time(path, ec);
@@ -218,19 +219,47 @@ inline std::string stale_index_problem(htsFile* fp, const sam_hdr_t* h, const ht
     if (any && older) return "is older than the BAM";
   }
   const int nref = sam_hdr_nref(h);
-  if (hts_idx_nseq(idx) != nref) return "lists " + std::to_string(hts_idx_nseq(idx)) + " chromosomes, the BAM's header " + std::to_string(nref);
+  if (hts_idx_nseq(idx) > nref)
+    return "lists " + std::to_string(hts_idx_nseq(idx)) + " chromosomes, the BAM's header " + std::to_string(nref);
   const std::uint64_t size = static_cast<std::uint64_t>(fs::file_size(path, ec));
   if (ec) return "";
   HtsPtr<bam1_t> b(bam_init1());
-  for (int tid = 0; tid < nref; ++tid) {
+  BGZF* z = fp->fp.bgzf;
+  for (int tid = 0; tid < hts_idx_nseq(idx); ++tid) {
     HtsPtr<hts_itr_t> it(sam_itr_queryi(idx, tid, 0, HTS_POS_MAX));
     if (!it || it->n_off == 0) continue;
-    for (int i = 0; i < it->n_off; ++i)
+    const std::string name = sam_hdr_tid2name(h, tid);
+    std::uint64_t last = 0;
+    for (int i = 0; i < it->n_off; ++i) {
       if ((it->off[i].u >> 16) > size || (it->off[i].v >> 16) > size) return "points past the end of the BAM";
-    const int r = sam_itr_next(fp, it.get(), b.get());
-    if (r < -1 || (r >= 0 && b->core.tid != tid)) return "does not match the BAM's records";
+      last = std::max<std::uint64_t>(last, it->off[i].v);
+    }
+    if (bgzf_seek(z, static_cast<std::int64_t>(it->off[0].u), SEEK_SET) < 0 || sam_read1(fp, h, b.get()) < 0 ||
+        b->core.tid != tid)
+      return "does not match the BAM's records (its first record of " + name + " is not there)";
+    if (bgzf_seek(z, static_cast<std::int64_t>(last), SEEK_SET) < 0) return "does not match the BAM's records";
+    const int r = sam_read1(fp, h, b.get());
+    if (r < -1 || (r >= 0 && b->core.tid == tid)) return "does not match the BAM's records (more records on " + name + ")";
   }
   return "";
+}
+
+// Alignments placed on a chromosome (mapped, or unmapped at their mate's place) that the index
+// counts, or -1 when it cannot say: an index without these counts for a chromosome that has
+// data (older indexers wrote none) is no proof of an empty BAM. (hts_idx_get_stat fails for a
+// chromosome without any record too.)
+inline std::int64_t index_placed(const hts_idx_t* idx) {
+  std::int64_t placed = 0;
+  for (int i = 0; i < hts_idx_nseq(idx); ++i) {
+    std::uint64_t mapped = 0, unmapped = 0;
+    if (hts_idx_get_stat(idx, i, &mapped, &unmapped) >= 0) {
+      placed += static_cast<std::int64_t>(mapped + unmapped);
+      continue;
+    }
+    HtsPtr<hts_itr_t> it(sam_itr_queryi(idx, i, 0, HTS_POS_MAX));
+    if (it && it->n_off > 0) return -1;
+  }
+  return placed;
 }
 
 }  // namespace signal_detail
@@ -291,16 +320,10 @@ inline SignalFile inspect_signal(const std::string& path) {
         s.indexed = stale.empty();
         if (!s.indexed) s.notes.push_back("its index " + stale + ": read from start to end instead (run samtools index again)");
       }
+      // A BAM without a single placed alignment (all unmapped, or an empty BAM) would give an
+      // all-zero mark. The index counts them; a BAM read from start to end is checked later.
       if (s.indexed) {
-        // A BAM without a single placed alignment (all unmapped, or an empty BAM) would give an
-        // all-zero mark. The index counts them per chromosome; sequential reading checks later.
-        // (hts_idx_get_stat fails for a chromosome without any record.)
-        std::uint64_t placed = 0;
-        for (int i = 0; i < sam_hdr_nref(h.get()); ++i) {
-          std::uint64_t mapped = 0, unmapped = 0;
-          if (hts_idx_get_stat(idx.get(), i, &mapped, &unmapped) >= 0) placed += mapped + unmapped;
-        }
-        if (placed == 0)
+        if (sd::index_placed(idx.get()) == 0)
           throw DataError(path, "no alignment in this BAM is placed on a chromosome (all unmapped, or none at all)",
                           "a mark's reads must be aligned");
       }

@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <string_view>
@@ -24,6 +25,20 @@ class TextLines {
   explicit TextLines(const std::string& path, int threads = 1) : path_(path) {
     fp_ = bgzf_open(path.c_str(), "r");
     if (!fp_) throw DataError(path, "cannot open the file", "check that it exists and is readable");
+    // htslib takes a gzip cut inside its 10-byte header for plain text, which would then be
+    // blamed as a bad line 1: the gzip magic says what the file was meant to be.
+    if (!fp_->is_compressed) {
+      unsigned char m[2] = {0, 0};
+      std::FILE* f = std::fopen(path.c_str(), "rb");
+      const bool gz = f && std::fread(m, 1, 2, f) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+      if (f) std::fclose(f);
+      if (gz) {
+        bgzf_close(fp_);
+        fp_ = nullptr;
+        throw DataError(path, "damaged compressed file: the gzip data is truncated or corrupt (its header is cut short)",
+                        "download or copy the file again");
+      }
+    }
     if (threads > 1 && fp_->is_compressed && !fp_->is_gzip) bgzf_mt(fp_, threads, 64);
   }
   ~TextLines() {
