@@ -70,6 +70,8 @@ expect 1 G --samples "$(with track.bed)" --out "$WORK/e2";         contains "tra
 samtools view -b -o "$I/unmapped.bam" "$I/unmapped.sam" 2>/dev/null
 cp "$I/unmapped.bam" "$I/unmapped_ix.bam" && samtools index "$I/unmapped_ix.bam"
 expect 1 G --samples "$(with unmapped.bam)" --out "$WORK/e3";      contains "unmapped.bam"; contains "no usable alignment"
+printf '@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:400000\n' > "$I/header_only.sam"
+expect 1 G --samples "$(with header_only.sam)" --out "$WORK/e5";   contains "header_only.sam"; contains "no usable alignment in 0 records"
 expect 1 G --samples "$(with unmapped_ix.bam)" --out "$WORK/e4";   contains "unmapped_ix.bam"; contains "no alignment"; no_csv "$WORK/e4"
 
 # --- 9. a stale index: detected, the BAM read from start to end, with a note ---
