@@ -104,11 +104,12 @@ fi
 # --- leftovers of a dead run are removed at the next start (and said); a live run's are kept ---
 host=$(hostname | tr './' '__')
 sh -c 'exit 0' & dead=$!; wait "$dead"
-mkdir -p "$WORK/.st.prepare-tmp.$host-$dead" "$WORK/.st.prepare-tmp.$host-$$"
+mkdir -p "$WORK/.st.prepare-tmp.$host-$dead" "$WORK/.st.prepare-tmp.$host-$$" "$WORK/.st.prepare-tmp.$host-$dead.probe"
 touch "$WORK/.st.prepare-tmp.$host-$dead/A.train.csv" "$WORK/.st.prepare-tmp.$host-$$/A.train.csv"
 expect 0 P --samples "$S" --out "$WORK/st" --split 36,12,12
 contains "removed .*\.st\.prepare-tmp\.$host-$dead"; contains "interrupted run"
 [ -e "$WORK/.st.prepare-tmp.$host-$dead" ] && bad "the dead run's temporary folder is still there" || ok
+[ -e "$WORK/.st.prepare-tmp.$host-$dead.probe" ] && bad "the dead run's probe folder is still there" || ok
 [ -e "$WORK/.st.prepare-tmp.$host-$$" ] && ok || bad "a live process's temporary folder was removed"
 grep -q "removed_leftovers" "$WORK/st/prepare.json" && ok || bad "prepare.json does not record the removal"
 rm -rf "$WORK/.st.prepare-tmp.$host-$$"

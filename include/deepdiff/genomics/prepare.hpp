@@ -337,10 +337,13 @@ inline void remove_stale_temporaries(const std::filesystem::path& parent, const 
     if (ec) break;
     const std::string name = it->path().filename().string();
     if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    // PID, or PID.probe (check_writable's folder, left if the process died right then).
+    std::string_view rest(name);
+    rest.remove_prefix(prefix.size());
+    if (rest.size() > 6 && rest.substr(rest.size() - 6) == ".probe") rest.remove_suffix(6);
     long long pid = 0;
-    const char* b = name.data() + prefix.size();
-    const auto r = std::from_chars(b, name.data() + name.size(), pid);
-    if (r.ec != std::errc() || r.ptr != name.data() + name.size() || pid <= 0) continue;
+    const auto r = std::from_chars(rest.data(), rest.data() + rest.size(), pid);
+    if (r.ec != std::errc() || r.ptr != rest.data() + rest.size() || pid <= 0) continue;
     if (pid == static_cast<long long>(::getpid())) continue;
     if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
     stale.push_back(it->path());
