@@ -1,6 +1,6 @@
 """An independent PyTorch definition of the seven DeepDiff variants.
 
-Written from docs/deepdiff-spec.md (../shared/docs/deepdiff-spec.md), not from the public
+Written from the DeepDiff paper's model description (the project's internal spec), not from the public
 DeepDiffChrome code. It is the reference the C++ implementation is checked against
 (tools/make_golden.py) and the model the checkpoint converters check names and shapes
 against (tools/torch_to_deepdiff.py, tools/deepdiff_to_torch.py). Module and parameter

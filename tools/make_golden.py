@@ -12,7 +12,7 @@ Cases:
           gates are not all near 0.5; inputs counts-like reals in [0.05, 3) plus a planted
           peak and a ramp; expression counts fixed so that two genes have |y| >= 2 and one
           does not (both labels of the contrastive loss occur).
-  sample  the first 4 genes of ../shared/data/deepdiff-sample Cell1 (A) / Cell2 (B), train
+  sample  the first 4 genes of data/deepdiff-sample Cell1 (A) / Cell2 (B), train
           split, with their expression from CellN.expr.csv; T=200, H1=4, H2=2; parameters
           uniform(-0.1, 0.1) as published.
 Parameters come from torch.manual_seed(seed) then uniform_ over model.parameters() in
@@ -67,7 +67,7 @@ except ImportError:  # pragma: no cover
 import deepdiff_torch as ddt  # noqa: E402
 
 CASES = ("random", "sample")
-DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "data", "deepdiff-sample"))
+DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "data", "deepdiff-sample"))
 
 ADAM_STEPS = 5
 ADAM_LR = 1e-3

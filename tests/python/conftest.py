@@ -4,7 +4,7 @@ Run against the *installed* package (`pip install --no-build-isolation .`); ctes
 a virtual environment under the build folder (tests/python/CMakeLists.txt). Environment:
     DEEPDIFF_CLI           the `deepdiff` program (build/examples/deepdiff), for the
                            CLI-vs-Python test (skipped, saying so, without it)
-    DEEPDIFF_SHARED_DATA   ../shared/data beside the checkout (tests on it skip without it)
+    DEEPDIFF_SHARED_DATA   the project's data/ (tests on it skip without it)
 """
 import os
 import sys
@@ -37,7 +37,7 @@ def synth_splits(synth_dir):
 
 @pytest.fixture(scope="session")
 def sample_dir():
-    root = os.environ.get("DEEPDIFF_SHARED_DATA") or os.path.join(SOURCE_DIR, "..", "shared", "data")
+    root = os.environ.get("DEEPDIFF_SHARED_DATA") or os.path.join(SOURCE_DIR, "data")
     d = os.path.join(root, "deepdiff-sample")
     if not os.path.isfile(os.path.join(d, "Cell1.train.csv")):
         pytest.skip("skipped: the real sample data %s is absent" % d)

@@ -1,5 +1,5 @@
 // The seven DeepDiff variants (code names of the public implementation) and the sizes that
-// define a model. See ../shared/docs/deepdiff-spec.md, "The seven variants".
+// define a model, as in Sekhon, Singh & Qi (Bioinformatics 2018); docs/architecture.md lists them.
 #pragma once
 
 #include <array>
