@@ -6,7 +6,6 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -47,10 +46,9 @@ extern "C" inline void prepare_on_signal(int sig) {
 
 // Refuses, naming the flag, a layout whose results do not fit in this machine's memory or whose
 // files do not fit on the output's disk (deepdiff::genomics::PrepareSize: known before any
-// signal is read).
+// signal is read, with the free space where --out goes).
 inline void check_prepare_size(const deepdiff::genomics::PrepareSize& z, long long bins, long long bin_size,
                                const std::string& out) {
-  namespace fs = std::filesystem;
   const std::string layout = std::to_string(z.genes) + " genes x " + std::to_string(bins) + " bins x " +
                              std::to_string(z.files) + " signal files";
   const double have = physical_memory_bytes();
@@ -64,13 +62,9 @@ inline void check_prepare_size(const deepdiff::genomics::PrepareSize& z, long lo
                      bytes_text(z.memory_bytes()) + " of memory, more than this machine's " + bytes_text(have) +
                      "; lower --bins");
   }
-  std::error_code ec;
-  fs::path at = fs::absolute(out, ec);
-  while (!at.empty() && !fs::exists(at, ec) && at.has_parent_path() && at.parent_path() != at) at = at.parent_path();
-  const fs::space_info sp = fs::space(at, ec);
-  if (!ec && z.output_bytes > static_cast<double>(sp.available))
+  if (z.free_bytes >= 0 && z.output_bytes > z.free_bytes)
     throw UsageError("--bins " + std::to_string(bins) + ": " + layout + " would write about " + bytes_text(z.output_bytes) +
-                     " into " + out + ", more than the " + bytes_text(static_cast<double>(sp.available)) +
+                     " into " + out + ", more than the " + bytes_text(z.free_bytes) +
                      " free there; lower --bins or choose another --out");
 }
 

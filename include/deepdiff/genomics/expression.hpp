@@ -19,10 +19,8 @@
 #pragma once
 
 #include <cctype>
-#include <charconv>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <unordered_map>
 #include <vector>
 
@@ -50,12 +48,6 @@ struct ExpressionValues {
 };
 
 namespace expression_detail {
-
-inline bool is_number(std::string_view s) {
-  double v = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
-  return (r.ec == std::errc() || r.ec == std::errc::result_out_of_range) && r.ptr == s.data() + s.size();
-}
 
 // Whether the first line's fields (id, value) of a two-column table are a header; see above.
 inline bool two_column_header(std::string_view id, std::string_view value) {

@@ -62,6 +62,7 @@ struct PrepareSize {
   double lookup_bytes = 0;  // the window lookup: grows with the window (bins x bin size) per gene
   double write_bytes = 0;   // the text of the output files held while they are written
   double output_bytes = 0;  // what DIR will take on disk
+  double free_bytes = -1;   // free space where DIR goes (-1: unknown)
   double memory_bytes() const { return values_bytes + lookup_bytes + write_bytes; }
 };
 
@@ -356,14 +357,21 @@ inline void remove_stale_temporaries(const std::filesystem::path& parent, const 
   }
 }
 
-// Fails now, before any input is read, when the folder that will hold DIR (or the nearest
-// one of its ancestors that exists) cannot take a new folder: read-only, no permission, full.
-inline void check_writable(const std::filesystem::path& parent, const std::filesystem::path& out, const std::string& dir) {
+// The folder that will hold DIR, or the nearest of its ancestors that exists (where DIR's
+// parents will be created): what can be written and how much room there is.
+inline std::filesystem::path existing_ancestor(const std::filesystem::path& parent) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path at = parent;
   while (!fs::exists(at, ec) && at.has_parent_path() && at.parent_path() != at) at = at.parent_path();
-  if (!fs::exists(at, ec)) at = ".";
+  return fs::exists(at, ec) ? at : fs::path(".");
+}
+
+// Fails now, before any input is read, when that folder cannot take a new folder: read-only,
+// no permission, full.
+inline void check_writable(const std::filesystem::path& at, const std::filesystem::path& out, const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
   if (!fs::is_directory(at, ec)) throw DataError(dir, "cannot create the output folder: " + at.string() + " is not a folder");
   const fs::path probe = at / (temporary_prefix(out) + std::to_string(static_cast<long>(::getpid())) + ".probe");
   if (!fs::create_directory(probe, ec) || ec)
@@ -392,7 +400,8 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   const fs::path parent = out.has_parent_path() ? out.parent_path() : fs::path(".");
   pd::remove_stale_temporaries(parent, out, sum.removed);
   for (const std::string& n : sum.removed) log("note: " + n);
-  pd::check_writable(parent, out, o.out);
+  const fs::path writable = pd::existing_ancestor(parent);
+  pd::check_writable(writable, out, o.out);
   const int threads = o.threads > 0 ? o.threads : omp_get_max_threads();
 
   // 1. Inputs: sheet, files (format by content), annotation, expression.
@@ -490,7 +499,12 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     }
   }
   sum.genes_used = genes.size();
-  if (o.check_size) o.check_size(pd::estimate_size(genes, cells.size(), files.size(), o.bins, o.bin_size, threads));
+  if (o.check_size) {
+    PrepareSize z = pd::estimate_size(genes, cells.size(), files.size(), o.bins, o.bin_size, threads);
+    const fs::space_info sp = fs::space(writable, ec);
+    if (!ec) z.free_bytes = static_cast<double>(sp.available);
+    o.check_size(z);
+  }
   log("prepare: " + std::to_string(cells.size()) + " cells, " + std::to_string(files.size()) + " signal files, " +
       std::to_string(genes.size()) + " of " + std::to_string(ann.genes.size()) + " genes with all inputs");
   {

@@ -34,7 +34,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -339,11 +338,6 @@ inline SignalFile inspect_signal(const std::string& path) {
   TextLines in(path);
   std::string_view l;
   std::vector<std::string_view> f;
-  auto number = [](std::string_view x) {
-    double v = 0;
-    const auto r = std::from_chars(x.data(), x.data() + x.size(), v);
-    return !x.empty() && r.ec == std::errc() && r.ptr == x.data() + x.size();
-  };
   const std::string to_bigwig = "convert it to bigWig (bedGraphToBigWig) and give the .bw";
   bool data = false;
   while (in.next(l)) {
@@ -359,10 +353,10 @@ inline SignalFile inspect_signal(const std::string& path) {
                       "tagAlign/BED lines are tab-separated: chrom, start, end, ...");
     // A bedGraph's 4th column is the value of the interval; counted as reads, every interval
     // would be one read whatever its value. tagAlign and BED have a name there.
-    if (f.size() == 4 && number(f[3]))
+    if (f.size() == 4 && is_number(f[3]))
       throw DataError(path, in.line(), "a bedGraph file (4 columns, the 4th a number): intervals with values, not reads",
                       to_bigwig);
-    const bool peaks = (f.size() == 10 || f.size() == 9) && number(f[4]) && number(f[6]) && number(f[7]) && number(f[8]);
+    const bool peaks = (f.size() == 10 || f.size() == 9) && is_number(f[4]) && is_number(f[6]) && is_number(f[7]) && is_number(f[8]);
     if (peaks)
       s.notes.push_back(std::string(f.size() == 10 ? "a narrowPeak" : "a broadPeak") +
                         " file: each peak is counted as one read, whatever its signal value");

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <htslib/bgzf.h>
@@ -91,6 +92,14 @@ inline void split_on(std::string_view line, char sep, std::vector<std::string_vi
     out.push_back(line.substr(start, k - start));
     start = k + 1;
   }
+}
+
+// Whether a whole field reads as a number (any sign; inf and nan count; out of range too):
+// what tells a value column from a name column in a header or a bedGraph.
+inline bool is_number(std::string_view s) {
+  double v = 0;
+  const auto r = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
+  return !s.empty() && (r.ec == std::errc() || r.ec == std::errc::result_out_of_range) && r.ptr == s.data() + s.size();
 }
 
 // A whole field as a non-negative integer; false if it is anything else.
