@@ -14,10 +14,13 @@
 // small and use the composed autograd operations.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "deepdiff/data/dataset.hpp"
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/model/variant.hpp"
 #include "deepdiff/nn/encoder.hpp"
@@ -59,6 +62,11 @@ class DeepDiff {
 
   const ModelConfig& config() const { return cfg_; }
   Variant variant() const { return cfg_.variant; }
+
+  // What the prediction is scored against (train/trainer.hpp): the differential target y.
+  double target(const Split& s, Index g) const { return s.y(g); }
+  // No dropout: the public code passes 0.5 to a one-layer LSTM, where it has no effect.
+  void set_dropout_key(std::optional<std::uint64_t>) {}
   ParameterStore<T>& params() { return store_; }
   const ParameterStore<T>& params() const { return store_; }
 

@@ -5,6 +5,7 @@
 #include <array>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "deepdiff/tensor/tensor.hpp"
 
@@ -37,6 +38,41 @@ inline Variant parse_variant(const std::string& s) {
     if (variant_name(v) == s) return v;
   throw std::invalid_argument("unknown model name '" + s +
                               "' (expected raw_d, raw_c, raw, aux, raw_aux, aux_siamese or raw_aux_siamese)");
+}
+
+// The study's baselines (spec, "Baselines"), first-class models beside the seven variants:
+// `deepdiff train --model-name` and checkpoints (meta "model") know them by these names.
+inline const std::vector<std::string>& baseline_names() {
+  static const std::vector<std::string> v = {"ridge", "xgboost", "deepchrome", "attentivechrome_diff"};
+  return v;
+}
+inline bool is_baseline_name(const std::string& s) {
+  for (const std::string& b : baseline_names())
+    if (b == s) return true;
+  return false;
+}
+inline bool is_variant_name(const std::string& s) {
+  for (Variant v : all_variants())
+    if (variant_name(v) == s) return true;
+  return false;
+}
+// Every model name: the seven variants, then the baselines.
+inline std::vector<std::string> model_names() {
+  std::vector<std::string> v;
+  for (Variant x : all_variants()) v.push_back(variant_name(x));
+  for (const std::string& b : baseline_names()) v.push_back(b);
+  return v;
+}
+inline std::string model_names_text() {
+  std::string t;
+  for (const std::string& n : model_names()) t += (t.empty() ? "" : ", ") + n;
+  return t;
+}
+// Throws std::invalid_argument naming the known models unless `s` is one of them.
+inline const std::string& check_model_name(const std::string& s) {
+  if (!is_variant_name(s) && !is_baseline_name(s))
+    throw std::invalid_argument("unknown model name '" + s + "' (known: " + model_names_text() + ")");
+  return s;
 }
 
 inline bool has_aux_heads(Variant v) {

@@ -111,9 +111,9 @@ inline void check_train_options(const TrainOptions& o) {
 }
 
 // The split must fit the model and carry targets.
-template <class T>
-void check_split_for(const DeepDiff<T>& model, const Split& s, const char* role) {
-  const ModelConfig& c = model.config();
+template <class Model>
+void check_split_for(const Model& model, const Split& s, const char* role) {
+  const auto& c = model.config();
   const std::string who = std::string(role) + " split '" + s.name + "'";
   if (s.genes() < 1) throw std::invalid_argument(who + " has no genes");
   if (s.bins != c.bins || s.marks != c.marks)
@@ -146,15 +146,17 @@ inline void check_target_varies(const Split& s, const char* role) {
                               ": " + why + " (are the two cells' expression values identical?)");
 }
 
-template <class T>
-FitResult<T> fit(DeepDiff<T>& model, const FitData& data, const FitOptions& opt, const FitHooks<T>& hooks = {}) {
+// Any model class of the library's interface (train/trainer.hpp): DeepDiff<T>, or a neural
+// baseline (DeepChrome<T>, one cell's AttentiveChrome<T>), trained with the same recipe.
+template <class T, template <class> class Net>
+FitResult<T> fit(Net<T>& model, const FitData& data, const FitOptions& opt, const FitHooks<T>& hooks = {}) {
   check_train_options(opt.train);
   check_split_for(model, data.train, "train");
   check_split_for(model, data.valid, "valid");
   if (data.test) check_split_for(model, *data.test, "test");
   check_target_varies(data.train, "train");
   check_target_varies(data.valid, "valid");
-  Trainer<T> trainer(model, opt.train);
+  Trainer<T, Net<T>> trainer(model, opt.train);
   TrainState<T>& st = trainer.state();
   FitResult<T> res;
   FitStart start;

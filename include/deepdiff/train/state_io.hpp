@@ -14,8 +14,8 @@ namespace deepdiff {
 
 // Training state for --resume: the current parameters, Adam's moments and step, the best
 // epoch's parameters and the per-epoch history.
-template <class T>
-Checkpoint training_checkpoint(const DeepDiff<T>& model, const TrainState<T>& st, const TrainOptions& opt) {
+template <class T, template <class> class Net>
+Checkpoint training_checkpoint(const Net<T>& model, const TrainState<T>& st, const TrainOptions& opt) {
   Checkpoint ck = model_checkpoint(model);
   ck.scalar_bytes = 8;  // float parameters convert exactly; the history keeps full precision
   ck.meta["epochs_done"] = std::to_string(st.epochs_done);
@@ -42,8 +42,8 @@ Checkpoint training_checkpoint(const DeepDiff<T>& model, const TrainState<T>& st
   return ck;
 }
 
-template <class T>
-void restore_training(DeepDiff<T>& model, TrainState<T>& st, const Checkpoint& ck, const std::string& path) {
+template <class T, template <class> class Net>
+void restore_training(Net<T>& model, TrainState<T>& st, const Checkpoint& ck, const std::string& path) {
   load_parameters(model, ck, path);
   auto need = [&](const char* name) -> const NamedArray& {
     const NamedArray* a = ck.find(name);

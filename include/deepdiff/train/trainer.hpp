@@ -12,6 +12,7 @@
 #include <functional>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -67,27 +68,38 @@ struct TrainingDiverged : std::runtime_error {
   double loss;
 };
 
+// The stream of epoch `epoch` (1-based) of a run seeded with `seed`.
+inline std::uint64_t epoch_order_seed(std::uint64_t seed, int epoch) {
+  return seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(epoch);
+}
+
 // Genes of epoch `epoch` (1-based) in training order.
 inline std::vector<Index> epoch_order(Index n, std::uint64_t seed, int epoch, bool shuffle) {
   std::vector<Index> order(static_cast<std::size_t>(n));
   std::iota(order.begin(), order.end(), Index(0));
   if (shuffle) {
-    Rng rng(seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(epoch));
+    Rng rng(epoch_order_seed(seed, epoch));
     rng.shuffle(order);
   }
   return order;
 }
 
+// The trainer, fit and the prediction functions take any model class Net<T> of the library that
+// has DeepDiff's interface (DeepDiff, and the baselines DeepChrome and AttentiveChrome):
+//   config().bins, config().marks; params(); alpha_channels(), beta_channels();
+//   forward(tape, xa, xb, EncoderPath) -> ModelOutput<T>; loss(tape, out, y, ya, yb) -> ModelLoss<T>;
+//   target(split, g): the value its prediction is scored against (y, or one cell's log2(e+1));
+//   set_dropout_key(key): the next training forward draws its dropout masks from Rng(key).
+
 // Model predictions for N genes held as two [N, T, M] row-major float arrays (T, M the
 // model's), in batches of `batch_size` through the inference path. No targets. The arrays
 // are read in place, a batch at a time (the Python package passes numpy buffers here).
-template <class T>
-Predictions predict_arrays(DeepDiff<T>& model, const float* xa, const float* xb, Index N, Index batch_size,
+template <class T, template <class> class Net>
+Predictions predict_arrays(Net<T>& model, const float* xa, const float* xb, Index N, Index batch_size,
                            bool keep_alpha, const BatchProgress& progress = nullptr) {
   if (batch_size < 1) throw std::invalid_argument("batch_size must be >= 1, got " + std::to_string(batch_size));
   const Index Tn = model.config().bins, M = model.config().marks, per = Tn * M;
   Predictions p;
-  const bool aux = has_aux_heads(model.variant());
   p.beta = Tensor<float>(Shape{N, model.beta_channels()});
   if (keep_alpha) p.alpha = Tensor<float>(Shape{N, model.alpha_channels(), Tn});
   Tensor<T> ta, tb;
@@ -103,6 +115,7 @@ Predictions predict_arrays(DeepDiff<T>& model, const float* xa, const float* xb,
     }
     Tape<T> tape;
     ModelOutput<T> out = model.forward(tape, ta, tb, EncoderPath::inference);
+    const bool aux = out.pred_a.valid();
     for (Index b = 0; b < B; ++b) {
       p.pred.push_back(static_cast<double>(out.pred.value()[b]));
       if (aux) {
@@ -122,9 +135,9 @@ Predictions predict_arrays(DeepDiff<T>& model, const float* xa, const float* xb,
 }
 
 // Model predictions on every gene of `s`, in the file's order, with the targets when the
-// split has expression.
-template <class T>
-Predictions predict_split(DeepDiff<T>& model, const Split& s, Index batch_size, bool keep_alpha,
+// split has expression (`target` is what the model predicts: model.target(s, g)).
+template <class T, template <class> class Net>
+Predictions predict_split(Net<T>& model, const Split& s, Index batch_size, bool keep_alpha,
                           const BatchProgress& progress = nullptr) {
   const Index N = s.genes();
   if (s.bins != model.config().bins || s.marks != model.config().marks ||
@@ -135,7 +148,7 @@ Predictions predict_split(DeepDiff<T>& model, const Split& s, Index batch_size, 
   Predictions p = predict_arrays(model, s.xa.data(), s.xb.data(), N, batch_size, keep_alpha, progress);
   if (s.has_expression) {
     for (Index g = 0; g < N; ++g) {
-      p.target.push_back(s.y(g));
+      p.target.push_back(model.target(s, g));
       p.target_a.push_back(s.ya(g));
       p.target_b.push_back(s.yb(g));
     }
@@ -153,12 +166,13 @@ struct TrainState {
   AdamState<T> adam;
 };
 
-template <class T>
+// Trainer<T> trains a DeepDiff<T>; Trainer<T, DeepChrome<T>> a baseline of the same interface.
+template <class T, class Model = DeepDiff<T>>
 class Trainer {
  public:
-  Trainer(DeepDiff<T>& model, TrainOptions opt) : model_(model), opt_(opt) {}
+  Trainer(Model& model, TrainOptions opt) : model_(model), opt_(opt) {}
 
-  DeepDiff<T>& model() { return model_; }
+  Model& model() { return model_; }
   TrainState<T>& state() { return state_; }
   const TrainState<T>& state() const { return state_; }
   const TrainOptions& options() const { return opt_; }
@@ -169,6 +183,8 @@ class Trainer {
     ParameterStore<T>& store = model_.params();
     store.zero_grad();
     Tape<T> tape;
+    model_.set_dropout_key(dropout_key_);
+    dropout_key_.reset();
     ModelOutput<T> out = model_.forward(tape, xa, xb, opt_.path);
     ModelLoss<T> l = model_.loss(tape, out, y, ya, yb);
     tape.backward(l.total);
@@ -198,11 +214,14 @@ class Trainer {
       const Index B = std::min(opt_.batch_size, train.genes() - start);
       std::vector<Index> idx(order.begin() + start, order.begin() + start + B);
       gather_batch(train, idx, xa, xb, y, ya, yb);
+      // Dropout masks (models that have dropout) are a pure function of (seed, epoch, batch),
+      // like the gene order, so a resumed run draws the masks it would have drawn.
+      dropout_key_ = epoch_order_seed(opt_.seed, r.epoch) ^ (0xD1B54A32D192ED03ull * static_cast<std::uint64_t>(batches + 1));
       const double loss = static_cast<double>(step(xa, xb, y, ya, yb, &pred));
       if (!std::isfinite(loss))
         throw TrainingDiverged(r.epoch, batches + 1, (train.genes() + opt_.batch_size - 1) / opt_.batch_size, loss);
       loss_sum += loss;
-      for (Index g : idx) target.push_back(train.y(g));
+      for (Index g : idx) target.push_back(model_.target(train, g));
       ++batches;
       if (progress) progress(start + B, train.genes());
     }
@@ -229,9 +248,10 @@ class Trainer {
   }
 
  private:
-  DeepDiff<T>& model_;
+  Model& model_;
   TrainOptions opt_;
   TrainState<T> state_;
+  std::optional<std::uint64_t> dropout_key_;  // for the next step(); none for a direct step() call
 };
 
 }  // namespace deepdiff
