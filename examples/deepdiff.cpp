@@ -118,7 +118,7 @@ int cmd_train(int argc, char** argv) {
   add_common(o);
   add_data_options(o);
   o.add_options("training")
-      ("model-name", "variant: raw_d, raw_c, raw, aux, raw_aux, aux_siamese, raw_aux_siamese", cxxopts::value<std::string>()->default_value("raw_d"))
+      ("model-name", "a DeepDiff variant (raw_d, raw_c, raw, aux, raw_aux, aux_siamese, raw_aux_siamese) or a baseline of the study (ridge, xgboost, deepchrome, attentivechrome_diff; docs/reproduction.md)", cxxopts::value<std::string>()->default_value("raw_d"))
       ("epochs", "epochs (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
       ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
       ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
@@ -144,11 +144,10 @@ int cmd_train(int argc, char** argv) {
   ro.cell2 = r["cell-2"].as<std::string>();
   check_cells_differ(ro.cell1, ro.cell2);
   ro.model_name = r["model-name"].as<std::string>();
-  ModelConfig size;
   try {
-    size.variant = parse_variant(ro.model_name);
+    check_model_name(ro.model_name);
   } catch (const std::invalid_argument& e) {
-    throw UsageError(e.what());
+    throw UsageError(std::string("--model-name: ") + e.what());
   }
   ro.train.epochs = static_cast<int>(int_flag(r, "epochs", 1, kMaxEpochs));
   ro.train.lr = real_flag(r, "lr", 0, kMaxLr, /*lo_open=*/true);
@@ -158,9 +157,14 @@ int cmd_train(int argc, char** argv) {
   ro.hidden1 = static_cast<Index>(hidden_flag(r));
   // The parameters do not depend on the bins: refuse a model too large for this machine
   // before anything is read or created (run_training checks again with the data's bins).
-  size.hidden1 = ro.hidden1;
-  size.bins = 1;
-  check_training_memory(size, ro.train.batch_size);
+  if (is_variant_name(ro.model_name)) {
+    ModelConfig size;
+    size.variant = parse_variant(ro.model_name);
+    size.hidden1 = ro.hidden1;
+    size.bins = 1;
+    check_training_memory(size, ro.train.batch_size);
+  }
+  if (ro.model_name == "xgboost" && !xgboost_available()) throw std::runtime_error(xgboost_missing_reason());
   const std::string path = r["encoder-path"].as<std::string>();
   if (path == "fused") ro.train.path = EncoderPath::fused;
   else if (path == "composed") ro.train.path = EncoderPath::composed;
@@ -177,20 +181,26 @@ int cmd_train(int argc, char** argv) {
 }
 
 struct Loaded {
-  DeepDiff<float> model;
+  AnyModel model;
   Split split;
+  std::string checkpoint;
 };
 
-Loaded load_for(const cxxopts::ParseResult& r, ExpressionMode mode) {
+// `needs_attention`: the command exports attention, which ridge, xgboost and deepchrome lack.
+Loaded load_for(const cxxopts::ParseResult& r, ExpressionMode mode, bool needs_attention = false) {
   check_cells_differ(r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>());
   const std::string ck = need(r, "checkpoint");
-  DeepDiff<float> model = load_model<float>(ck);
+  AnyModel model = load_any_model(ck);
+  if (needs_attention && !has_attention(model))
+    throw std::runtime_error("the checkpoint " + ck + " holds a " + model.name +
+                             " model, which has no attention to export (attention: a DeepDiff variant or "
+                             "attentivechrome_diff; predict and eval read it)");
   Split s = load_split(need(r, "data-root"), r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>(),
                        r["split"].as<std::string>(), mode);
-  if (s.bins != model.config().bins || s.marks != model.config().marks)
-    throw std::runtime_error("the checkpoint " + ck + " expects " + std::to_string(model.config().bins) + " bins x " +
-                             std::to_string(model.config().marks) + " marks, the data has " + describe(s));
-  return Loaded{std::move(model), std::move(s)};
+  if (s.bins != any_bins(model) || s.marks != any_marks(model))
+    throw std::runtime_error("the checkpoint " + ck + " expects " + std::to_string(any_bins(model)) + " bins x " +
+                             std::to_string(any_marks(model)) + " marks, the data has " + describe(s));
+  return Loaded{std::move(model), std::move(s), ck};
 }
 
 void add_checkpoint_options(cxxopts::Options& o) {
@@ -231,17 +241,17 @@ int cmd_eval(int argc, char** argv) {
   const Index batch = inference_batch(r);
   Loaded l = load_for(r, ExpressionMode::required);
   const auto t0 = std::chrono::steady_clock::now();
-  Predictions p = predict_split(l.model, l.split, batch, false);
+  Predictions p = predict_any(l.model, l.split, batch, false);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double pcc = pearson(p.pred, p.target), mse = mean_squared_error(p.pred, p.target);
-  std::printf("%s (%s, %lld genes): PCC %.4f  MSE %.4f", l.split.name.c_str(), variant_name(l.model.variant()).c_str(),
+  std::printf("%s (%s, %lld genes): PCC %.4f  MSE %.4f", l.split.name.c_str(), l.model.name.c_str(),
               static_cast<long long>(l.split.genes()), pcc, mse);
   if (!p.pred_a.empty())
     std::printf("  aux PCC A %.4f  B %.4f", pearson(p.pred_a, p.target_a), pearson(p.pred_b, p.target_b));
   std::printf("  (%.1f genes/s)\n", static_cast<double>(l.split.genes()) / secs);
   if (r.count("json")) {
     Json j = {{"split", l.split.name},
-              {"model_name", variant_name(l.model.variant())},
+              {"model_name", l.model.name},
               {"genes", static_cast<long long>(l.split.genes())},
               {"pcc", pcc},
               {"mse", mse}};
@@ -268,7 +278,7 @@ int cmd_predict(int argc, char** argv) {
   const std::string out = need(r, "out");
   Loaded l = load_for(r, ExpressionMode::optional);
   const auto t0 = std::chrono::steady_clock::now();
-  Predictions p = predict_split(l.model, l.split, batch, false);
+  Predictions p = predict_any(l.model, l.split, batch, false);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   write_file_atomic(out, predictions_csv(l.split, p));
   std::printf("%lld predictions written to %s (%.1f genes/s)\n", static_cast<long long>(l.split.genes()), out.c_str(),
@@ -289,8 +299,8 @@ int cmd_attention(int argc, char** argv) {
   const cxxopts::ParseResult& r = *parsed;
   const Index batch = inference_batch(r);
   const std::string dir = need(r, "out-dir");
-  Loaded l = load_for(r, ExpressionMode::optional);
-  Predictions p = predict_split(l.model, l.split, batch, true);
+  Loaded l = load_for(r, ExpressionMode::optional, /*needs_attention=*/true);
+  Predictions p = predict_any(l.model, l.split, batch, true);
   make_directories(dir);
   std::vector<std::string> files =
       write_split_outputs(dir, l.split.name, l.split, l.model, p, true, r.count("no-plots") == 0);

@@ -161,7 +161,7 @@ class TeeBuf : public std::streambuf {
 struct StudyOptions {
   std::string data_root, save_root;
   std::vector<PairInfo> pairs;
-  std::vector<deepdiff::Variant> variants;
+  std::vector<std::string> models;  // variants and baselines
   std::vector<std::uint64_t> seeds;
   Settings settings;
   int shard_i = 1, shard_n = 1;
@@ -246,14 +246,14 @@ int run_study(const StudyOptions& o) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   deepdiff::make_directories(o.save_root);
-  const std::vector<Job> jobs = make_jobs(o.pairs.size(), o.variants, o.seeds);
+  const std::vector<Job> jobs = make_jobs(o.pairs.size(), o.models, o.seeds);
   const std::vector<std::size_t> mine = shard_jobs(jobs.size(), o.shard_i, o.shard_n);
   const std::string data_abs = o.synthetic ? std::string() : absolute_dir(o.data_root);
 
   {
     std::ostringstream h;
     h << "deepdiff-pairs: " << o.pairs.size() << " pair" << (o.pairs.size() == 1 ? "" : "s") << " x "
-      << o.variants.size() << " variant" << (o.variants.size() == 1 ? "" : "s") << " x " << o.seeds.size() << " seed"
+      << o.models.size() << " model" << (o.models.size() == 1 ? "" : "s") << " x " << o.seeds.size() << " seed"
       << (o.seeds.size() == 1 ? "" : "s") << " = " << jobs.size() << " run" << (jobs.size() == 1 ? "" : "s");
     if (o.shard_n > 1)
       h << "; shard " << o.shard_i << " of " << o.shard_n << ": " << mine.size() << " run" << (mine.size() == 1 ? "" : "s");
@@ -293,7 +293,7 @@ int run_study(const StudyOptions& o) {
     r.cell1 = p.cell1;
     r.cell2 = p.cell2;
     r.cells = p.cells;
-    r.variant = deepdiff::variant_name(jb.variant);
+    r.variant = jb.model;
     r.settings = o.settings;
     r.settings.train.seed = jb.seed;
     r.source_root = o.save_root;
@@ -472,7 +472,7 @@ int cmd_study(int argc, char** argv) {
       ("data-root", "folder with CELL.{train,valid,test,expr}.csv for every cell of the pairs", cxxopts::value<std::string>())
       ("save-root", "output folder (created); the study resumes from what it holds", cxxopts::value<std::string>())
       ("pairs", "comma-separated pairs CELL1-CELL2 (default: the paper's ten)", cxxopts::value<std::string>())
-      ("model-names", "comma-separated variants (default: all seven)", cxxopts::value<std::string>())
+      ("model-names", "comma-separated models: DeepDiff variants and baselines (default: the seven variants and the four baselines)", cxxopts::value<std::string>())
       ("seeds", "comma-separated seeds of initialization and shuffling", cxxopts::value<std::string>()->default_value("1"))
       ("shard", "run shard i of n (1-based) of the (pair, variant, seed) list", cxxopts::value<std::string>())
       ("threads", "OpenMP threads per run, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"))
@@ -518,13 +518,19 @@ int cmd_study(int argc, char** argv) {
   if (r.count("model-names")) {
     for (const std::string& v : split_list(r["model-names"].as<std::string>(), "model-names")) {
       try {
-        s.variants.push_back(deepdiff::parse_variant(v));
+        s.models.push_back(deepdiff::check_model_name(v));
       } catch (const std::invalid_argument& e) {
         throw UsageError(std::string("--model-names: ") + e.what());
       }
     }
   } else {
-    s.variants.assign(deepdiff::all_variants().begin(), deepdiff::all_variants().end());
+    for (const std::string& m : deepdiff::model_names()) {
+      if (m == "xgboost" && !deepdiff::xgboost_available()) {
+        std::cout << "note: the xgboost baseline is left out: " << deepdiff::xgboost_missing_reason() << std::endl;
+        continue;
+      }
+      s.models.push_back(m);
+    }
   }
   for (const std::string& x : split_list(r["seeds"].as<std::string>(), "seeds")) {
     long long v = 0;
@@ -551,9 +557,10 @@ int cmd_study(int argc, char** argv) {
   if (s.synthetic) deepdiff_cli::check_synthetic_size(s.genes, s.bins);
   // Every run's model must fit before the save-root is created (real data: the bins are not
   // known yet, the parameters do not depend on them; each run checks again with its data).
-  for (deepdiff::Variant v : s.variants) {
+  for (const std::string& m : s.models) {
+    if (!deepdiff::is_variant_name(m)) continue;  // the baselines are small (deepchrome: 1.3 M parameters)
     deepdiff::ModelConfig c;
-    c.variant = v;
+    c.variant = deepdiff::parse_variant(m);
     c.hidden1 = s.settings.hidden;
     c.bins = s.synthetic ? s.bins : 1;
     deepdiff_cli::check_training_memory(c, s.settings.train.batch_size);

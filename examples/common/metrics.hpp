@@ -10,7 +10,10 @@
 //    "epochs": [{epoch, train_loss, train_pcc, train_mse, valid_pcc, valid_mse,
 //                train_seconds, valid_seconds}, ...],
 //    ["test": {pcc, mse[, pcc_a, pcc_b], genes},]
-//    "timings": {epoch_seconds_total, mean_epoch_seconds, run_seconds}}
+//    "timings": {epoch_seconds_total, mean_epoch_seconds, run_seconds}
+//    ["model_details": {...}]}   baselines: ridge {lambda, lambdas, valid_pccs}; xgboost
+//                                {best_iteration, rounds}; attentivechrome_diff {cell_a, cell_b:
+//                                {best_epoch, best_valid_pcc, epochs}} (each cell's own target)
 //
 // Numbers print as the shortest text that reads back exactly; NaN (a constant prediction's
 // PCC), which JSON cannot spell, is written as null and read back as NaN. Keys keep the
@@ -73,6 +76,7 @@ struct RunMetrics {
   std::vector<deepdiff::EpochRecord> epochs;
   std::optional<TestScores> test;  // once the best epoch is scored on test
   RunTimings timings;
+  Json details;  // "model_details": what a baseline adds (null: nothing)
 };
 
 inline void to_json(Json& j, const RunSettings& s) {
@@ -179,6 +183,7 @@ inline void to_json(Json& j, const RunMetrics& m) {
            {"epochs", std::move(epochs)}};
   if (m.test) j["test"] = *m.test;
   j["timings"] = m.timings;
+  if (!m.details.is_null()) j["model_details"] = m.details;
 }
 
 inline void from_json(const Json& j, RunMetrics& m) {
@@ -191,6 +196,7 @@ inline void from_json(const Json& j, RunMetrics& m) {
   if (j.contains("test")) m.test = j.at("test").get<TestScores>();
   else m.test.reset();
   j.at("timings").get_to(m.timings);
+  m.details = j.contains("model_details") ? j.at("model_details") : Json();
 }
 
 // A metrics.json's text back as a RunMetrics; throws nlohmann::json::exception (parse_error

@@ -141,11 +141,11 @@ inline void from_json(const nlohmann::ordered_json& j, SyntheticRecord& r) {
 }
 
 // Order of tables and plots: the spec's pairs in its order (other pairs after them), the
-// variants in the paper's order.
+// variants in the paper's order, then the baselines (deepdiff::model_names()).
 inline int variant_index(const std::string& v) {
-  const auto& all = deepdiff::all_variants();
+  const std::vector<std::string> all = deepdiff::model_names();
   for (std::size_t i = 0; i < all.size(); ++i)
-    if (deepdiff::variant_name(all[i]) == v) return static_cast<int>(i);
+    if (all[i] == v) return static_cast<int>(i);
   return static_cast<int>(all.size());
 }
 
@@ -160,17 +160,17 @@ inline int published_index(const std::string& pair) {
 
 struct Job {
   std::size_t pair = 0;  // index into the study's pairs
-  Variant variant = Variant::raw_d;
+  std::string model;     // a variant or a baseline (deepdiff::model_names())
   std::uint64_t seed = 1;
 };
 
-// pair-major: all variants and seeds of the first pair, then the second pair, ...
-inline std::vector<Job> make_jobs(std::size_t pairs, const std::vector<Variant>& variants,
+// pair-major: all models and seeds of the first pair, then the second pair, ...
+inline std::vector<Job> make_jobs(std::size_t pairs, const std::vector<std::string>& models,
                                   const std::vector<std::uint64_t>& seeds) {
   std::vector<Job> jobs;
   for (std::size_t p = 0; p < pairs; ++p)
-    for (Variant v : variants)
-      for (std::uint64_t s : seeds) jobs.push_back(Job{p, v, s});
+    for (const std::string& m : models)
+      for (std::uint64_t s : seeds) jobs.push_back(Job{p, m, s});
   return jobs;
 }
 

@@ -76,9 +76,12 @@ inline std::string alpha_csv(const Split& s, const std::vector<std::string>& cha
 // Writes predictions[_TAG].csv, attention_beta[_TAG].csv and, when `alpha` and p has alpha,
 // attention_alpha[_TAG].csv into the existing folder `dir` (each atomically); returns the
 // names written, in that order. An empty tag gives the plain names (`deepdiff train`).
-template <class T>
-std::vector<std::string> write_prediction_files(const std::string& dir, const std::string& tag, const Split& s,
-                                                const DeepDiff<T>& model, const Predictions& p, bool alpha) {
+// `beta_names` / `alpha_names`: the model's attention channels; a model without attention
+// (both empty: the ridge, xgboost and deepchrome baselines) gets predictions[_TAG].csv only.
+inline std::vector<std::string> write_prediction_files(const std::string& dir, const std::string& tag, const Split& s,
+                                                       const std::vector<std::string>& beta_names,
+                                                       const std::vector<std::string>& alpha_names, const Predictions& p,
+                                                       bool alpha) {
   std::vector<std::string> files;
   auto put = [&](const std::string& stem, const std::string& text) {
     const std::string name = stem + (tag.empty() ? "" : "_" + tag) + ".csv";
@@ -86,9 +89,15 @@ std::vector<std::string> write_prediction_files(const std::string& dir, const st
     files.push_back(name);
   };
   put("predictions", predictions_csv(s, p));
-  put("attention_beta", beta_csv(s, model.beta_names(), p));
-  if (alpha && !p.alpha.empty()) put("attention_alpha", alpha_csv(s, model.alpha_names(), p));
+  if (!beta_names.empty()) put("attention_beta", beta_csv(s, beta_names, p));
+  if (alpha && !p.alpha.empty() && !alpha_names.empty()) put("attention_alpha", alpha_csv(s, alpha_names, p));
   return files;
+}
+
+template <class T>
+std::vector<std::string> write_prediction_files(const std::string& dir, const std::string& tag, const Split& s,
+                                                const DeepDiff<T>& model, const Predictions& p, bool alpha) {
+  return write_prediction_files(dir, tag, s, model.beta_names(), model.alpha_names(), p, alpha);
 }
 
 }  // namespace deepdiff

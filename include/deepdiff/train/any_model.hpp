@@ -1,0 +1,216 @@
+// AnyModel: one model of the study, whichever it is - a DeepDiff variant or one of the four
+// baselines of the spec ("Baselines") - behind the few operations every command needs:
+// load it from a checkpoint (the file's "model" entry says which; files written before the
+// baselines hold a variant), write it back, and predict a split. `deepdiff eval`, `predict`
+// and `attention`, deepdiff-pairs and the Python package go through here, so a baseline is
+// a first-class model everywhere without each caller knowing the five kinds.
+//
+//   AnyModel m = load_any_model("run/checkpoint.bin");
+//   Predictions p = predict_any(m, test, 10, false);   // p.pred: y for every gene
+//
+// Plain data: the one member that matches `name` is set. The xgboost baseline needs the
+// XGBoost C API (CMake target deepdiff::xgboost defines DEEPDIFF_HAVE_XGBOOST); without it
+// an xgboost checkpoint is refused with that reason.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "deepdiff/data/dataset.hpp"
+#include "deepdiff/io/checkpoint.hpp"
+#include "deepdiff/model/attentivechrome.hpp"
+#include "deepdiff/model/deepchrome.hpp"
+#include "deepdiff/model/deepdiff_model.hpp"
+#include "deepdiff/model/model_io.hpp"
+#include "deepdiff/model/ridge.hpp"
+#include "deepdiff/train/trainer.hpp"
+#ifdef DEEPDIFF_HAVE_XGBOOST
+#include "deepdiff/model/xgboost_model.hpp"
+#endif
+
+namespace deepdiff {
+
+// Whether this build has the xgboost baseline.
+constexpr bool xgboost_available() {
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  return true;
+#else
+  return false;
+#endif
+}
+
+inline std::string xgboost_missing_reason() {
+  return "this build of deepdiff has no XGBoost (the xgboost baseline needs the XGBoost C API: apt-get install "
+         "libxgboost-dev, then configure and build again)";
+}
+
+struct AnyModel {
+  std::string name;                                       // one of model_names()
+  std::unique_ptr<DeepDiff<float>> deepdiff;              // the seven variants
+  std::unique_ptr<DeepChrome<float>> deepchrome;          // deepchrome
+  std::unique_ptr<AttentiveChrome<float>> cell_a, cell_b; // attentivechrome_diff: f_A, f_B
+  std::optional<RidgeModel> ridge;                        // ridge
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  std::optional<XGBoostModel> xgboost;                    // xgboost
+#endif
+};
+
+// The tensor-name prefixes of attentivechrome_diff's two models in one checkpoint: each
+// model keeps the spec's names (rnn_hms.*, hm_level_rnn_1.*, f1_1.*) after its prefix.
+inline const std::string& cell_prefix(bool b) {
+  static const std::string a = "cell_a.", bb = "cell_b.";
+  return b ? bb : a;
+}
+
+// T bins and M marks the model expects.
+inline Index any_bins(const AnyModel& m) {
+  if (m.deepdiff) return m.deepdiff->config().bins;
+  if (m.deepchrome) return m.deepchrome->config().bins;
+  if (m.cell_a) return m.cell_a->config().bins;
+  if (m.ridge) return m.ridge->bins;
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  if (m.xgboost) return m.xgboost->bins;
+#endif
+  throw std::logic_error("AnyModel holds no model");
+}
+inline Index any_marks(const AnyModel& m) {
+  if (m.deepdiff) return m.deepdiff->config().marks;
+  if (m.deepchrome) return m.deepchrome->config().marks;
+  if (m.cell_a) return m.cell_a->config().marks;
+  if (m.ridge) return m.ridge->marks;
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  if (m.xgboost) return m.xgboost->marks;
+#endif
+  throw std::logic_error("AnyModel holds no model");
+}
+
+// Names of the columns of Predictions::beta / the channels of Predictions::alpha (empty for a
+// model without attention). attentivechrome_diff: A's five channels, then B's.
+inline std::vector<std::string> any_beta_names(const AnyModel& m) {
+  if (m.deepdiff) return m.deepdiff->beta_names();
+  if (m.cell_a) {
+    std::vector<std::string> n = m.cell_a->beta_names(), b = m.cell_b->beta_names();
+    n.insert(n.end(), b.begin(), b.end());
+    return n;
+  }
+  return {};
+}
+inline std::vector<std::string> any_alpha_names(const AnyModel& m) {
+  if (m.deepdiff) return m.deepdiff->alpha_names();
+  if (m.cell_a) {
+    std::vector<std::string> n = m.cell_a->alpha_names(), b = m.cell_b->alpha_names();
+    n.insert(n.end(), b.begin(), b.end());
+    return n;
+  }
+  return {};
+}
+inline bool has_attention(const AnyModel& m) { return m.deepdiff || m.cell_a; }
+
+// The model as a checkpoint (docs/checkpoint-format.md): meta "model" names its kind.
+inline Checkpoint any_checkpoint(const AnyModel& m) {
+  if (m.deepdiff) return model_checkpoint(*m.deepdiff);
+  if (m.deepchrome) return model_checkpoint(*m.deepchrome);
+  if (m.cell_a) return attentivechrome_diff_checkpoint(*m.cell_a, *m.cell_b);
+  if (m.ridge) return ridge_checkpoint(*m.ridge);
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  if (m.xgboost) return xgboost_checkpoint(*m.xgboost);
+#endif
+  throw std::logic_error("AnyModel holds no model");
+}
+
+// Reads a checkpoint of any kind. A baseline this build cannot run (xgboost without XGBoost)
+// is a CheckpointError naming the reason.
+inline AnyModel load_any_model(const std::string& path) {
+  const Checkpoint ck = read_checkpoint(path);
+  AnyModel m;
+  m.name = checkpoint_model_name(ck, path);
+  if (is_variant_name(m.name)) {
+    m.deepdiff = std::make_unique<DeepDiff<float>>(load_model<float>(path));
+  } else if (m.name == "deepchrome") {
+    m.deepchrome = std::make_unique<DeepChrome<float>>(load_deepchrome<float>(ck, path));
+  } else if (m.name == "attentivechrome_diff") {
+    auto pair = load_attentivechrome_diff<float>(ck, path);
+    m.cell_a = std::make_unique<AttentiveChrome<float>>(std::move(pair.first));
+    m.cell_b = std::make_unique<AttentiveChrome<float>>(std::move(pair.second));
+  } else if (m.name == "ridge") {
+    m.ridge = ridge_from_checkpoint(ck, path);
+  } else if (m.name == "xgboost") {
+#ifdef DEEPDIFF_HAVE_XGBOOST
+    m.xgboost = xgboost_from_checkpoint(ck, path);
+#else
+    throw CheckpointError(path, "checkpoint holds an xgboost model, but " + xgboost_missing_reason());
+#endif
+  } else {
+    throw CheckpointError(path, "model '" + m.name + "' has no loader");  // check_model_name knows it: a gap here
+  }
+  return m;
+}
+
+// Predictions of N genes held as two [N, T, M] float arrays (no targets), in batches of
+// `batch_size` for the neural models.
+inline Predictions predict_any_arrays(AnyModel& m, const float* xa, const float* xb, Index N, Index batch_size,
+                                      bool keep_alpha, const BatchProgress& progress = nullptr) {
+  if (m.deepdiff) return predict_arrays(*m.deepdiff, xa, xb, N, batch_size, keep_alpha, progress);
+  if (m.deepchrome) return predict_arrays(*m.deepchrome, xa, xb, N, batch_size, keep_alpha, progress);
+  if (m.cell_a) {
+    // y = f_B(X_B) - f_A(X_A); the two cells' predictions are the aux columns, their
+    // attention side by side (A's channels, then B's), as in the aux variants' files.
+    Predictions a = predict_arrays(*m.cell_a, xa, xb, N, batch_size, keep_alpha);
+    Predictions b = predict_arrays(*m.cell_b, xa, xb, N, batch_size, keep_alpha, progress);
+    Predictions p;
+    for (std::size_t g = 0; g < a.pred.size(); ++g) p.pred.push_back(b.pred[g] - a.pred[g]);
+    p.pred_a = std::move(a.pred);
+    p.pred_b = std::move(b.pred);
+    const Index Ka = a.beta.dim(1), Kb = b.beta.dim(1);
+    p.beta = Tensor<float>(Shape{N, Ka + Kb});
+    for (Index g = 0; g < N; ++g) {
+      for (Index k = 0; k < Ka; ++k) p.beta(g, k) = a.beta(g, k);
+      for (Index k = 0; k < Kb; ++k) p.beta(g, Ka + k) = b.beta(g, k);
+    }
+    if (keep_alpha) {
+      const Index T = a.alpha.dim(2), per_a = Ka * T, per_b = Kb * T;
+      p.alpha = Tensor<float>(Shape{N, Ka + Kb, T});
+      for (Index g = 0; g < N; ++g) {
+        std::copy(a.alpha.data() + g * per_a, a.alpha.data() + (g + 1) * per_a, p.alpha.data() + g * (per_a + per_b));
+        std::copy(b.alpha.data() + g * per_b, b.alpha.data() + (g + 1) * per_b,
+                  p.alpha.data() + g * (per_a + per_b) + per_a);
+      }
+    }
+    return p;
+  }
+  Predictions p;
+  if (m.ridge) p.pred = predict_ridge(*m.ridge, xa, xb, N);
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  else if (m.xgboost) p.pred = predict_xgboost(*m.xgboost, xa, xb, N);
+#endif
+  else throw std::logic_error("AnyModel holds no model");
+  p.beta = Tensor<float>(Shape{N, 0});
+  if (progress) progress(N, N);
+  return p;
+}
+
+// Predictions on every gene of `s` with its targets when it has expression: target is y
+// for every kind (the cell models' own targets go to target_a / target_b).
+inline Predictions predict_any(AnyModel& m, const Split& s, Index batch_size, bool keep_alpha,
+                               const BatchProgress& progress = nullptr) {
+  const Index N = s.genes();
+  if (s.bins != any_bins(m) || s.marks != any_marks(m) || s.xa.size() != static_cast<std::size_t>(N * s.bins * s.marks) ||
+      s.xb.size() != s.xa.size())
+    throw std::invalid_argument("split '" + s.name + "' has " + std::to_string(s.bins) + " bins x " +
+                                std::to_string(s.marks) + " marks, the model expects " + std::to_string(any_bins(m)) +
+                                " x " + std::to_string(any_marks(m)));
+  Predictions p = predict_any_arrays(m, s.xa.data(), s.xb.data(), N, batch_size, keep_alpha, progress);
+  if (s.has_expression) {
+    for (Index g = 0; g < N; ++g) {
+      p.target.push_back(s.y(g));
+      p.target_a.push_back(s.ya(g));
+      p.target_b.push_back(s.yb(g));
+    }
+  }
+  return p;
+}
+
+}  // namespace deepdiff
