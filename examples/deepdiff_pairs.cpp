@@ -20,6 +20,7 @@
 #include "common/flags.hpp"
 #include "common/metrics.hpp"
 #include "common/run.hpp"
+#include "common/study/comparisons.hpp"
 #include "common/study/pairs.hpp"
 #include "common/study/results.hpp"
 #include "common/study/summaries.hpp"
@@ -235,9 +236,34 @@ void write_tables(const StudyOptions& o, std::vector<Row> rows, const std::strin
   sort_rows(rows);
   const std::string stem = (fs::path(o.save_root) / table_stem(o)).string();
   deepdiff::write_file_atomic(stem + ".csv", results_csv(rows));
-  std::string title = "DeepDiff study: test PCC per cell-type pair and variant";
+  std::string title = kStudyTitle;
   if (o.shard_n > 1) title += " (shard " + std::to_string(o.shard_i) + " of " + std::to_string(o.shard_n) + ")";
   deepdiff::write_file_atomic(stem + ".md", results_md(rows, title, source));
+}
+
+const char* kStudyTitle = "DeepDiff study: test PCC per cell-type pair and model";
+
+// The statistics of a whole study (unsharded, or merged): results.md again, now with each
+// run's bootstrap interval, and comparisons.csv / comparisons.md (every DeepDiff variant
+// against every baseline) when the table has both. Returns the files written.
+std::vector<std::string> write_statistics(const std::string& out, const std::vector<Row>& rows, const std::string& source) {
+  const StudyStatistics st = study_statistics(rows);
+  for (const std::string& n : st.notes) std::cout << "statistics: " << n << std::endl;
+  const IntervalLookup lookup = [&](const Row& r, double& lo, double& hi) {
+    const deepdiff::Interval* i = st.interval(r.pair, r.variant, r.seed());
+    if (!i || !std::isfinite(i->lo)) return false;
+    lo = i->lo;
+    hi = i->hi;
+    return true;
+  };
+  std::vector<std::string> files;
+  deepdiff::write_file_atomic((fs::path(out) / "results.md").string(), results_md(rows, kStudyTitle, source, lookup));
+  if (!st.across.empty()) {
+    deepdiff::write_file_atomic((fs::path(out) / "comparisons.csv").string(), comparisons_csv(st));
+    deepdiff::write_file_atomic((fs::path(out) / "comparisons.md").string(), comparisons_md(st, source));
+    files = {"comparisons.csv", "comparisons.md"};
+  }
+  return files;
 }
 
 std::string run_label(const Row& r) { return r.pair + " " + r.variant + " seed " + std::to_string(r.seed()); }
@@ -456,7 +482,8 @@ int run_study(const StudyOptions& o) {
   } else {
     std::vector<Row> sorted = rows;
     sort_rows(sorted);
-    const std::vector<std::string> files = write_summaries(o.save_root, sorted, std::cout);
+    std::vector<std::string> files = write_summaries(o.save_root, sorted, std::cout);
+    for (const std::string& f : write_statistics(o.save_root, sorted, source)) files.push_back(f);
     std::cout << "summaries:";
     for (const std::string& f : files) std::cout << " " << (fs::path(o.save_root) / f).string();
     std::cout << std::endl;
@@ -645,9 +672,8 @@ int cmd_merge(int argc, char** argv) {
   for (const std::string& t : tables) source += " " + t + ";";
   source.back() = '.';
   deepdiff::write_file_atomic((fs::path(out) / "results.csv").string(), results_csv(rows));
-  deepdiff::write_file_atomic((fs::path(out) / "results.md").string(),
-                              results_md(rows, "DeepDiff study: test PCC per cell-type pair and variant", source));
-  const std::vector<std::string> files = write_summaries(out, rows, std::cout);
+  std::vector<std::string> files = write_summaries(out, rows, std::cout);
+  for (const std::string& f : write_statistics(out, rows, source)) files.push_back(f);
   const Tally t = tally(rows);
   std::cout << "merged " << rows.size() << " rows from " << tables.size() << " table" << (tables.size() == 1 ? "" : "s")
             << " (" << t.ok << " ok, " << t.pending << " pending, " << t.missing << " missing data, " << t.errors

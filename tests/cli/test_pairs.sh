@@ -3,10 +3,11 @@
 # 2 variants) with its table and summaries; re-running retrains nothing; an interrupted run
 # continues; shards 1/2 + 2/2 merged equal the unsharded table; merge refuses duplicates and
 # mixed recipes; missing files and bad data are reported while the other pairs go on.
-# usage: test_pairs.sh PATH/TO/deepdiff-pairs WORK_DIR
+# usage: test_pairs.sh PATH/TO/deepdiff-pairs WORK_DIR [HAVE_XGBOOST: ON/OFF]
 set -u
 BIN=$1
 WORK=$2
+HAVE_XGBOOST=${3:-OFF}
 rm -rf "$WORK" && mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 rows() { echo $(($(wc -l < "$1") - 1)); }
@@ -167,6 +168,50 @@ sed -i 's/"complete": true/"complete": false/' "$M2"
 echo "pid 999999 on a-node-that-died" > "$WORK/two/E037-E038/aux/seed1/train.lock"
 expect 0 "$BIN" "${TWO[@]}"
 lacks "another process"; contains "continuing an interrupted run"; contains "E037-E038 aux seed 1: test PCC"
+
+# --- the baselines beside a variant: statistics, resume, shards and merge ---
+MODELS=raw_d,ridge,deepchrome,attentivechrome_diff; NB=3
+case "$HAVE_XGBOOST" in ON|on|1|TRUE|true) MODELS=$MODELS,xgboost; NB=4 ;; esac
+BASE=(--synthetic --pairs E123-E003,E037-E038,E116-E003 --model-names $MODELS --genes 60 --bins 20 --hidden 4
+      --epochs 2 --lr 1e-3 --threads 1 --seeds 1,2)
+B="$WORK/base"
+NR=$((3 * (NB + 1) * 2))
+expect 0 "$BIN" "${BASE[@]}" --save-root "$B";  contains "$NR ok"; contains "comparisons.csv"
+[ "$(cut -d, -f16 "$B/results.csv" | grep -c '^ok$')" -eq "$NR" ] && ok || bad "not every baseline row is ok"
+grep -q "| pair | cells | raw_d | ridge | deepchrome | attentivechrome_diff |" "$B/results.md" && ok \
+  || bad "results.md header: $(grep '^| pair' "$B/results.md" | head -1)"
+grep -q '\*\*' "$B/results.md" && ok || bad "results.md marks no best model in bold"
+# per baseline one across-pairs row of raw_d, and one row per pair and seed
+[ "$(grep -c '^raw_d,[a-z_]*,across pairs,' "$B/comparisons.csv")" -eq "$NB" ] && ok || bad "comparisons.csv: across rows"
+[ "$(grep -c '^raw_d,[a-z_]*,pair,' "$B/comparisons.csv")" -eq $((NB * 3 * 2)) ] && ok || bad "comparisons.csv: per-pair rows"
+grep -q "Holm" "$B/comparisons.md" && grep -q "raw_d | ridge | 3 |" "$B/comparisons.md" && ok \
+  || bad "comparisons.md: $(head -20 "$B/comparisons.md")"
+grep -q "ridge (baseline)" "$B/summary_test_pcc.svg" && ok || bad "the summary plot lacks the baselines' bars"
+for f in checkpoint.bin metrics.json predictions.csv train.log; do
+  [ -s "$B/E123-E003/ridge/seed1/$f" ] && ok || bad "ridge run folder lacks $f"
+done
+[ ! -e "$B/E123-E003/ridge/seed1/attention_beta.csv" ] && ok || bad "ridge wrote attention"
+[ -s "$B/E123-E003/attentivechrome_diff/seed2/state_b.bin" ] && ok || bad "attentivechrome_diff lacks cell B's state"
+[ "$(head -1 "$B/E123-E003/attentivechrome_diff/seed1/attention_beta.csv" | tr , '\n' | wc -l)" -eq 11 ] && ok \
+  || bad "attentivechrome_diff beta: $(head -1 "$B/E123-E003/attentivechrome_diff/seed1/attention_beta.csv")"
+grep -q '"lambda"' "$B/E037-E038/ridge/seed1/metrics.json" && ok || bad "ridge metrics lack lambda"
+grep -q '"cell_b"' "$B/E037-E038/attentivechrome_diff/seed1/metrics.json" && ok || bad "attentivechrome_diff metrics lack the cells"
+cp "$B/comparisons.csv" "$WORK/base_comparisons.csv"
+expect 0 "$BIN" "${BASE[@]}" --save-root "$B"
+[ "$(grep -c "already complete" "$WORK/out")" -eq "$NR" ] && ok || bad "re-run retrained baseline runs"
+cmp -s "$B/comparisons.csv" "$WORK/base_comparisons.csv" && ok || bad "the statistics changed on a re-run"
+expect 0 "$BIN" "${BASE[@]}" --save-root "$WORK/b1" --shard 1/2
+[ ! -e "$WORK/b1/comparisons.csv" ] && ok || bad "a shard wrote comparisons"
+expect 0 "$BIN" "${BASE[@]}" --save-root "$WORK/b2" --shard 2/2
+expect 0 "$BIN" merge --save-root "$WORK/bm" "$WORK/b1" "$WORK/b2"
+cmp -s "$WORK/bm/comparisons.csv" "$B/comparisons.csv" && ok \
+  || { bad "merged statistics differ from the unsharded study"; diff "$WORK/bm/comparisons.csv" "$B/comparisons.csv" | head; }
+# a run trained with 1 thread and with 2 gives the same predictions, baselines included
+expect 0 "$BIN" "${BASE[@]}" --pairs E123-E003 --seeds 1 --threads 2 --save-root "$WORK/b2t"
+for m in ${MODELS//,/ }; do
+  cmp -s "$WORK/b2t/E123-E003/$m/seed1/predictions.csv" "$B/E123-E003/$m/seed1/predictions.csv" && ok \
+    || bad "$m: predictions differ between 1 and 2 threads"
+done
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

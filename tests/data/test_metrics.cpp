@@ -22,6 +22,9 @@ TEST_CASE("pearson: NaN for a constant or too short series, the decided value", 
   CHECK(std::isnan(pearson({2, 2, 2}, {1, 2, 3})));
   CHECK(std::isnan(pearson({1, 2, 3}, {0, 0, 0})));
   CHECK(std::isnan(pearson({1}, {2})));
+  // a constant whose mean does not come back exactly (0.1 + 0.1 + 0.1 != 0.3): still NaN
+  CHECK(std::isnan(pearson({0.1, 0.1, 0.1}, {1, 2, 4})));
+  CHECK(std::isnan(pearson(std::vector<double>(7, 0.7), {1, 2, 4, 3, 5, 6, 0})));
   CHECK(std::isnan(pearson({}, {})));
   CHECK_THROWS_WITH(pearson({1, 2}, {1, 2, 3}), Catch::Contains("different lengths"));
 }

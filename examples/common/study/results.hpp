@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -177,8 +178,14 @@ inline std::vector<double> test_pccs(const std::vector<Row>& rows, const std::st
   return v;
 }
 
-// results.md: the recipe, a pair x variant table of mean test PCC, every run, and notes.
-inline std::string results_md(const std::vector<Row>& rows, const std::string& title, const std::string& source) {
+// A run's 95% bootstrap interval of its test PCC (lo, hi), when known (study/comparisons.hpp).
+using IntervalLookup = std::function<bool(const Row&, double& lo, double& hi)>;
+
+// results.md: the recipe, the paper-style table (pairs x models, test PCC: mean +- sd over
+// seeds, or the 95% bootstrap interval with one seed; the best model of each pair in bold),
+// every run, and notes.
+inline std::string results_md(const std::vector<Row>& rows, const std::string& title, const std::string& source,
+                              const IntervalLookup& interval = nullptr) {
   std::string o = "# " + title + "\n\n";
   const Tally t = tally(rows);
   std::set<std::string> seeds;
@@ -204,8 +211,10 @@ inline std::string results_md(const std::vector<Row>& rows, const std::string& t
        fixed(t.train_seconds, 0) + " s).\n";
 
   const std::vector<std::string> pairs = pairs_of(rows), variants = variants_of(rows);
-  o += "\n## Test PCC per pair and variant";
-  o += seeds.size() > 1 ? " (mean over seeds; +- sd)\n\n" : "\n\n";
+  o += "\n## Test PCC per pair and model";
+  o += seeds.size() > 1 ? " (mean over seeds; +- sd; the best of each pair in bold)\n\n"
+                        : (interval ? " (95% bootstrap interval; the best of each pair in bold)\n\n"
+                                    : " (the best of each pair in bold)\n\n");
   o += "| pair | cells |";
   for (const std::string& v : variants) o += " " + v + " |";
   o += "\n|---|---|";
@@ -216,10 +225,23 @@ inline std::string results_md(const std::vector<Row>& rows, const std::string& t
     for (const Row& r : rows)
       if (r.pair == p) cells = r.cells;
     o += "| " + md_cell(p) + " | " + md_cell(cells) + " |";
+    double best = -std::numeric_limits<double>::infinity();
+    for (const std::string& v : variants) {
+      const std::vector<double> x = test_pccs(rows, p, v);
+      if (!x.empty() && mean_of(x) > best) best = mean_of(x);
+    }
     for (const std::string& v : variants) {
       const std::vector<double> x = test_pccs(rows, p, v);
       std::string cell = x.empty() ? "-" : fixed(mean_of(x), 4);
       if (x.size() > 1) cell += " +- " + fixed(sd_of(x), 4);
+      if (x.size() == 1 && interval) {
+        for (const Row& r : rows) {
+          double lo = 0, hi = 0;
+          if (r.ok() && r.pair == p && r.variant == v && interval(r, lo, hi))
+            cell += " [" + fixed(lo, 3) + ", " + fixed(hi, 3) + "]";
+        }
+      }
+      if (!x.empty() && mean_of(x) == best) cell = "**" + cell + "**";
       o += " " + cell + " |";
     }
     o += "\n";

@@ -40,7 +40,7 @@ inline std::string test_pcc_svg(const std::vector<Row>& rows) {
   std::set<std::uint64_t> seeds;
   for (const Row& r : rows)
     if (r.ok()) seeds.insert(r.seed());
-  c.title = "Test PCC per cell-type pair and variant" +
+  c.title = "Test PCC per cell-type pair and model" +
             std::string(seeds.size() > 1 ? " (mean over " + std::to_string(seeds.size()) + " seeds, +- sd)" : "");
   c.y_label = "test PCC";
   c.x_label = "cell-type pair";
@@ -52,9 +52,16 @@ inline std::string test_pcc_svg(const std::vector<Row>& rows) {
         break;
       }
   c.categories = pairs;
+  int baseline = 0;
   for (const std::string& v : variants_of(rows)) {
     deepdiff_cli::BarSeries s;
     s.name = v;
+    if (deepdiff::is_baseline_name(v)) {
+      // The baselines as their own bars, in greys, after the variants' colours.
+      static const char* greys[] = {"#3d3d3d", "#6b6b6b", "#999999", "#c4c4c4"};
+      s.color = greys[baseline++ % 4];
+      s.name += " (baseline)";
+    }
     for (const std::string& p : pairs) {
       const std::vector<double> x = test_pccs(rows, p, v);
       s.values.push_back(mean_of(x));

@@ -22,6 +22,15 @@ inline double pearson(const std::vector<double>& a, const std::vector<double>& b
   if (a.size() != b.size()) throw std::invalid_argument("pearson: series of different lengths");
   const std::size_t n = a.size();
   if (n < 2) return std::numeric_limits<double>::quiet_NaN();
+  // Constant is decided on the values, not on the centred sums: the mean of n equal values
+  // need not come back exactly (0.1 x 3 / 3), and the sums of its rounding residue would make
+  // a constant series look correlated (a ridge model predicting one value scored -1e-16).
+  const auto constant = [n](const std::vector<double>& v) {
+    for (std::size_t i = 1; i < n; ++i)
+      if (v[i] != v[0]) return false;
+    return true;
+  };
+  if (constant(a) || constant(b)) return std::numeric_limits<double>::quiet_NaN();
   double ma = 0, mb = 0;
   for (std::size_t i = 0; i < n; ++i) {
     ma += a[i];
