@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # End-to-end tests of the deepdiff command: help and exit codes, synth -> train -> eval ->
 # predict -> attention on a tiny synthetic pair, resume, and clear errors on bad input.
-# usage: test_cli.sh PATH/TO/deepdiff WORK_DIR
+# usage: test_cli.sh PATH/TO/deepdiff WORK_DIR [HAVE_XGBOOST: ON/OFF]
 set -u
 BIN=$1
 WORK=$2
+HAVE_XGBOOST=${3:-OFF}
 rm -rf "$WORK" && mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 
@@ -175,6 +176,57 @@ rm -rf "$WORK/same" && mkdir -p "$WORK/same" && cp "$D"/* "$WORK/same/" && cp "$
 expect 1 "$BIN" train --data-root "$WORK/same" --save-root "$WORK/samerun" --epochs 1 --hidden 4
 contains "is 0 for all 24 genes"; contains "nothing to learn"; contains "same/Cell2.expr.csv"; lacks "best epoch"
 [ ! -e "$WORK/samerun" ] && ok || bad "a refused constant target created the save-root"
+
+# --- the study's baselines (issue 20): first-class models of train, eval, predict ---
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/x" --model-name lasso
+contains "unknown model name 'lasso'"; contains "raw_aux_siamese"; contains "ridge"; contains "attentivechrome_diff"
+DB="$WORK/synth20"
+expect 0 "$BIN" synth --genes 60 --bins 20 --seed 5 --out "$DB"
+for m in ridge deepchrome attentivechrome_diff xgboost; do
+  if [ "$m" = xgboost ] && [ "$HAVE_XGBOOST" != ON ]; then
+    expect 1 "$BIN" train --data-root "$DB" --save-root "$WORK/b_$m" --model-name xgboost;  contains "no XGBoost"
+    continue
+  fi
+  expect 0 "$BIN" train --data-root "$DB" --save-root "$WORK/b_$m" --model-name $m --epochs 2 --lr 1e-3 --hidden 4 --threads 1
+  contains "test PCC"
+  for f in checkpoint.bin metrics.json predictions.csv scatter.svg; do
+    [ -s "$WORK/b_$m/$f" ] && ok || bad "$m: train did not write $f"
+  done
+  grep -q "\"model_name\": \"$m\"" "$WORK/b_$m/metrics.json" && grep -q '"complete": true' "$WORK/b_$m/metrics.json" && ok \
+    || bad "$m: metrics.json"
+  # eval and predict read the baseline's checkpoint and give the test PCC train reported
+  expect 0 "$BIN" eval --checkpoint "$WORK/b_$m/checkpoint.bin" --data-root "$DB" --split test --json "$WORK/b_$m.json"
+  contains "($m, 12 genes)"
+  want=$(python3 -c "import json; print(round(json.load(open('$WORK/b_$m/metrics.json'))['test']['pcc'], 6))")
+  got=$(python3 -c "import json; print(round(json.load(open('$WORK/b_$m.json'))['pcc'], 6))")
+  [ "$want" = "$got" ] && ok || bad "$m: eval PCC $got, train's test PCC $want"
+  expect 0 "$BIN" predict --checkpoint "$WORK/b_$m/checkpoint.bin" --data-root "$DB" --split test --out "$WORK/b_$m.csv"
+  cmp -s <(cut -d, -f1,2 "$WORK/b_$m.csv") <(cut -d, -f1,2 "$WORK/b_$m/predictions.csv") && ok \
+    || bad "$m: predict differs from train's predictions.csv"
+done
+# the models without attention: attention names what the checkpoint holds (exit 1)
+for m in ridge deepchrome; do
+  expect 1 "$BIN" attention --checkpoint "$WORK/b_$m/checkpoint.bin" --data-root "$DB" --out-dir "$WORK/att_$m"
+  contains "holds a $m model"; contains "no attention"
+  [ ! -e "$WORK/b_$m/attention_beta.csv" ] && ok || bad "$m wrote attention_beta.csv"
+done
+# attentivechrome_diff: two cells' models, their predictions and attention as the aux variants'
+[ "$(head -1 "$WORK/b_attentivechrome_diff/predictions.csv")" = "gene_id,prediction,prediction_a,prediction_b,target,target_a,target_b" ] \
+  && ok || bad "attentivechrome_diff predictions header: $(head -1 "$WORK/b_attentivechrome_diff/predictions.csv")"
+python3 - "$WORK/b_attentivechrome_diff/predictions.csv" <<'PY' && ok || bad "attentivechrome_diff: prediction != prediction_b - prediction_a"
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows and all(abs(float(r["prediction"]) - (float(r["prediction_b"]) - float(r["prediction_a"]))) < 1e-5 for r in rows)
+PY
+expect 0 "$BIN" attention --checkpoint "$WORK/b_attentivechrome_diff/checkpoint.bin" --data-root "$DB" --out-dir "$WORK/att_ac"
+[ "$(head -1 "$WORK/att_ac/attention_beta_test.csv")" = "gene_id,A.H3K4me1,A.H3K4me3,A.H3K9me3,A.H3K27me3,A.H3K36me3,B.H3K4me1,B.H3K4me3,B.H3K9me3,B.H3K27me3,B.H3K36me3" ] \
+  && ok || bad "attentivechrome_diff beta header: $(head -1 "$WORK/att_ac/attention_beta_test.csv")"
+# an interrupted attentivechrome_diff resumes both cells' states
+expect 0 "$BIN" train --data-root "$DB" --save-root "$WORK/b_attentivechrome_diff" --model-name attentivechrome_diff --epochs 3 --lr 1e-3 --hidden 4 --threads 1 --resume
+contains "resumed from .*state_a.bin after epoch 2"; contains "resumed from .*state_b.bin after epoch 2"; contains "cell B epoch   3/3"
+# deepchrome needs 14 bins or more (a pooled conv output)
+expect 1 "$BIN" train --data-root "$D" --save-root "$WORK/dc12" --model-name deepchrome --epochs 1;  contains "deepchrome"
+[ ! -e "$WORK/dc12" ] && ok || bad "a refused deepchrome created its save-root"
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]
