@@ -73,13 +73,16 @@ int cmd_synth(int argc, char** argv) {
   cxxopts::Options o("deepdiff synth",
                      "Write synthetic data in the public CSV layout (CELL.{train,valid,test,expr}.csv for two cells)\n"
                      "with a planted answer: H3K4me3 at the TSS, H3K36me3 over the gene body, H3K4me1 flanking and\n"
-                     "H3K27me3 (repressive) drive expression; H3K9me3 is noise. truth.md describes it.");
+                     "H3K27me3 (repressive) drive expression; H3K9me3 is noise. truth.md describes it.\n"
+                     "--rule additive: y nearly linear in windowed sums; --rule combinatorial: a promoter counts\n"
+                     "only without H3K27me3 and with its H3K4me3 peak at the +1 nucleosome.");
   add_common(o);
   o.add_options("synth")
       ("genes", "genes in all (split 60/20/20 into train/valid/test)", cxxopts::value<long long>()->default_value("1000"))
       ("bins", "bins per gene (T)", cxxopts::value<long long>()->default_value("200"))
       ("seed", "random seed", cxxopts::value<unsigned long long>()->default_value("1"))
       ("effect", "strength of the planted differential effect", cxxopts::value<double>()->default_value("1.0"))
+      ("rule", "generative rule: additive or combinatorial", cxxopts::value<std::string>()->default_value("additive"))
       ("cell-1", "name of the first cell", cxxopts::value<std::string>()->default_value("Cell1"))
       ("cell-2", "name of the second cell", cxxopts::value<std::string>()->default_value("Cell2"))
       ("out", "output folder (created)", cxxopts::value<std::string>());
@@ -95,13 +98,23 @@ int cmd_synth(int argc, char** argv) {
   check_synthetic_size(c.genes, c.bins);
   c.seed = r["seed"].as<unsigned long long>();
   c.effect = real_flag(r, "effect", 0, 100);
+  try {
+    c.rule = parse_synth_rule(r["rule"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--rule: ") + e.what());
+  }
   c.cell1 = r["cell-1"].as<std::string>();
   c.cell2 = r["cell-2"].as<std::string>();
   check_cells_differ(c.cell1, c.cell2);
   const std::string out = need(r, "out");
   SynthSummary s = write_synthetic(out, c);
+  char ceiling[96];
+  std::snprintf(ceiling, sizeof ceiling, "train %.3f, valid %.3f, test %.3f", s.noise_ceiling[0], s.noise_ceiling[1],
+                s.noise_ceiling[2]);
   std::cout << "synthetic data in " << out << ": " << s.train << " train, " << s.valid << " valid, " << s.test
-            << " test genes x " << c.bins << " bins (cells " << c.cell1 << ", " << c.cell2 << "); the planted answer is described in "
+            << " test genes x " << c.bins << " bins (cells " << c.cell1 << ", " << c.cell2 << "), rule "
+            << synth_rule_name(c.rule) << "; noise ceiling (PCC of y with E[y | latent]) " << ceiling
+            << "; the planted answer is described in "
             << (std::filesystem::path(out) / "truth.md").string() << "\n";
   return 0;
 }

@@ -22,7 +22,10 @@ expect 2 "$BIN" train --data-root "$WORK" --save-root "$WORK/x" --epochs zero
 expect 1 "$BIN" train --data-root "$WORK/nowhere" --save-root "$WORK/x";  contains "nowhere/Cell1.train.csv"
 
 D="$WORK/synth"
-expect 0 "$BIN" synth --genes 40 --bins 12 --seed 3 --out "$D";  contains "truth.md"
+expect 0 "$BIN" synth --genes 40 --bins 12 --seed 3 --out "$D";  contains "truth.md"; contains "rule additive"
+expect 0 "$BIN" synth --genes 40 --bins 12 --rule combinatorial --out "$WORK/comb";  contains "noise ceiling"
+grep -q 'rule `combinatorial`' "$WORK/comb/truth.md" && ok || bad "truth.md does not name the combinatorial rule"
+expect 2 "$BIN" synth --genes 40 --rule bogus --out "$WORK/bogus";  contains "\-\-rule"; contains "combinatorial"
 R="$WORK/run"
 expect 0 "$BIN" train --data-root "$D" --save-root "$R" --epochs 2 --lr 1e-3 --hidden 4 --threads 2
 contains "epoch   2/2"; contains "test PCC"

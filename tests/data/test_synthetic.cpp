@@ -1,6 +1,9 @@
 // Tests of include/deepdiff/data/synthetic.hpp.
 #include "synthetic_fixtures.hpp"
 
+#include <cstdio>
+#include <numeric>
+
 TEST_CASE("write_synthetic: deterministic for a seed, different for another", "[synthetic]") {
   TempDir d("deepdiff_synth");
   SynthConfig cfg;
@@ -194,4 +197,259 @@ TEST_CASE("write_synthetic: `effect` sets the strength of the differential signa
   CHECK(fractions[0] < fractions[1]);
   CHECK(fractions[1] < fractions[2]);
   CHECK(fractions[2] < fractions[3]);
+}
+
+// ---- rule `combinatorial` -------------------------------------------------------------------
+
+namespace {
+
+// The spec's summary features: per cell and mark, log2(1 + the sum of each of 10 windows of
+// bins / 10 bins); [f_A, f_B, f_B - f_A], then a column of ones for the intercept.
+Eigen::MatrixXd summary_features(const Split& s) {
+  const Index W = 10, M = s.marks, F = 3 * M * W;
+  Eigen::MatrixXd X(s.genes(), F + 1);
+  for (Index g = 0; g < s.genes(); ++g) {
+    for (Index m = 0; m < M; ++m)
+      for (Index w = 0; w < W; ++w) {
+        double sa = 0, sb = 0;
+        for (Index b = w * s.bins / W; b < (w + 1) * s.bins / W; ++b) {
+          const std::size_t i = static_cast<std::size_t>((g * s.bins + b) * s.marks + m);
+          sa += s.xa[i];
+          sb += s.xb[i];
+        }
+        const double fa = std::log2(1 + sa), fb = std::log2(1 + sb);
+        X(g, m * W + w) = fa;
+        X(g, M * W + m * W + w) = fb;
+        X(g, 2 * M * W + m * W + w) = fb - fa;
+      }
+    X(g, F) = 1.0;
+  }
+  return X;
+}
+
+// Test PCC of a ridge regression on the summary features, fitted on the training genes: the
+// normal equations (X'X + lambda I) w = X'y with the features standardized by the training
+// genes (lambda 10 on the standardized scale; the intercept is left unpenalized).
+double linear_test_pcc(const std::string& dir) {
+  const Split train = load_split(dir, "Cell1", "Cell2", "train");
+  const Split test = load_split(dir, "Cell1", "Cell2", "test");
+  Eigen::MatrixXd Xtr = summary_features(train), Xte = summary_features(test);
+  const Index F = Xtr.cols() - 1;
+  for (Index j = 0; j < F; ++j) {
+    const double mu = Xtr.col(j).mean();
+    const double sd = std::sqrt((Xtr.col(j).array() - mu).square().mean());
+    const double scale = sd > 0 ? 1.0 / sd : 0.0;
+    Xtr.col(j) = (Xtr.col(j).array() - mu) * scale;
+    Xte.col(j) = (Xte.col(j).array() - mu) * scale;
+  }
+  const std::vector<double> ytr = targets(train), yte = targets(test);
+  const Eigen::VectorXd y = Eigen::Map<const Eigen::VectorXd>(ytr.data(), static_cast<Index>(ytr.size()));
+  Eigen::MatrixXd A = Xtr.transpose() * Xtr;
+  A.diagonal().head(F).array() += 10.0;
+  const Eigen::VectorXd w = A.ldlt().solve(Xtr.transpose() * y);
+  const Eigen::VectorXd pred = Xte * w;
+  return pearson(std::vector<double>(pred.data(), pred.data() + pred.size()), yte);
+}
+
+}  // namespace
+
+TEST_CASE("synth rules: names parse back, an unknown one is refused with the list", "[synthetic]") {
+  for (SynthRule r : all_synth_rules()) CHECK(parse_synth_rule(synth_rule_name(r)) == r);
+  CHECK(synth_rule_name(SynthConfig{}.rule) == "additive");
+  try {
+    parse_synth_rule("bogus");
+    FAIL("no exception");
+  } catch (const std::invalid_argument& e) {
+    const std::string w = e.what();
+    CHECK(w.find("'bogus'") != std::string::npos);
+    CHECK(w.find("additive") != std::string::npos);
+    CHECK(w.find("combinatorial") != std::string::npos);
+  }
+  CHECK_THROWS_AS(parse_synth_rule("Additive"), std::invalid_argument);
+}
+
+TEST_CASE("write_synthetic combinatorial: deterministic for a seed; truth names the rule and the ceiling",
+          "[synthetic]") {
+  TempDir d("deepdiff_synth");
+  SynthConfig cfg;
+  cfg.genes = 60;
+  cfg.bins = 50;
+  cfg.seed = 42;
+  cfg.rule = SynthRule::combinatorial;
+  const SynthSummary s1 = write_synthetic(d.path + "/one", cfg);
+  const SynthSummary s2 = write_synthetic(d.path + "/two", cfg);
+  cfg.seed = 43;
+  const SynthSummary s3 = write_synthetic(d.path + "/three", cfg);
+  cfg.seed = 42;
+  cfg.rule = SynthRule::additive;
+  const SynthSummary s4 = write_synthetic(d.path + "/four", cfg);
+  REQUIRE(s1.files.size() == 10);
+  CHECK(s1.rule == SynthRule::combinatorial);
+  CHECK(s4.rule == SynthRule::additive);
+  for (std::size_t i = 0; i < s1.files.size(); ++i) {
+    INFO(s1.files[i]);
+    const std::string a = read_file(s1.files[i]);
+    CHECK(a == read_file(s2.files[i]));
+    if (s1.files[i].find("train") != std::string::npos) {
+      CHECK(a != read_file(s3.files[i]));
+      CHECK(a != read_file(s4.files[i]));  // the rule changes the data, not only the text
+    }
+  }
+  for (const SynthSummary* s : {&s1, &s4}) {
+    char ceiling[64];
+    std::snprintf(ceiling, sizeof ceiling, "train %.3f, valid %.3f, test %.3f", s->noise_ceiling[0],
+                  s->noise_ceiling[1], s->noise_ceiling[2]);
+    INFO(s->truth);
+    CHECK(s->truth.find("rule `" + synth_rule_name(s->rule) + "`") != std::string::npos);
+    CHECK(s->truth.find("## Noise ceiling") != std::string::npos);
+    CHECK(s->truth.find(ceiling) != std::string::npos);
+    for (double c : s->noise_ceiling) {  // 12 genes a split: only a range here (the real check: below)
+      CHECK(c >= -1.0);
+      CHECK(c <= 1.0);
+    }
+  }
+  for (double c : s4.noise_ceiling) CHECK(c > 0.9);  // additive: y is nearly its noise-free part
+  CHECK(s1.truth.find("bivalent") != std::string::npos);
+  const std::string tc = read_file(d.path + "/one/truth.csv");
+  CHECK(tc.rfind("gene_id,symbol,split,level_a,level_b,polycomb_a,polycomb_b,peak_centre_a", 0) == 0);
+}
+
+TEST_CASE("synth: E[log2(Poisson + 1)] matches a direct sum on both sides of the expansion's switch", "[synthetic]") {
+  for (double lambda : {0.0, 0.3, 5.0, 39.9, 40.1, 300.0, 3000.0}) {
+    double direct = 0, pmf_log = -lambda;  // log pmf, to sum past where exp(-lambda) underflows
+    for (int k = 0; k < static_cast<int>(lambda + 40 * std::sqrt(lambda + 1) + 40); ++k) {
+      direct += std::exp(pmf_log) * std::log2(k + 1.0);
+      pmf_log += std::log(lambda) - std::log(k + 1.0);
+    }
+    INFO("lambda " << lambda);
+    CHECK(synth_detail::expected_log2_count(lambda) == Approx(direct).margin(2e-5));
+  }
+}
+
+TEST_CASE("write_synthetic combinatorial: bivalent promoters and displaced peaks are silent (planted)", "[synthetic]") {
+  SynthConfig cfg;
+  cfg.rule = SynthRule::combinatorial;
+  cfg.seed = 11;
+  double depth[2][mark::count];
+  for (auto& c : depth)
+    for (double& x : c) x = 1.0;
+  // Per cell state of 4,000 genes, grouped by the latent values (no marks needed).
+  std::vector<double> bivalent, active, displaced, k27_only;
+  for (Index g = 0; g < 4000; ++g) {
+    const synth_detail::GeneTruth t = synth_detail::draw_gene(cfg, g, depth, nullptr);
+    for (int c = 0; c < 2; ++c) {
+      const bool h_hi = t.level[c] > 0.7, r_hi = t.polycomb[c] > 0.7, r_lo = t.polycomb[c] < 0.3;
+      const bool at_tss = t.centre[c] == synth_detail::kCombPeakCentre;
+      if (h_hi && r_hi && at_tss) bivalent.push_back(t.clean_log2_mean[c]);
+      if (h_hi && r_lo && at_tss) active.push_back(t.clean_log2_mean[c]);
+      if (h_hi && r_lo && !at_tss) displaced.push_back(t.clean_log2_mean[c]);
+      if (t.level[c] < 0.3 && r_hi) k27_only.push_back(t.clean_log2_mean[c]);
+    }
+  }
+  auto mean = [](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size()); };
+  INFO("cells: bivalent " << bivalent.size() << ", active " << active.size() << ", displaced " << displaced.size()
+                          << ", H3K27me3 only " << k27_only.size());
+  REQUIRE(bivalent.size() > 100);
+  REQUIRE(active.size() > 100);
+  REQUIRE(displaced.size() > 100);
+  // log2(mean + 1) = 1 + 11 h eff (1 - r): bivalent <= 1 + 11 * 0.3, active >= 1 + 11 * 0.7 * 0.7.
+  CHECK(*std::max_element(bivalent.begin(), bivalent.end()) < 4.31);
+  CHECK(*std::min_element(active.begin(), active.end()) > 6.38);
+  CHECK(*std::max_element(displaced.begin(), displaced.end()) < 1.13);  // eff < 0.011 at 9+ bins off
+  CHECK(mean(active) - mean(bivalent) > 5.0);
+  CHECK(mean(k27_only) < 2.0);
+  // Displaced peaks sit 9..14 bins further downstream.
+  for (Index g = 0; g < 200; ++g) {
+    const synth_detail::GeneTruth t = synth_detail::draw_gene(cfg, g, depth, nullptr);
+    for (double c : t.centre) CHECK((c == synth_detail::kCombPeakCentre || (c >= 12.0 && c <= 17.0)));
+  }
+}
+
+TEST_CASE("write_synthetic combinatorial: the peak position drives y, and windowed sums barely see it",
+          "[synthetic]") {
+  TempDir d("deepdiff_synth");
+  SynthConfig cfg;
+  cfg.genes = 1500;
+  cfg.seed = 5;
+  cfg.rule = SynthRule::combinatorial;
+  const SynthSummary sum = write_synthetic(d.path, cfg);
+  const Split train = load_split(d.path, "Cell1", "Cell2", "train");
+  // truth.csv rows of the training genes come first, in order.
+  const std::string tc = read_file(d.path + "/truth.csv");
+  std::vector<std::vector<std::string>> rows;
+  {
+    std::size_t at = tc.find('\n') + 1;
+    for (Index g = 0; g < train.genes(); ++g) {
+      const std::size_t end = tc.find('\n', at);
+      std::vector<std::string> f;
+      std::size_t p = at;
+      for (std::size_t q; (q = tc.find(',', p)) < end; p = q + 1) f.push_back(tc.substr(p, q - p));
+      f.push_back(tc.substr(p, end - p));
+      rows.push_back(f);
+      at = end + 1;
+    }
+  }
+  REQUIRE(rows[0][0] == train.gene_ids[0]);
+  // Cell A of genes with a high promoter level and low Polycomb: at the +1 site vs displaced.
+  // Columns: 3 level_a, 5 polycomb_a, 7 peak_centre_a, 11 log2_mean_a.
+  double k4_near[2] = {0, 0}, k4_window[2] = {0, 0}, com[2] = {0, 0}, expr[2] = {0, 0};
+  Index n[2] = {0, 0};
+  for (Index g = 0; g < train.genes(); ++g) {
+    const auto& r = rows[static_cast<std::size_t>(g)];
+    if (std::stod(r[3]) < 0.7 || std::stod(r[5]) > 0.3) continue;
+    const int displaced = std::stod(r[7]) > synth_detail::kCombPeakCentre ? 1 : 0;
+    double near = 0, window = 0, moment = 0, excess = 0;
+    for (Index b = 0; b < train.bins; ++b) {
+      const double x = train.xa[static_cast<std::size_t>((g * train.bins + b) * train.marks + mark::H3K4me3)];
+      const double u = synth_detail::position(b, train.bins);
+      if (b + 1 >= sum.tss_first_bin && b + 1 <= sum.tss_last_bin) near += x;
+      if (b >= 100 && b < 120) window += x;  // window 6 of 10: bins 101..120
+      if (u > -20 && u < 30) {
+        moment += u * x;
+        excess += x;
+      }
+    }
+    k4_near[displaced] += near;
+    k4_window[displaced] += window;
+    com[displaced] += moment / std::max(1.0, excess);
+    expr[displaced] += std::stod(r[11]);
+    ++n[displaced];
+  }
+  REQUIRE(n[0] > 30);
+  REQUIRE(n[1] > 30);
+  for (int k = 0; k < 2; ++k) {
+    k4_near[k] /= static_cast<double>(n[k]);
+    k4_window[k] /= static_cast<double>(n[k]);
+    com[k] /= static_cast<double>(n[k]);
+    expr[k] /= static_cast<double>(n[k]);
+  }
+  INFO("at +1 vs displaced: TSS-bin H3K4me3 " << k4_near[0] << " vs " << k4_near[1] << ", window-6 sum "
+                                              << k4_window[0] << " vs " << k4_window[1] << ", centre of mass "
+                                              << com[0] << " vs " << com[1] << ", log2 mean " << expr[0] << " vs "
+                                              << expr[1]);
+  CHECK(expr[0] - expr[1] > 5.0);                      // same mark level, very different expression
+  CHECK(com[1] - com[0] > 4.0);                        // the peak visibly moves, bin by bin
+  CHECK(k4_near[0] > 2.0 * k4_near[1]);                // the functional range holds the +1 peak only
+  CHECK(std::fabs(k4_window[1] / k4_window[0] - 1.0) < 0.25);  // but the 2-kb window's sum hardly changes
+}
+
+TEST_CASE("write_synthetic: a linear fit on windowed sums reaches the ceiling under additive, not combinatorial",
+          "[synthetic]") {
+  TempDir d("deepdiff_synth");
+  SynthConfig cfg;
+  cfg.genes = 2000;
+  cfg.seed = 2;
+  const SynthSummary add = write_synthetic(d.path + "/additive", cfg);
+  cfg.rule = SynthRule::combinatorial;
+  const SynthSummary comb = write_synthetic(d.path + "/combinatorial", cfg);
+  const double r_add = linear_test_pcc(d.path + "/additive"), r_comb = linear_test_pcc(d.path + "/combinatorial");
+  INFO("additive: linear " << r_add << ", ceiling " << add.noise_ceiling[2] << "; combinatorial: linear " << r_comb
+                           << ", ceiling " << comb.noise_ceiling[2] << "; |y| >= 2: " << add.fraction_differential
+                           << ", " << comb.fraction_differential);
+  CHECK(add.noise_ceiling[2] > 0.97);
+  CHECK(comb.noise_ceiling[2] > 0.9);
+  CHECK(r_add > add.noise_ceiling[2] - 0.03);
+  CHECK(r_comb < comb.noise_ceiling[2] - 0.2);
+  CHECK(comb.fraction_differential > 0.2);
+  CHECK(comb.fraction_differential < 0.45);
 }
