@@ -232,6 +232,8 @@ std::string table_stem(const StudyOptions& o) {
   return o.shard_n > 1 ? "results.shard-" + std::to_string(o.shard_i) + "-of-" + std::to_string(o.shard_n) : "results";
 }
 
+const char* kStudyTitle = "DeepDiff study: test PCC per cell-type pair and model";
+
 void write_tables(const StudyOptions& o, std::vector<Row> rows, const std::string& source) {
   sort_rows(rows);
   const std::string stem = (fs::path(o.save_root) / table_stem(o)).string();
@@ -240,8 +242,6 @@ void write_tables(const StudyOptions& o, std::vector<Row> rows, const std::strin
   if (o.shard_n > 1) title += " (shard " + std::to_string(o.shard_i) + " of " + std::to_string(o.shard_n) + ")";
   deepdiff::write_file_atomic(stem + ".md", results_md(rows, title, source));
 }
-
-const char* kStudyTitle = "DeepDiff study: test PCC per cell-type pair and model";
 
 // The statistics of a whole study (unsharded, or merged): results.md again, now with each
 // run's bootstrap interval, and comparisons.csv / comparisons.md (every DeepDiff variant

@@ -22,6 +22,7 @@
 #include "deepdiff/data/dataset.hpp"
 #include "deepdiff/io/checkpoint.hpp"
 #include "deepdiff/model/attentivechrome.hpp"
+#include "deepdiff/model/baseline_io.hpp"
 #include "deepdiff/model/deepchrome.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/model/model_io.hpp"
@@ -57,13 +58,6 @@ struct AnyModel {
   std::optional<XGBoostModel> xgboost;                    // xgboost
 #endif
 };
-
-// The tensor-name prefixes of attentivechrome_diff's two models in one checkpoint: each
-// model keeps the spec's names (rnn_hms.*, hm_level_rnn_1.*, f1_1.*) after its prefix.
-inline const std::string& cell_prefix(bool b) {
-  static const std::string a = "cell_a.", bb = "cell_b.";
-  return b ? bb : a;
-}
 
 // T bins and M marks the model expects.
 inline Index any_bins(const AnyModel& m) {
