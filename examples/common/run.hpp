@@ -179,62 +179,53 @@ inline void check_save_root_free(const RunOptions& o) {
                    "): --resume continues it, --force trains afresh and replaces it, or choose another --save-root");
 }
 
-// What one fit (a model of the recipe) ends with, for the run's outputs.
-struct NeuralFit {
-  FitResult<float> result;
-  double seconds = 0;  // training + validation time of its epochs
-};
-
-// One model trained with the published recipe (deepdiff::fit: resume from `state_file`,
-// epochs, best epoch restored), printing an epoch line to `log` (prefixed by `label` when a
-// run trains more than one model) and calling on_epoch(state) after each epoch, where the
-// caller writes what it keeps (checkpoint, metrics). The model holds the best epoch at the end.
-template <class Net>
-NeuralFit fit_with_progress(Net& model, const RunOptions& o, const Split& train, const Split& valid, const Split* test,
-                            const std::string& state_file, const std::string& label, int threads, std::ostream& log,
-                            const std::function<void(const TrainState<float>&)>& on_epoch) {
+// The hooks of one neural fit of a run: an epoch line to `log` (prefixed by `part` when a run
+// trains more than one model: "cell A"), a progress line with the epoch's ETA on a terminal,
+// and on_epoch(state) after each epoch, where the caller writes what it keeps.
+inline FitHooks<float> progress_hooks(const RunOptions& o, const std::string& part, Index parameters, int threads,
+                                      std::ostream& log, const std::function<void(const TrainState<float>&)>& on_epoch) {
   using clock = std::chrono::steady_clock;
-  FitOptions fo;
-  fo.train = o.train;
-  fo.state_file = state_file;
-  fo.resume = o.resume;
-  fo.test_alpha = o.alpha_csv || o.plots;
-  const bool tty = ::isatty(2) != 0;
-  const std::string who = label.empty() ? "" : label + " ";
-  double epoch_time_sum = 0;
-  int epochs_timed = 0, epoch = 1;  // the epoch running now
-  auto e0 = clock::now();           // its start
+  struct Progress {
+    double epoch_time_sum = 0;
+    int epochs_timed = 0, epoch = 1;  // the epoch running now
+    clock::time_point e0 = clock::now();  // its start
+  };
+  auto pr = std::make_shared<Progress>();
+  const std::string who = part.empty() ? "" : part + " ";
+  const std::string state_file = (std::filesystem::path(o.save_root) /
+                                  (part.empty() ? "state.bin" : part == "cell A" ? "state_a.bin" : "state_b.bin")).string();
   FitHooks<float> hooks;
-  hooks.on_start = [&](const FitStart& s) {
-    epoch = s.epochs_done + 1;
+  hooks.on_start = [=, &o, &log](const FitStart& s) {
+    pr->epoch = s.epochs_done + 1;
     if (!o.quiet) {
       if (s.resumed && !s.unchecked.empty()) {
-        log << "note: " << fo.state_file << " was written by an older version and does not record";
+        log << "note: " << state_file << " was written by an older version and does not record";
         for (const std::string& u : s.unchecked) log << " " << u;
         log << ": not checked against this run's settings\n";
       }
-      if (s.resumed) log << "resumed from " << fo.state_file << " after epoch " << s.epochs_done << "\n";
-      else if (o.resume) log << "no " << fo.state_file << " to resume from: starting afresh\n";
-      log << "model " << o.model_name << (label.empty() ? "" : " (" + label + ")") << ": " << model.params().numel()
+      if (s.resumed) log << "resumed from " << state_file << " after epoch " << s.epochs_done << "\n";
+      else if (o.resume) log << "no " << state_file << " to resume from: starting afresh\n";
+      log << "model " << o.model_name << (part.empty() ? "" : " (" + part + ")") << ": " << parameters
           << " parameters; " << o.train.epochs << " epochs, batch " << o.train.batch_size << ", lr " << o.train.lr << ", "
           << threads << " thread(s)\n";
     }
-    e0 = clock::now();
+    pr->e0 = clock::now();
   };
-  if (tty && !o.quiet) {
-    hooks.on_batch = [&](Index done, Index total) {
-      const double el = std::chrono::duration<double>(clock::now() - e0).count();
+  const bool progress_line = ::isatty(2) != 0 && !o.quiet;
+  if (progress_line) {
+    hooks.on_batch = [=](Index done, Index total) {
+      const double el = std::chrono::duration<double>(clock::now() - pr->e0).count();
       if (el < 2.0) return;
-      std::fprintf(stderr, "\r  %sepoch %d: %lld/%lld genes, epoch ETA %s   ", who.c_str(), epoch,
+      std::fprintf(stderr, "\r  %sepoch %d: %lld/%lld genes, epoch ETA %s   ", who.c_str(), pr->epoch,
                    static_cast<long long>(done), static_cast<long long>(total),
                    format_duration(el / static_cast<double>(done) * static_cast<double>(total - done)).c_str());
     };
   }
-  hooks.on_epoch = [&](const EpochRecord& r, const TrainState<float>& st) {
-    if (hooks.on_batch) std::fprintf(stderr, "\r%70s\r", "");
-    epoch_time_sum += r.train_seconds + r.valid_seconds;
-    ++epochs_timed;
-    const double eta = epoch_time_sum / epochs_timed * (o.train.epochs - r.epoch);
+  hooks.on_epoch = [=, &o, &log](const EpochRecord& r, const TrainState<float>& st) {
+    if (progress_line) std::fprintf(stderr, "\r%70s\r", "");
+    pr->epoch_time_sum += r.train_seconds + r.valid_seconds;
+    ++pr->epochs_timed;
+    const double eta = pr->epoch_time_sum / pr->epochs_timed * (o.train.epochs - r.epoch);
     if (!o.quiet) {
       char line[360];
       std::snprintf(line, sizeof line,
@@ -245,25 +236,11 @@ NeuralFit fit_with_progress(Net& model, const RunOptions& o, const Split& train,
       log << line << std::endl;
     }
     if (on_epoch) on_epoch(st);
-    epoch = r.epoch + 1;
-    e0 = clock::now();
+    pr->epoch = r.epoch + 1;
+    pr->e0 = clock::now();
     return true;
   };
-  NeuralFit nf;
-  try {
-    nf.result = fit(model, FitData{train, valid, test}, fo, hooks);  // ends with the best epoch's parameters
-  } catch (const RecipeMismatch& e) {
-    // A resume continues the same recipe: other settings would be recorded in metrics.json
-    // for epochs that were trained with the old ones.
-    std::string msg = "--resume: " + e.path + " was trained with other settings:";
-    for (std::string d : e.differences) {
-      if (d.rfind("batch_size", 0) == 0) d.replace(0, 10, "batch-size");
-      msg += "\n  --" + d;
-    }
-    throw UsageError(msg + "\nresume with the same settings, or train afresh in another --save-root");
-  }
-  for (const EpochRecord& r : nf.result.state.history) nf.seconds += r.train_seconds + r.valid_seconds;
-  return nf;
+  return hooks;
 }
 
 // The whole recipe with the files of `deepdiff train`: load, lock the save-root, train (the
@@ -302,9 +279,6 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   }
 
   // The model, built (and its size checked) before the save-root is created or locked.
-  AnyModel model;
-  model.name = o.model_name;
-  ModelSizes sizes{train.bins, train.marks, 0, 0};
   if (is_variant_name(o.model_name)) {
     ModelConfig cfg;
     cfg.variant = parse_variant(o.model_name);
@@ -313,30 +287,15 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
     cfg.hidden1 = o.hidden1;
     // Refuse a model this machine cannot hold before allocating it or creating the save-root.
     check_training_memory(cfg, o.train.batch_size);
-    model.deepdiff = std::make_unique<DeepDiff<float>>(cfg);
-    sizes.hidden1 = cfg.hidden1;
-    sizes.hidden2 = cfg.hidden2();
-  } else if (o.model_name == "deepchrome") {
-    DeepChromeConfig cfg;
-    cfg.bins = train.bins;
-    cfg.marks = train.marks;
-    try {
-      model.deepchrome = std::make_unique<DeepChrome<float>>(cfg);
-    } catch (const std::invalid_argument& e) {
-      throw std::runtime_error(std::string("deepchrome cannot read this data (") + describe(train) + "): " + e.what());
-    }
-  } else if (o.model_name == "attentivechrome_diff") {
-    for (bool b : {false, true}) {
-      AttentiveChromeConfig cfg;
-      cfg.bins = train.bins;
-      cfg.marks = train.marks;
-      cfg.hidden1 = o.hidden1;
-      cfg.cell = b ? AttentiveChromeCell::b : AttentiveChromeCell::a;
-      (b ? model.cell_b : model.cell_a) = std::make_unique<AttentiveChrome<float>>(cfg);
-    }
-    sizes.hidden1 = o.hidden1;
-    sizes.hidden2 = o.hidden1 / 2;
   }
+  AnyModel model;
+  try {
+    model = make_any_model(o.model_name, train.bins, train.marks, o.hidden1);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(o.model_name + " cannot be trained on this data (" + describe(train) + "): " + e.what());
+  }
+  const bool hidden = model.deepdiff || model.cell_a;
+  const ModelSizes sizes{train.bins, train.marks, hidden ? o.hidden1 : 0, hidden ? o.hidden1 / 2 : 0};
 
   make_directories(o.save_root);
   std::unique_ptr<RunLock> lock;
@@ -368,94 +327,94 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   const fs::path root(o.save_root);
   const std::string ckpt_path = (root / "checkpoint.bin").string(), metrics_path = (root / "metrics.json").string();
   const auto elapsed = [&] { return std::chrono::duration<double>(clock::now() - t_start).count(); };
-  TrainState<float> st;  // the run's epochs (attentivechrome_diff: cell A's; ridge, xgboost: none)
-  Json details;
-  double train_seconds = 0;
-  // Per epoch of a single neural model: the best model so far and the metrics so far.
-  auto keep_epoch = [&](const auto& net) {
-    return [&, ptr = &net](const TrainState<float>& s) {
-      if (s.best_epoch == s.epochs_done || !file_exists(ckpt_path))
-        write_checkpoint(ckpt_path, model_checkpoint(*ptr, &s.best_params));
-      write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, s, nullptr, false, elapsed(), threads));
+  // The run's epochs in metrics.json: its one model's, or cell A's for attentivechrome_diff
+  // (both cells' under model_details); none for ridge and xgboost.
+  TrainState<float> st;
+  // After every epoch of a single neural model: the best model so far, the metrics so far.
+  const auto on_epoch = [&](const std::string& part) -> std::function<void(const TrainState<float>&)> {
+    return [&, part](const TrainState<float>& s) {
+      if (part == "cell A") {  // kept for the metrics written while cell B trains
+        st.history = s.history;
+        st.epochs_done = s.epochs_done;
+        st.best_epoch = s.best_epoch;
+        st.best_valid_pcc = s.best_valid_pcc;
+      }
+      if (part.empty() && (s.best_epoch == s.epochs_done || !file_exists(ckpt_path))) {
+        Checkpoint ck = model.deepdiff ? model_checkpoint(*model.deepdiff, &s.best_params)
+                                       : model_checkpoint(*model.deepchrome, &s.best_params);
+        write_checkpoint(ckpt_path, ck);
+      }
+      write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, part == "cell B" ? st : s, nullptr,
+                                                   false, elapsed(), threads));
     };
   };
-  auto init = [&](ParameterStore<float>& store, std::uint64_t seed) {
-    Rng rng(seed);
-    store.init_uniform(rng, -0.1, 0.1);
+  init_any_model(model, o.train.seed);
+  AnyFitOptions fo;
+  fo.fit.train = o.train;
+  fo.fit.state_file = (root / "state.bin").string();
+  fo.fit.resume = o.resume;
+  fo.threads = o.threads;
+  fo.hooks = [&](const std::string& part) {
+    return progress_hooks(o, part, part.empty() ? any_parameter_count(model)
+                                                : (part == "cell B" ? model.cell_b : model.cell_a)->params().numel(),
+                          threads, log, on_epoch(part));
   };
-  if (model.deepdiff || model.deepchrome) {
-    NeuralFit nf;
-    if (model.deepdiff) {
-      init(model.deepdiff->params(), o.train.seed);
-      nf = fit_with_progress(*model.deepdiff, o, train, valid, nullptr, (root / "state.bin").string(), "", threads, log,
-                             keep_epoch(*model.deepdiff));
-    } else {
-      init(model.deepchrome->params(), o.train.seed);
-      nf = fit_with_progress(*model.deepchrome, o, train, valid, nullptr, (root / "state.bin").string(), "", threads, log,
-                             keep_epoch(*model.deepchrome));
+  if (!o.quiet && o.model_name == "ridge")
+    log << "model ridge: summary features (" << 3 * train.marks << " x 10 windows), lambda chosen on validation\n";
+  if (!o.quiet && o.model_name == "xgboost") {
+    log << "model xgboost: summary features, up to 2000 rounds, early stopping on validation RMSE (patience 50)\n";
+    auto last = std::make_shared<clock::time_point>(clock::now());
+    fo.xgboost_progress = [&log, last](int round, double rmse) {
+      if (std::chrono::duration<double>(clock::now() - *last).count() < 5.0) return;
+      *last = clock::now();
+      log << "xgboost round " << round << ": valid RMSE " << rmse << std::endl;
+    };
+  }
+  AnyFitResult fr;
+  try {
+    fr = fit_any(model, FitData{train, valid, nullptr}, fo);
+  } catch (const RecipeMismatch& e) {
+    // A resume continues the same recipe: other settings would be recorded in metrics.json
+    // for epochs that were trained with the old ones.
+    std::string msg = "--resume: " + e.path + " was trained with other settings:";
+    for (std::string d : e.differences) {
+      if (d.rfind("batch_size", 0) == 0) d.replace(0, 10, "batch-size");
+      msg += "\n  --" + d;
     }
-    st = std::move(nf.result.state);
-    train_seconds = nf.seconds;
-  } else if (model.cell_a) {
-    // Two AttentiveChrome models, each trained alone on its own cell's log2(e + 1) with the
-    // recipe and the run's seed, each selected by its own validation PCC (spec).
-    Json cells;
-    for (bool b : {false, true}) {
-      AttentiveChrome<float>& net = b ? *model.cell_b : *model.cell_a;
-      init(net.params(), o.train.seed);
-      const std::string tag = b ? "cell_b" : "cell_a";
-      NeuralFit nf = fit_with_progress(net, o, train, valid, nullptr, (root / (b ? "state_b.bin" : "state_a.bin")).string(),
-                                       b ? "cell B" : "cell A", threads, log, [&](const TrainState<float>& s) {
-                                         write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, b ? st : s,
-                                                                                      nullptr, false, elapsed(), threads));
-                                       });
+    throw UsageError(msg + "\nresume with the same settings, or train afresh in another --save-root");
+  }
+  const double train_seconds = fr.seconds;
+  Json details;
+  if (!fr.parts.empty()) st = fr.parts.front().second.state;
+  if (model.cell_a) {
+    for (const auto& part : fr.parts) {
       Json epochs = Json::array();
-      for (const EpochRecord& r : nf.result.state.history) epochs.push_back(epoch_json(r));
-      cells[tag] = Json{{"target", b ? "log2(eB + 1)" : "log2(eA + 1)"},
-                        {"best_epoch", nf.result.state.best_epoch},
-                        {"best_valid_pcc", nf.result.state.best_valid_pcc},
-                        {"epochs", epochs}};
-      train_seconds += nf.seconds;
-      if (!b) st = std::move(nf.result.state);
+      for (const EpochRecord& r : part.second.state.history) epochs.push_back(epoch_json(r));
+      const bool b = part.first == "cell B";
+      details[b ? "cell_b" : "cell_a"] = Json{{"target", b ? "log2(eB + 1)" : "log2(eA + 1)"},
+                                              {"best_epoch", part.second.state.best_epoch},
+                                              {"best_valid_pcc", part.second.state.best_valid_pcc},
+                                              {"epochs", epochs}};
     }
-    details = cells;
-    // The run's own validation PCC is of y = f_B - f_A; its epochs are cell A's.
-    const Predictions vp = predict_any(model, valid, o.train.batch_size, false);
-    st.best_valid_pcc = pearson(vp.pred, vp.target);
-  } else if (o.model_name == "ridge") {
-    if (!o.quiet) log << "model ridge: summary features (10 windows per mark and cell), lambda chosen on validation\n";
-    const auto f0 = clock::now();
-    model.ridge = fit_ridge(train, valid);
-    train_seconds = std::chrono::duration<double>(clock::now() - f0).count();
+  } else if (model.ridge) {
     Json lambdas = Json::array(), pccs = Json::array();
     for (std::size_t i = 0; i < model.ridge->lambdas.size(); ++i) {
       lambdas.push_back(model.ridge->lambdas[i]);
       pccs.push_back(model.ridge->valid_pcc[i]);
     }
     details = Json{{"lambda", model.ridge->lambda}, {"lambdas", lambdas}, {"valid_pccs", pccs}};
-    if (!o.quiet) log << "lambda " << model.ridge->lambda << " (best validation PCC of " << lambdas.size() << ")\n";
-  } else if (o.model_name == "xgboost") {
+    if (!o.quiet) log << "lambda " << model.ridge->lambda << " (the best validation PCC of " << lambdas.size() << ")\n";
+  }
 #ifdef DEEPDIFF_HAVE_XGBOOST
-    XGBoostOptions xo;
-    xo.seed = o.train.seed;
-    xo.threads = o.threads;
-    const auto f0 = clock::now();
-    auto last = f0;
-    if (!o.quiet)
-      xo.progress = [&](int round, double rmse) {
-        if (std::chrono::duration<double>(clock::now() - last).count() < 5.0) return;
-        last = clock::now();
-        log << "xgboost round " << round << ": valid RMSE " << rmse << std::endl;
-      };
-    model.xgboost = fit_xgboost(train, valid, xo);
-    train_seconds = std::chrono::duration<double>(clock::now() - f0).count();
+  if (model.xgboost) {
     details = Json{{"best_iteration", model.xgboost->best_iteration}, {"rounds", model.xgboost->rounds}};
     if (!o.quiet)
       log << "xgboost: " << model.xgboost->rounds << " rounds, best iteration " << model.xgboost->best_iteration << "\n";
-#endif
   }
-  if (!model.deepdiff && !model.deepchrome && !model.cell_a) {
-    // Not trained in epochs: the validation PCC of the chosen model is its row's.
+#endif
+  if (!model.deepdiff && !model.deepchrome) {
+    // The row's validation PCC is of y: attentivechrome_diff's f_B - f_A (its cells were
+    // selected on their own targets), and the fitted ridge or xgboost model.
     const Predictions vp = predict_any(model, valid, o.train.batch_size, false);
     st.best_valid_pcc = pearson(vp.pred, vp.target);
   }

@@ -13,6 +13,9 @@
 // an xgboost checkpoint is refused with that reason.
 #pragma once
 
+#include <chrono>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,6 +30,7 @@
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/model/model_io.hpp"
 #include "deepdiff/model/ridge.hpp"
+#include "deepdiff/train/fit.hpp"
 #include "deepdiff/train/trainer.hpp"
 #ifdef DEEPDIFF_HAVE_XGBOOST
 #include "deepdiff/model/xgboost_model.hpp"
@@ -58,6 +62,130 @@ struct AnyModel {
   std::optional<XGBoostModel> xgboost;                    // xgboost
 #endif
 };
+
+// A model of kind `name` for data of `bins` x `marks` (hidden1: the level-1 size of the
+// variants and of attentivechrome_diff), its parameters zero until init_any_model. Throws
+// std::invalid_argument for an unknown name, sizes the kind cannot take (deepchrome needs 14
+// bins), or xgboost in a build without XGBoost. ridge and xgboost hold nothing until fitted.
+inline AnyModel make_any_model(const std::string& name, Index bins, Index marks, Index hidden1 = 32) {
+  AnyModel m;
+  m.name = check_model_name(name);
+  if (is_variant_name(name)) {
+    ModelConfig c;
+    c.variant = parse_variant(name);
+    c.bins = bins;
+    c.marks = marks;
+    c.hidden1 = hidden1;
+    m.deepdiff = std::make_unique<DeepDiff<float>>(c);
+  } else if (name == "deepchrome") {
+    DeepChromeConfig c;
+    c.bins = bins;
+    c.marks = marks;
+    m.deepchrome = std::make_unique<DeepChrome<float>>(c);
+  } else if (name == "attentivechrome_diff") {
+    AttentiveChromeConfig c;
+    c.bins = bins;
+    c.marks = marks;
+    c.hidden1 = hidden1;
+    m.cell_a = std::make_unique<AttentiveChrome<float>>(c);
+    c.cell = AttentiveChromeCell::b;
+    m.cell_b = std::make_unique<AttentiveChrome<float>>(c);
+  } else if (name == "xgboost" && !xgboost_available()) {
+    throw std::invalid_argument(xgboost_missing_reason());
+  } else if (bins < 1 || marks < 1) {
+    throw std::invalid_argument(name + ": bins and marks must be >= 1");
+  }
+  return m;
+}
+
+// The published initialization, uniform(-0.1, 0.1) from Rng(seed), of a neural model's
+// parameters; attentivechrome_diff's two models each from their own Rng(seed), as each is
+// trained alone with the run's seed. ridge and xgboost: nothing to do.
+inline void init_any_model(AnyModel& m, std::uint64_t seed) {
+  const auto init = [seed](ParameterStore<float>& s) {
+    Rng rng(seed);
+    s.init_uniform(rng, -0.1, 0.1);
+  };
+  if (m.deepdiff) init(m.deepdiff->params());
+  if (m.deepchrome) init(m.deepchrome->params());
+  if (m.cell_a) init(m.cell_a->params());
+  if (m.cell_b) init(m.cell_b->params());
+}
+
+// Parameters of the neural kinds (both cells' for attentivechrome_diff); 0 for ridge, xgboost.
+inline Index any_parameter_count(const AnyModel& m) {
+  if (m.deepdiff) return m.deepdiff->params().numel();
+  if (m.deepchrome) return m.deepchrome->params().numel();
+  if (m.cell_a) return m.cell_a->params().numel() + m.cell_b->params().numel();
+  return 0;
+}
+
+struct AnyFitOptions {
+  // The recipe of the neural kinds (deepdiff::fit; attentivechrome_diff trains each cell
+  // with it, their state files named after fit.state_file with _a / _b: state_a.bin). ridge
+  // ignores it; xgboost takes its seed.
+  FitOptions fit;
+  int threads = 0;  // xgboost's threads (0: OpenMP's default); the others use OpenMP's setting
+  // Hooks of each neural fit, by its part: "" (one model), "cell A", "cell B".
+  std::function<FitHooks<float>(const std::string& part)> hooks;
+  std::function<void(int round, double valid_rmse)> xgboost_progress;
+};
+
+struct AnyFitResult {
+  // Each neural fit: ("", result) or ("cell A", ...), ("cell B", ...); empty for ridge, xgboost.
+  std::vector<std::pair<std::string, FitResult<float>>> parts;
+  double seconds = 0;  // fitting time (the epochs' training and validation, or the fit)
+};
+
+// Trains `m` on data.train, selecting on data.valid, as the spec's row for its kind says: the
+// recipe for the variants, deepchrome and each cell of attentivechrome_diff (which ends with
+// each holding its best epoch); the closed form with the validation choice of lambda (ridge);
+// boosting with early stopping (xgboost). data.test is not used (predict_any scores it).
+// Throws fit's errors (RecipeMismatch on a resume of other settings, TrainingDiverged, ...).
+inline AnyFitResult fit_any(AnyModel& m, const FitData& data, const AnyFitOptions& opt) {
+  AnyFitResult r;
+  const FitData no_test{data.train, data.valid, nullptr};
+  const auto hooks = [&](const std::string& part) { return opt.hooks ? opt.hooks(part) : FitHooks<float>{}; };
+  const auto seconds = [](const FitResult<float>& f) {
+    double s = 0;
+    for (const EpochRecord& e : f.state.history) s += e.train_seconds + e.valid_seconds;
+    return s;
+  };
+  if (m.deepdiff) {
+    r.parts.emplace_back("", fit(*m.deepdiff, no_test, opt.fit, hooks("")));
+  } else if (m.deepchrome) {
+    r.parts.emplace_back("", fit(*m.deepchrome, no_test, opt.fit, hooks("")));
+  } else if (m.cell_a) {
+    for (bool b : {false, true}) {
+      FitOptions fo = opt.fit;
+      if (!fo.state_file.empty()) {
+        const std::filesystem::path p(fo.state_file);
+        fo.state_file = (p.parent_path() / (p.stem().string() + (b ? "_b" : "_a") + p.extension().string())).string();
+      }
+      const std::string part = b ? "cell B" : "cell A";
+      r.parts.emplace_back(part, fit(b ? *m.cell_b : *m.cell_a, no_test, fo, hooks(part)));
+    }
+  } else {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (m.name == "ridge") {
+      m.ridge = fit_ridge(data.train, data.valid);
+    } else if (m.name == "xgboost") {
+#ifdef DEEPDIFF_HAVE_XGBOOST
+      XGBoostOptions xo;
+      xo.seed = opt.fit.train.seed;
+      xo.threads = opt.threads;
+      xo.progress = opt.xgboost_progress;
+      m.xgboost = fit_xgboost(data.train, data.valid, xo);
+#else
+      throw std::invalid_argument(xgboost_missing_reason());
+#endif
+    }
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return r;
+  }
+  for (const auto& p : r.parts) r.seconds += seconds(p.second);
+  return r;
+}
 
 // T bins and M marks the model expects.
 inline Index any_bins(const AnyModel& m) {
