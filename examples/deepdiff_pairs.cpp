@@ -63,6 +63,7 @@ Outputs in OUT:
   OUT/<pair>/attention_summary.svg  level-2 attention (beta) for all, up- (y >= 2) and
                                     down-regulated (y <= -2) test genes
   OUT/synthetic-data/<pair>/        with --synthetic: the generated stand-in of each pair
+                                    (synthetic-data-combinatorial/ with --synthetic-rule combinatorial)
 
 Resume: running the same command again skips every finished run (metrics.json says
 "complete": true; its row is read back from there) and continues an interrupted run from its
@@ -168,6 +169,7 @@ struct StudyOptions {
   int shard_i = 1, shard_n = 1;
   bool synthetic = false;
   deepdiff::Index genes = 200, bins = 40;
+  deepdiff::SynthRule rule = deepdiff::SynthRule::additive;
   int threads = 0;
   bool verbose = false, alpha_csv = true;
 };
@@ -187,8 +189,8 @@ std::string absolute_dir(const std::string& d) {
 // The stand-in of one pair, generated once (synthetic.json records its configuration; a
 // different one regenerates it).
 std::string ensure_synthetic(const StudyOptions& o, const PairInfo& p) {
-  const fs::path dir = fs::path(o.save_root) / "synthetic-data" / p.id;
-  const SyntheticRecord want{p.id, synthetic_config(p, o.genes, o.bins)};
+  const fs::path dir = fs::path(o.save_root) / synthetic_folder(o.rule) / p.id;
+  const SyntheticRecord want{p.id, synthetic_config(p, o.genes, o.bins, o.rule)};
   const deepdiff::SynthConfig& c = want.config;
   const std::string marker = (dir / "synthetic.json").string();
   bool have = false;
@@ -205,10 +207,12 @@ std::string ensure_synthetic(const StudyOptions& o, const PairInfo& p) {
     const deepdiff::SynthSummary s = deepdiff::write_synthetic(dir.string(), c);
     deepdiff::write_file_atomic(marker, deepdiff_cli::json_text(want));
     char b[200];
-    std::snprintf(b, sizeof b, ": %lld genes (%lld train, %lld valid, %lld test) x %lld bins, effect %.2f, seed %llu",
+    std::snprintf(b, sizeof b,
+                  ": %lld genes (%lld train, %lld valid, %lld test) x %lld bins, rule %s, effect %.2f, seed %llu, "
+                  "noise ceiling (test PCC of a perfect model) %.3f",
                   static_cast<long long>(c.genes), static_cast<long long>(s.train), static_cast<long long>(s.valid),
-                  static_cast<long long>(s.test), static_cast<long long>(c.bins), c.effect,
-                  static_cast<unsigned long long>(c.seed));
+                  static_cast<long long>(s.test), static_cast<long long>(c.bins), deepdiff::synth_rule_name(c.rule).c_str(),
+                  c.effect, static_cast<unsigned long long>(c.seed), s.noise_ceiling[2]);
     std::cout << "synthetic stand-in of " << p.id << " in " << dir.string() << b << std::endl;
   }
   return absolute_dir(dir.string());
@@ -327,14 +331,15 @@ int run_study(const StudyOptions& o) {
       r.status = pair_missing[jb.pair];
     } else {
       const RunCheck c = inspect_run(run_dir(o.save_root, r.pair, r.variant, r.seed()), r, pair_data[jb.pair], o.synthetic,
-                                     o.genes, o.bins);
+                                     o.genes, o.bins, synthetic_folder(o.rule));
       if (c.kind == RunCheck::complete) r = c.row;
       else to_train[k] = true;
     }
     rows.push_back(r);
   }
-  const std::string source = o.synthetic ? "Data: synthetic stand-ins generated in " +
-                                               (fs::path(o.save_root) / "synthetic-data").string() + "/<pair>/."
+  const std::string source = o.synthetic ? "Data: synthetic stand-ins (rule " + deepdiff::synth_rule_name(o.rule) +
+                                               ") generated in " + (fs::path(o.save_root) / synthetic_folder(o.rule)).string() +
+                                               "/<pair>/."
                                          : "Data: " + data_abs + ".";
   write_tables(o, rows, source);
 
@@ -351,7 +356,7 @@ int run_study(const StudyOptions& o) {
     const Job& jb = jobs[mine[k]];
     const std::string dir = run_dir(o.save_root, r.pair, r.variant, r.seed());
     {
-      const RunCheck done = inspect_run(dir, r, pair_data[jb.pair], o.synthetic, o.genes, o.bins);
+      const RunCheck done = inspect_run(dir, r, pair_data[jb.pair], o.synthetic, o.genes, o.bins, synthetic_folder(o.rule));
       if (done.kind == RunCheck::complete) {
         r = done.row;
         --left_to_train;
@@ -365,7 +370,7 @@ int run_study(const StudyOptions& o) {
     const auto r0 = clock::now();
     const Row want = r;
     try {
-      const RunCheck before = inspect_run(dir, want, pair_data[jb.pair], o.synthetic, o.genes, o.bins);
+      const RunCheck before = inspect_run(dir, want, pair_data[jb.pair], o.synthetic, o.genes, o.bins, synthetic_folder(o.rule));
       if (before.kind == RunCheck::conflict) throw std::runtime_error(before.reason);
       if (!before.reason.empty()) std::cout << "  note: " << before.reason << std::endl;
       if (before.kind == RunCheck::partial && before.was_complete)
@@ -395,7 +400,7 @@ int run_study(const StudyOptions& o) {
       log << "deepdiff-pairs " << run_label(r) << "\n";
       deepdiff_cli::run_training(ro, log);
       log.flush();
-      const RunCheck after = inspect_run(dir, want, pair_data[jb.pair], o.synthetic, o.genes, o.bins);
+      const RunCheck after = inspect_run(dir, want, pair_data[jb.pair], o.synthetic, o.genes, o.bins, synthetic_folder(o.rule));
       if (after.kind != RunCheck::complete)
         throw std::runtime_error("the run ended but " + (fs::path(dir) / "metrics.json").string() + " is not complete" +
                                  (after.reason.empty() ? "" : ": " + after.reason));
@@ -513,7 +518,8 @@ int cmd_study(int argc, char** argv) {
   o.add_options("synthetic")
       ("synthetic", "generate a stand-in for every pair (OUT/synthetic-data/<pair>/, its own seed and effect 0.6..1.5) and study those")
       ("genes", "synthetic genes per pair (split 60/20/20)", cxxopts::value<long long>()->default_value("200"))
-      ("bins", "synthetic bins per gene", cxxopts::value<long long>()->default_value("40"));
+      ("bins", "synthetic bins per gene", cxxopts::value<long long>()->default_value("40"))
+      ("synthetic-rule", "how expression depends on the marks: additive (near-linear in windowed sums) or combinatorial (interactions and peak positions; deepdiff synth --help)", cxxopts::value<std::string>()->default_value("additive"));
   auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help({"", "study", "recipe", "synthetic"}) << "\n";
@@ -529,7 +535,8 @@ int cmd_study(int argc, char** argv) {
   } else {
     if (!r.count("data-root")) throw UsageError("--data-root is required (or --synthetic)");
     s.data_root = r["data-root"].as<std::string>();
-    if (r.count("genes") || r.count("bins")) throw UsageError("--genes and --bins apply only with --synthetic");
+    if (r.count("genes") || r.count("bins") || r.count("synthetic-rule"))
+      throw UsageError("--genes, --bins and --synthetic-rule apply only with --synthetic");
   }
   if (r.count("pairs")) {
     for (const std::string& id : split_list(r["pairs"].as<std::string>(), "pairs")) {
@@ -582,6 +589,11 @@ int cmd_study(int argc, char** argv) {
   s.genes = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "genes", 10, deepdiff_cli::kMaxSynthGenes));
   s.bins = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "bins", 1, deepdiff_cli::kMaxSynthBins));
   if (s.synthetic) deepdiff_cli::check_synthetic_size(s.genes, s.bins);
+  try {
+    s.rule = deepdiff::parse_synth_rule(r["synthetic-rule"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--synthetic-rule: ") + e.what());
+  }
   // Every run's model must fit before the save-root is created (real data: the bins are not
   // known yet, the parameters do not depend on them; each run checks again with its data).
   for (const std::string& m : s.models) {

@@ -87,8 +87,10 @@ inline PairInfo parse_pair(const std::string& id, bool synthetic) {
 // Synthetic stand-in of a pair: its own seed and planted effect, a function of the pair
 // alone (so every shard generates the same bytes). The ten published pairs get effects
 // 0.6, 0.7, ..., 1.5 in table order; another pair one in [0.6, 1.5] from a hash of its id.
-inline deepdiff::SynthConfig synthetic_config(const PairInfo& p, Index genes, Index bins) {
+inline deepdiff::SynthConfig synthetic_config(const PairInfo& p, Index genes, Index bins,
+                                              deepdiff::SynthRule rule = deepdiff::SynthRule::additive) {
   deepdiff::SynthConfig c;
+  c.rule = rule;
   c.genes = genes;
   c.bins = bins;
   c.cell1 = p.cell1;
@@ -107,8 +109,15 @@ inline deepdiff::SynthConfig synthetic_config(const PairInfo& p, Index genes, In
   return c;
 }
 
+// The folder of a rule's stand-ins in OUT: synthetic-data/ (additive, the default, as before
+// the rules existed) or synthetic-data-<rule>/. Each rule has its own folder, so a run
+// trained on one rule's data is never taken for a run of another (its data_root differs).
+inline std::string synthetic_folder(deepdiff::SynthRule rule) {
+  return rule == deepdiff::SynthRule::additive ? "synthetic-data" : "synthetic-data-" + deepdiff::synth_rule_name(rule);
+}
+
 // OUT/synthetic-data/<pair>/synthetic.json: what a stand-in was generated from, so a study
-// regenerates it only when that changes (another --genes or --bins).
+// regenerates it only when that changes (another --genes, --bins or --synthetic-rule).
 struct SyntheticRecord {
   std::string pair;
   deepdiff::SynthConfig config;  // cell1, cell2, genes, bins, seed and effect are recorded
@@ -116,7 +125,7 @@ struct SyntheticRecord {
   bool operator==(const SyntheticRecord& o) const {
     const deepdiff::SynthConfig &a = config, &b = o.config;
     return pair == o.pair && a.cell1 == b.cell1 && a.cell2 == b.cell2 && a.genes == b.genes && a.bins == b.bins &&
-           a.seed == b.seed && a.effect == b.effect;
+           a.seed == b.seed && a.effect == b.effect && a.rule == b.rule;
   }
 };
 
@@ -127,7 +136,8 @@ inline void to_json(nlohmann::ordered_json& j, const SyntheticRecord& r) {
                              {"genes", static_cast<long long>(r.config.genes)},
                              {"bins", static_cast<long long>(r.config.bins)},
                              {"seed", r.config.seed},
-                             {"effect", r.config.effect}};
+                             {"effect", r.config.effect},
+                             {"rule", deepdiff::synth_rule_name(r.config.rule)}};
 }
 
 inline void from_json(const nlohmann::ordered_json& j, SyntheticRecord& r) {
@@ -138,6 +148,8 @@ inline void from_json(const nlohmann::ordered_json& j, SyntheticRecord& r) {
   j.at("bins").get_to(r.config.bins);
   j.at("seed").get_to(r.config.seed);
   j.at("effect").get_to(r.config.effect);
+  // stand-ins generated before the rules existed are of the additive rule
+  r.config.rule = deepdiff::parse_synth_rule(j.value("rule", std::string("additive")));
 }
 
 // Order of tables and plots: the spec's pairs in its order (other pairs after them), the

@@ -392,7 +392,7 @@ struct RunCheck {
 // Reads SAVE_ROOT/<pair>/<variant>/seed<k>/metrics.json. A run of other settings (lr, batch,
 // hidden, clip, cells, data) is a conflict: its folder belongs to another study.
 inline RunCheck inspect_run(const std::string& dir, const Row& want, const std::string& data_root, bool synthetic,
-                            Index synth_genes, Index synth_bins) {
+                            Index synth_genes, Index synth_bins, const std::string& synth_folder = "synthetic-data") {
   RunCheck rc;
   const std::string path = (std::filesystem::path(dir) / "metrics.json").string();
   if (!deepdiff::file_exists(path)) return rc;
@@ -417,9 +417,9 @@ inline RunCheck inspect_run(const std::string& dir, const Row& want, const std::
     if (diff.empty()) {
       const std::string& dr = s.data_root;
       if (synthetic) {
-        const std::string tail = "synthetic-data/" + want.pair;
+        const std::string tail = "/" + synth_folder + "/" + want.pair;
         if (dr.size() < tail.size() || dr.compare(dr.size() - tail.size(), tail.size(), tail) != 0) {
-          diff = "data " + dr + " (wanted the synthetic stand-in)";
+          diff = "data " + dr + " (wanted the stand-in in " + synth_folder + "/)";
         } else {
           differs("bins", std::to_string(s.bins), std::to_string(synth_bins));
           const long long genes = s.train_genes + s.valid_genes + s.test_genes.value_or(0);
