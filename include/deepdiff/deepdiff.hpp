@@ -30,3 +30,13 @@
 #include "deepdiff/train/state_io.hpp"
 #include "deepdiff/train/prediction_files.hpp"
 #include "deepdiff/nn/gradcheck.hpp"
+// The study: its statistics and the baselines beside DeepDiff (the xgboost baseline,
+// deepdiff/model/xgboost_model.hpp, needs the optional XGBoost library: include it alone).
+#include "deepdiff/autograd/conv_ops.hpp"
+#include "deepdiff/data/statistics.hpp"
+#include "deepdiff/data/summary_features.hpp"
+#include "deepdiff/model/ridge.hpp"
+#include "deepdiff/model/deepchrome.hpp"
+#include "deepdiff/model/attentivechrome.hpp"
+#include "deepdiff/model/baseline_io.hpp"
+#include "deepdiff/train/any_model.hpp"

@@ -61,7 +61,9 @@ TEST_CASE("published_pairs: the spec's ten, in order, ids made of their cells", 
   CHECK(published_index("E003-E123") > 9);
   CHECK(variant_index("raw_d") == 0);
   CHECK(variant_index("raw_aux_siamese") == 6);
-  CHECK(variant_index("nonsense") == 7);
+  CHECK(variant_index("ridge") == 7);  // the baselines follow the variants
+  CHECK(variant_index("attentivechrome_diff") == 10);
+  CHECK(variant_index("nonsense") == 11);
 }
 
 TEST_CASE("shard_jobs: every job in exactly one shard, round-robin", "[study]") {
@@ -87,18 +89,18 @@ TEST_CASE("shard_jobs: every job in exactly one shard, round-robin", "[study]") 
   }
 }
 
-TEST_CASE("make_jobs: pair-major, then variants, then seeds", "[study]") {
-  const std::vector<deepdiff::Variant> v = {deepdiff::Variant::raw_d, deepdiff::Variant::aux};
+TEST_CASE("make_jobs: pair-major, then models, then seeds", "[study]") {
+  const std::vector<std::string> v = {"raw_d", "ridge"};
   const std::vector<Job> jobs = make_jobs(3, v, {1, 2});
   REQUIRE(jobs.size() == 12);
   CHECK(jobs[0].pair == 0);
-  CHECK(jobs[0].variant == deepdiff::Variant::raw_d);
+  CHECK(jobs[0].model == "raw_d");
   CHECK(jobs[0].seed == 1);
   CHECK(jobs[1].seed == 2);
-  CHECK(jobs[2].variant == deepdiff::Variant::aux);
+  CHECK(jobs[2].model == "ridge");
   CHECK(jobs[4].pair == 1);
   CHECK(jobs[11].pair == 2);
-  CHECK(jobs[11].variant == deepdiff::Variant::aux);
+  CHECK(jobs[11].model == "ridge");
   CHECK(jobs[11].seed == 2);
 }
 
