@@ -7,6 +7,10 @@ against (tools/torch_to_deepdiff.py, tools/deepdiff_to_torch.py). Module and par
 names reproduce the state_dict names of the public code, so a state_dict saved from it
 loads here with strict=True, and the other way round.
 
+Also the study's neural baselines (docs/deepdiff-spec.md, "Baselines"): DeepChrome (conv1, fc1,
+fc2, fc3 on XA - XB) and one cell's AttentiveChrome (rnn_hms.*, hm_level_rnn_1.*, f1_1.*), with
+baseline_loss; forward(xa, xb) returns a dict with pred (and beta, alpha for AttentiveChrome).
+
 Requires PyTorch (tested with Debian's python3-torch 1.13.1; run it with /usr/bin/python3).
 
 Shapes: B genes, T bins, M marks, H1 level-1 hidden size per direction, H2 level-2 hidden
