@@ -18,11 +18,24 @@
 // Numbers are read exactly (std::from_chars, independent of the locale; "nan", "inf", "-inf"
 // accepted). Anything else is a GoldenError naming the file and line.
 //
+// The second part, golden_check (Catch2), compares a model with a golden file: a per-tensor
+// error measure, the parameters loaded by name, the gradient of every parameter, and the
+// 5-step Adam + clipping trajectory. It works for any model with DeepDiff's interface
+// (params(), forward(tape, xa, xb, path), loss(tape, out, y, ya, yb)): the seven variants
+// (tests/model/test_torch_parity.cpp) and the baselines (tests/model/test_baseline_parity.cpp).
+//
 // Header-only; every function is inline.
 #pragma once
 
-#include <deepdiff/tensor/tensor.hpp>
+#include <catch2/catch.hpp>
 
+#include <deepdiff/model/deepdiff_model.hpp>
+#include <deepdiff/nn/parameters.hpp>
+#include <deepdiff/tensor/tensor.hpp>
+#include <deepdiff/train/adam.hpp>
+#include <deepdiff/train/clip.hpp>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -234,5 +247,128 @@ inline Golden read_golden(const std::string& path) {
   if (in.bad()) throw GoldenError(path + ": read error after line " + std::to_string(lineno));
   return g;
 }
+
+// ---- golden_check: a model against a golden file (Catch2) -----------------------------------
+
+namespace golden_check {
+
+using deepdiff::Index;
+using deepdiff::Tensor;
+
+// Per tensor: max_i |ours_i - torch_i| / max_i |torch_i|, relative to the tensor's scale so
+// that entries that are zero up to round-off do not divide by noise.
+template <class T>
+double scaled_error(const Tensor<T>& ours, const Tensor<double>& ref) {
+  REQUIRE(ours.size() == ref.size());
+  double diff = 0, scale = 0;
+  for (Index i = 0; i < ref.size(); ++i) {
+    diff = std::max(diff, std::abs(static_cast<double>(ours.data()[i]) - ref.data()[i]));
+    scale = std::max(scale, std::abs(ref.data()[i]));
+  }
+  return scale > 0 ? diff / scale : diff;
+}
+
+// A scalar (a loss): the plain relative error.
+template <class T>
+double scaled_error(T ours, const Tensor<double>& ref) {
+  return std::abs(static_cast<double>(ours) - ref[0]) / std::max(std::abs(ref[0]), 1e-300);
+}
+
+inline Index meta_index(const Golden& g, const std::string& key) {
+  auto it = g.meta.find(key);
+  INFO(g.path << ": meta " << key);
+  REQUIRE(it != g.meta.end());
+  return static_cast<Index>(std::stoll(it->second));
+}
+
+// Checks tensors against the file with one bound, and remembers the worst (for the WARN line
+// that docs/parity.md's tables are measured from).
+struct Checker {
+  const Golden& g;
+  double tol;
+  double worst = 0;
+  std::string worst_name;
+
+  const Tensor<double>& ref(const std::string& name) const {
+    auto it = g.tensors.find(name);
+    if (it == g.tensors.end()) FAIL("golden file has no tensor " << name);
+    return it->second;
+  }
+  template <class V>
+  void check(const std::string& name, const V& ours) {
+    const double e = scaled_error(ours, ref(name));
+    if (e > worst) {
+      worst = e;
+      worst_name = name;
+    }
+    INFO(name << ": scaled error " << e);
+    CHECK(e <= tol);
+  }
+};
+
+// Every parameter of the model from param/<name> (same shape), and no param/ tensor of the
+// file left unused.
+template <class T>
+void load_params(deepdiff::ParameterStore<T>& s, const Golden& g) {
+  for (const deepdiff::ParamInfo& p : s.infos()) {
+    auto it = g.tensors.find("param/" + p.name);
+    INFO("parameter " << p.name);
+    REQUIRE(it != g.tensors.end());
+    REQUIRE(it->second.shape() == p.shape);
+    for (Index i = 0; i < p.size; ++i) s.values()[static_cast<std::size_t>(p.offset + i)] = static_cast<T>(it->second[i]);
+  }
+  Index golden_params = 0;
+  for (const auto& kv : g.tensors) golden_params += kv.first.rfind("param/", 0) == 0;
+  CHECK(golden_params == s.count());  // no parameter of torch's is left unused
+}
+
+// grad/<name> for every parameter (after tape.backward of the total loss).
+template <class T>
+void check_grads(const deepdiff::ParameterStore<T>& s, Checker& ck) {
+  for (const deepdiff::ParamInfo& p : s.infos()) {
+    Tensor<T> gr(p.shape);
+    std::copy(s.grad(s.id(p.name)), s.grad(s.id(p.name)) + p.size, gr.data());
+    ck.check("grad/" + p.name, gr);
+  }
+}
+
+// Five Adam steps (lr 1e-3) with clip_grad_norm(1.0) on the file's batch, from the parameters
+// loaded now: the loss and the gradient norm before each step (relative error <= ck.tol), and
+// adam/param/<name> after the last.
+template <class Model, class T>
+void check_adam(Model& m, Checker& ck, const Tensor<T>& xa, const Tensor<T>& xb, const Tensor<T>& y,
+                const Tensor<T>& ya, const Tensor<T>& yb, deepdiff::EncoderPath path) {
+  const Tensor<double>& losses = ck.ref("adam/loss");
+  deepdiff::AdamState<T> adam;
+  deepdiff::AdamOptions ao;
+  ao.lr = 1e-3;
+  for (Index step = 0; step < losses.size(); ++step) {
+    m.params().zero_grad();
+    deepdiff::Tape<T> tape;
+    deepdiff::ModelOutput<T> out = m.forward(tape, xa, xb, path);
+    deepdiff::ModelLoss<T> l = m.loss(tape, out, y, ya, yb);
+    const double le = std::abs(static_cast<double>(l.total.value()[0]) - losses[step]) / std::abs(losses[step]);
+    INFO("adam step " << step << " loss: relative error " << le);
+    CHECK(le <= ck.tol);
+    tape.backward(l.total);
+    const double norm = deepdiff::clip_grad_norm(m.params(), 1.0);
+    const double ne = std::abs(norm - ck.ref("adam/grad_norm")[step]) / ck.ref("adam/grad_norm")[step];
+    INFO("adam step " << step << " gradient norm: relative error " << ne);
+    CHECK(ne <= ck.tol);
+    deepdiff::adam_step(m.params(), adam, ao);
+  }
+  const deepdiff::ParameterStore<T>& s = m.params();
+  for (const deepdiff::ParamInfo& p : s.infos()) {
+    Tensor<T> v(p.shape);
+    std::copy(s.value(s.id(p.name)), s.value(s.id(p.name)) + p.size, v.data());
+    ck.check("adam/param/" + p.name, v);
+  }
+}
+
+inline const char* path_name(deepdiff::EncoderPath path) {
+  return path == deepdiff::EncoderPath::fused ? "fused" : path == deepdiff::EncoderPath::composed ? "composed" : "inference";
+}
+
+}  // namespace golden_check
 
 }  // namespace deepdiff_test

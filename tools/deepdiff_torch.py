@@ -7,6 +7,10 @@ against (tools/torch_to_deepdiff.py, tools/deepdiff_to_torch.py). Module and par
 names reproduce the state_dict names of the public code, so a state_dict saved from it
 loads here with strict=True, and the other way round.
 
+Also the study's neural baselines (docs/deepdiff-spec.md, "Baselines"): DeepChrome (conv1, fc1,
+fc2, fc3 on XA - XB) and one cell's AttentiveChrome (rnn_hms.*, hm_level_rnn_1.*, f1_1.*), with
+baseline_loss; forward(xa, xb) returns a dict with pred (and beta, alpha for AttentiveChrome).
+
 Requires PyTorch (tested with Debian's python3-torch 1.13.1; run it with /usr/bin/python3).
 
 Shapes: B genes, T bins, M marks, H1 level-1 hidden size per direction, H2 level-2 hidden
@@ -276,6 +280,99 @@ class RawAuxSiamese(DeepDiffBase):
         return {"pred": self.predictor_(z), "beta": beta, "alpha": alpha_r,
                 "pred_a": self.f1_1(za), "pred_b": self.f2_1(zb),
                 "emb_a": reps_a.reshape(n, -1), "emb_b": reps_b.reshape(n, -1)}
+
+
+# ---- The neural baselines of the study (docs/deepdiff-spec.md, "Baselines") ----------------
+
+BASELINES = ("deepchrome", "attentivechrome")
+
+
+class DeepChrome(nn.Module):
+    """DeepChrome (Singh et al. 2016) with a regression head, on D = XA - XB:
+    conv1 Conv1d(M -> 50, kernel 10), ReLU, MaxPool1d(5, stride 5), Dropout(0.5), flatten
+    channel-major, fc1 -> 625, ReLU, fc2 -> 125, ReLU, fc3 -> 1. The layer widths are
+    arguments only so that the golden files can use a small model (the spec's sizes make
+    1.27 M parameters at T = 200, too many for a text file); the defaults are the spec's.
+    Dropout is an nn.Dropout: model.eval() turns it off (the deterministic forward that the
+    C++ model computes when no dropout key is set)."""
+    variant = "deepchrome"
+
+    def __init__(self, n_bins=200, n_hms=5, channels=50, kernel=10, pool=5, hidden1=625, hidden2=125,
+                 dropout=0.5):
+        super().__init__()
+        pooled = (n_bins - kernel + 1 - pool) // pool + 1 if n_bins - kernel + 1 >= pool else 0
+        if pooled < 1:
+            raise ValueError("DeepChrome needs at least %d bins, got %d" % (kernel + pool - 1, n_bins))
+        self.n_bins, self.n_hms, self.pooled = n_bins, n_hms, pooled
+        self.channels, self.kernel, self.pool = channels, kernel, pool
+        self.hidden1, self.hidden2 = hidden1, hidden2
+        self.conv1 = nn.Conv1d(n_hms, channels, kernel)
+        self.maxpool = nn.MaxPool1d(pool, stride=pool)
+        self.dropout = nn.Dropout(dropout)
+        self.fc1 = nn.Linear(channels * pooled, hidden1)
+        self.fc2 = nn.Linear(hidden1, hidden2)
+        self.fc3 = nn.Linear(hidden2, 1)
+
+    def config(self):
+        return {"variant": self.variant, "bins": self.n_bins, "marks": self.n_hms,
+                "channels": self.channels, "kernel": self.kernel, "pool": self.pool,
+                "hidden1": self.hidden1, "hidden2": self.hidden2}
+
+    def forward(self, xa, xb):
+        # xa, xb [B, T, M] -> D^T [B, M, T]: the marks are the convolution's channels
+        if xa.dim() != 3 or tuple(xa.shape[1:]) != (self.n_bins, self.n_hms) or xa.shape != xb.shape:
+            raise ValueError("xa %s, xb %s: expected [B, %d, %d] each"
+                             % (list(xa.shape), list(xb.shape), self.n_bins, self.n_hms))
+        h = self.maxpool(F.relu(self.conv1((xa - xb).transpose(1, 2))))
+        h = self.dropout(h).flatten(1)  # [B, channels * pooled], channel-major
+        h = F.relu(self.fc2(F.relu(self.fc1(h))))
+        return {"pred": self.fc3(h)}
+
+
+class AttentiveChrome(nn.Module):
+    """One cell's AttentiveChrome (Singh et al. 2017) as a regressor of log2(e + 1): DeepDiff's
+    per-cell branch (M level-1 encoders on the cell's X, a level-2 encoder, Linear(2 H2 -> 1)),
+    named as the aux variant's A branch (rnn_hms.*, hm_level_rnn_1.*, f1_1.*) for either cell.
+    forward(xa, xb) reads xa for cell "a", xb for cell "b"; attentivechrome_diff predicts
+    y = f_B(XB) - f_A(XA) with one model per cell."""
+    variant = "attentivechrome"
+
+    def __init__(self, n_bins=200, n_hms=5, hidden1=32, hidden2=None, cell="a"):
+        super().__init__()
+        if cell not in ("a", "b"):
+            raise ValueError("cell must be 'a' or 'b', got %r" % (cell,))
+        if hidden2 is None:
+            if hidden1 % 2:
+                raise ValueError("hidden1 must be even when hidden2 is not given (H2 = H1/2)")
+            hidden2 = hidden1 // 2
+        self.n_bins, self.n_hms, self.hidden1, self.hidden2, self.cell = n_bins, n_hms, hidden1, hidden2, cell
+        self.rnn_hms = _encoder_bank(n_hms, hidden1)
+        self.hm_level_rnn_1 = Encoder(2 * hidden1, hidden2)
+        self.f1_1 = nn.Linear(2 * hidden2, 1)
+
+    def config(self):
+        return {"variant": self.variant, "bins": self.n_bins, "marks": self.n_hms,
+                "hidden1": self.hidden1, "hidden2": self.hidden2, "cell": self.cell}
+
+    def forward(self, xa, xb):
+        x = xb if self.cell == "b" else xa
+        if x.dim() != 3 or tuple(x.shape[1:]) != (self.n_bins, self.n_hms):
+            raise ValueError("input %s: expected [B, %d, %d]" % (list(x.shape), self.n_bins, self.n_hms))
+        reps, alpha = _encode_channels(self.rnn_hms, x)
+        z, beta = self.hm_level_rnn_1(reps)
+        return {"pred": self.f1_1(z), "beta": beta, "alpha": alpha}
+
+
+def baseline_loss(model, out, targets):
+    """The loss a baseline trains on: DeepChrome MSE(pred, y); AttentiveChrome MSE(pred, ya)
+    for cell A, MSE(pred, yb) for cell B. OrderedDict(total=...)."""
+    if isinstance(model, DeepChrome):
+        want = targets["y"]
+    elif isinstance(model, AttentiveChrome):
+        want = targets["yb" if model.cell == "b" else "ya"]
+    else:
+        raise TypeError("not a baseline model: %s" % type(model).__name__)
+    return OrderedDict(total=F.mse_loss(out["pred"], want))
 
 
 MODEL_CLASSES = OrderedDict((cls.variant, cls) for cls in

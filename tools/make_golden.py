@@ -15,6 +15,15 @@ Cases:
   sample  the first 4 genes of data/deepdiff-sample Cell1 (A) / Cell2 (B), train
           split, with their expression from CellN.expr.csv; T=200, H1=4, H2=2; parameters
           uniform(-0.1, 0.1) as published.
+The baselines (docs/deepdiff-spec.md, "Baselines"), in eval mode (DeepChrome's dropout off;
+gradients flow as in training), each with the loss it trains on:
+  deepchrome         random only: B=3, T=20, M=5, the spec's conv (50 channels, kernel 10,
+                     pool 5) with fc widths 16 and 8 instead of 625 and 125 (at the spec's
+                     widths the file would be 9 MB), parameters uniform(-0.1, 0.1);
+                     loss mse(pred, y). No sample case (70 MB at T = 200).
+  attentivechrome    cell A's model (reads xa, loss mse(pred, ya)), random and sample cases
+                     with the DeepDiff variants' sizes.
+  attentivechrome_b  cell B's model (reads xb, loss mse(pred, yb)), random case only.
 Parameters come from torch.manual_seed(seed) then uniform_ over model.parameters() in
 state_dict order; the random inputs from a torch.Generator seeded with the same seed.
 
@@ -42,7 +51,8 @@ Values are Python repr() of float64: the shortest text that reads back to the sa
 Tensor names: param/<state_dict name>, input/xa, input/xb [B,T,M], target/y, target/ya,
 target/yb [B,1], out/pred [B,1], out/pred_a, out/pred_b [B,1] (aux variants), out/beta [B,K2],
 out/alpha [B,K,T], out/emb_a, out/emb_b [B,M*2*H1] (siamese), loss/total, loss/diff,
-loss/aux_a, loss/aux_b, loss/contrastive (rank 0, those the variant has), grad/<name>,
+loss/aux_a, loss/aux_b, loss/contrastive (rank 0, those the variant has; the baselines have
+only out/pred, out/beta and out/alpha (AttentiveChrome) and loss/total), grad/<name>,
 adam/loss [5] (loss before each step), adam/grad_norm [5] (total gradient norm before
 clipping, as clip_grad_norm_ returns it), adam/param/<name> (after the 5 steps).
 The '# command:' line always names the canonical command for the seed (--out tests/golden,
@@ -67,6 +77,10 @@ except ImportError:  # pragma: no cover
 import deepdiff_torch as ddt  # noqa: E402
 
 CASES = ("random", "sample")
+# The neural baselines (docs/deepdiff-spec.md, "Baselines"): DeepChrome, and one cell's
+# AttentiveChrome (attentivechrome: cell A, reads xa, trains on ya; attentivechrome_b: cell B).
+BASELINE_VARIANTS = ("deepchrome", "attentivechrome", "attentivechrome_b")
+ALL_VARIANTS = tuple(ddt.VARIANTS) + BASELINE_VARIANTS
 DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "data", "deepdiff-sample"))
 
 ADAM_STEPS = 5
@@ -77,6 +91,18 @@ CASE_CONFIG = {
     "random": dict(bins=7, marks=5, hidden1=6, hidden2=3, batch=3, init=0.5),
     "sample": dict(bins=200, marks=5, hidden1=4, hidden2=2, batch=4, init=0.1),
 }
+# DeepChrome's golden model: the spec's convolution (50 channels, kernel 10, pool 5) at T = 20
+# (two pooling windows, the last bin left over), with narrow fully connected layers. At the
+# spec's widths (625, 125) its fc2 alone has 78,250 parameters, and parameters, gradients and
+# the Adam result at ~21 bytes each would make a 9 MB file (70 MB at T = 200): the code path
+# is the same at any width, so the narrow layers test it as well. No sample case, for that reason.
+DEEPCHROME_CONFIG = {
+    "random": dict(bins=20, marks=5, channels=50, kernel=10, pool=5, hidden1=16, hidden2=8, batch=3, init=0.1),
+}
+SKIPPED = {("deepchrome", "sample"): "DeepChrome at T = 200 (1,900 inputs to fc1) is too large for a text file",
+           # cell B's model differs from A's only in the input and target it reads, which the
+           # random case checks; its sample file would take the goldens past their 7 MiB budget
+           ("attentivechrome_b", "sample"): "cell B's sample case adds nothing the random case does not check"}
 RANDOM_EXPR_A = [10.0, 200.0, 50.0]   # y = log2((eB+1)/(eA+1)) = 3.05, -2.70, 0.26
 RANDOM_EXPR_B = [90.0, 30.0, 60.0]
 
@@ -185,8 +211,39 @@ class Writer:
         return "\n".join(self.lines) + "\n"
 
 
+def case_config(variant, case):
+    if variant == "deepchrome":
+        return DEEPCHROME_CONFIG[case]
+    return CASE_CONFIG[case]
+
+
+def build(variant, cfg):
+    """(model in float64, its config line, its loss function, the loss formula)."""
+    if variant == "deepchrome":
+        model = ddt.DeepChrome(n_bins=cfg["bins"], n_hms=cfg["marks"], channels=cfg["channels"],
+                               kernel=cfg["kernel"], pool=cfg["pool"], hidden1=cfg["hidden1"],
+                               hidden2=cfg["hidden2"])
+        line = "bins=%d marks=%d channels=%d kernel=%d pool=%d hidden1=%d hidden2=%d batch=%d" % (
+            cfg["bins"], cfg["marks"], cfg["channels"], cfg["kernel"], cfg["pool"], cfg["hidden1"],
+            cfg["hidden2"], cfg["batch"])
+        return model.double(), line, ddt.baseline_loss, "total = mse(pred, y); dropout off (eval mode)"
+    line = "bins=%d marks=%d hidden1=%d hidden2=%d batch=%d" % (
+        cfg["bins"], cfg["marks"], cfg["hidden1"], cfg["hidden2"], cfg["batch"])
+    if variant in ("attentivechrome", "attentivechrome_b"):
+        cell = "b" if variant == "attentivechrome_b" else "a"
+        model = ddt.AttentiveChrome(n_bins=cfg["bins"], n_hms=cfg["marks"], hidden1=cfg["hidden1"],
+                                    hidden2=cfg["hidden2"], cell=cell)
+        return (model.double(), line + " cell=" + cell, ddt.baseline_loss,
+                "total = mse(pred, y%s) (cell %s's own target)" % (cell, cell.upper()))
+    model = ddt.build_model(variant, n_bins=cfg["bins"], n_hms=cfg["marks"],
+                            hidden1=cfg["hidden1"], hidden2=cfg["hidden2"]).double()
+    formula = "total = diff%s%s" % (" + aux_a + aux_b" if model.has_aux else "",
+                                    " + 4.0 * contrastive" if model.siamese else "")
+    return model, line, ddt.deepdiff_loss, formula
+
+
 def golden_text(variant, case, seed, data_dir):
-    cfg = CASE_CONFIG[case]
+    cfg = case_config(variant, case)
     torch.set_num_threads(1)
     header_extra = []
     if case == "random":
@@ -198,8 +255,9 @@ def golden_text(variant, case, seed, data_dir):
         header_extra.append(("genes", ",".join(genes)))
     targets = ddt.make_targets(ea, eb)
 
-    model = ddt.build_model(variant, n_bins=cfg["bins"], n_hms=cfg["marks"],
-                            hidden1=cfg["hidden1"], hidden2=cfg["hidden2"]).double()
+    model, config_line, loss_fn, loss_formula = build(variant, cfg)
+    # Dropout (DeepChrome) off: the deterministic forward; gradients flow as in training.
+    model.eval()
     torch.manual_seed(seed)
     ddt.init_uniform_(model, cfg["init"])
     start = copy.deepcopy(model)
@@ -210,8 +268,7 @@ def golden_text(variant, case, seed, data_dir):
     w.comment("torch", torch.__version__)
     w.comment("variant", variant)
     w.comment("case", case)
-    w.comment("config", "bins=%d marks=%d hidden1=%d hidden2=%d batch=%d" % (
-        cfg["bins"], cfg["marks"], cfg["hidden1"], cfg["hidden2"], cfg["batch"]))
+    w.comment("config", config_line)
     w.comment("seed", str(seed))
     w.comment("init", "uniform(-%s, %s) over parameters in state_dict order after torch.manual_seed(seed)"
               % (cfg["init"], cfg["init"]))
@@ -219,8 +276,7 @@ def golden_text(variant, case, seed, data_dir):
                                             ",".join(fmt(v) for v in eb.tolist())))
     for k, v in header_extra:
         w.comment(k, v)
-    w.comment("loss", "total = diff%s%s" % (" + aux_a + aux_b" if model.has_aux else "",
-                                            " + 4.0 * contrastive" if model.siamese else ""))
+    w.comment("loss", loss_formula)
     w.comment("adam", "steps=%d lr=%s betas=0.9,0.999 eps=1e-08 clip_grad_norm=%s" % (
         ADAM_STEPS, ADAM_LR, CLIP_NORM))
 
@@ -233,7 +289,7 @@ def golden_text(variant, case, seed, data_dir):
         w.tensor("target/" + k, targets[k])
 
     out = model(xa, xb)
-    losses = ddt.deepdiff_loss(model, out, targets)
+    losses = loss_fn(model, out, targets)
     for k in ("pred", "pred_a", "pred_b", "beta", "alpha", "emb_a", "emb_b"):
         if k in out:
             w.tensor("out/" + k, out[k])
@@ -251,7 +307,7 @@ def golden_text(variant, case, seed, data_dir):
     step_losses, norms = [], []
     for _ in range(ADAM_STEPS):
         opt.zero_grad()
-        loss = ddt.deepdiff_loss(model, model(xa, xb), targets)["total"]
+        loss = loss_fn(model, model(xa, xb), targets)["total"]
         step_losses.append(loss.item())
         loss.backward()
         norms.append(float(torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)))
@@ -278,9 +334,11 @@ def main(argv=None):
         epilog="Canonical: /usr/bin/python3 tools/make_golden.py --seed 1 --out tests/golden")
     ap.add_argument("--seed", type=int, default=1, help="seed of parameters and random inputs (default 1)")
     ap.add_argument("--out", required=True, help="output folder (created if missing)")
-    ap.add_argument("--variants", default=",".join(ddt.VARIANTS),
-                    type=lambda s: parse_list(s, ddt.VARIANTS, "variant"),
-                    help="comma-separated subset of the variants (default: all seven)")
+    ap.add_argument("--variants", default=",".join(ALL_VARIANTS),
+                    type=lambda s: parse_list(s, ALL_VARIANTS, "variant"),
+                    help="comma-separated subset of the seven variants and the baselines deepchrome, "
+                         "attentivechrome (cell A), attentivechrome_b (cell B) (default: all ten; "
+                         "deepchrome has no sample case)")
     ap.add_argument("--cases", default=",".join(CASES), type=lambda s: parse_list(s, CASES, "case"),
                     help="comma-separated subset of: random, sample (default: both)")
     ap.add_argument("--data", default=DEFAULT_DATA,
@@ -291,6 +349,9 @@ def main(argv=None):
     try:
         for case in args.cases:
             for variant in args.variants:
+                if (variant, case) in SKIPPED:
+                    print("skipped %s.%s: %s" % (variant, case, SKIPPED[(variant, case)]))
+                    continue
                 text = golden_text(variant, case, args.seed, args.data)
                 path = os.path.join(args.out, "%s.%s.txt" % (variant, case))
                 tmp = path + ".tmp"

@@ -9,6 +9,7 @@ sample-data checks skip when data/deepdiff-sample is absent.
 """
 
 import contextlib
+import csv
 import io
 import math
 import os
@@ -499,9 +500,192 @@ class ConverterTest(unittest.TestCase):
         self.assertIn("truncated", err)
 
 
+def find_cli():
+    """The deepdiff program: $DEEPDIFF_CLI, else the newest of ROOT/build*/examples/deepdiff;
+    None when there is none (the tests that need it skip and say so)."""
+    env = os.environ.get("DEEPDIFF_CLI")
+    if env:
+        return env
+    found = []
+    for d in os.listdir(ROOT):
+        exe = os.path.join(ROOT, d, "examples", "deepdiff")
+        if d.startswith("build") and os.access(exe, os.X_OK):
+            found.append((os.path.getmtime(exe), exe))
+    return max(found)[1] if found else None
+
+
+def read_split_csv(path, bins, marks=5):
+    """CELL.SPLIT.csv (rows GENE[_SYMBOL]_BIN, then one count per mark) -> (genes, tensor [G, T, M])."""
+    genes, rows = [], []
+    with open(path) as f:
+        for i, line in enumerate(f):
+            fields = line.rstrip("\n").split(",")
+            if i % bins == 0:
+                genes.append(fields[0].split("_", 1)[0])  # GENE[_SYMBOL]_BIN: the id is before the first '_'
+            rows.append([float(v) for v in fields[1:1 + marks]])
+    return genes, torch.tensor(rows, dtype=torch.float32).reshape(len(genes), bins, marks)
+
+
+class BaselineExportTest(unittest.TestCase):
+    """deepdiff_to_torch.py on the baselines' checkpoints: names, shapes, exact values, and the
+    PyTorch models of tools/deepdiff_torch.py predicting what `deepdiff predict` does."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = self.tmp.name
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def p(self, name):
+        return os.path.join(self.dir, name)
+
+    @staticmethod
+    def tensors_of(state_dict, prefix=""):
+        return [(prefix + k, tuple(v.shape), v.reshape(-1).tolist()) for k, v in state_dict.items()]
+
+    def test_deepchrome_names_and_values(self):
+        torch.manual_seed(4)
+        model = ddt.init_uniform_(ddt.DeepChrome(n_bins=20, n_hms=5), 0.1)
+        sd = model.state_dict()
+        self.assertEqual(sum(t.numel() for t in ddt.DeepChrome().state_dict().values()), 1269051)  # the spec's count
+        self.assertEqual([(k, tuple(v.shape)) for k, v in sd.items()][:3],
+                         [("conv1.weight", (50, 5, 10)), ("conv1.bias", (50,)), ("fc1.weight", (625, 100))])
+        meta = {"model": "deepchrome", "variant": "deepchrome", "bins": 20, "marks": 5, "hidden1": 0, "hidden2": 0}
+        checkpoint.write_checkpoint(self.p("dc.bin"), meta, self.tensors_of(sd) + [("__adam.m", (1,), [1.0])], 8)
+        rc, out, err = call_main(deepdiff_to_torch.main, "--double", self.p("dc.bin"), self.p("dc.pt"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("model=deepchrome", out)
+        back = torch.load(self.p("dc.pt"), weights_only=True)
+        self.assertEqual(list(back), list(sd))
+        for k in sd:
+            self.assertTrue(torch.equal(back[k], sd[k].double()), k)
+        ddt.DeepChrome(n_bins=20, n_hms=5).double().load_state_dict(back, strict=True)
+        # a misshapen parameter is named; T too short for the convolution is an error
+        bad = [(n, (50, 5, 9) if n == "conv1.weight" else s, v[:2250] if n == "conv1.weight" else v)
+               for n, s, v in self.tensors_of(sd)]
+        checkpoint.write_checkpoint(self.p("bad.bin"), meta, bad)
+        rc, _, err = call_main(deepdiff_to_torch.main, self.p("bad.bin"), self.p("bad.pt"))
+        self.assertEqual(rc, 1)
+        self.assertIn("shape mismatch for conv1.weight", err)
+        self.assertFalse(os.path.exists(self.p("bad.pt")))
+
+    def test_attentivechrome_diff_names_and_values(self):
+        cells = {}
+        for seed, cell in ((5, "a"), (6, "b")):
+            torch.manual_seed(seed)
+            cells[cell] = ddt.init_uniform_(ddt.AttentiveChrome(n_bins=7, n_hms=5, hidden1=4, cell=cell), 0.1)
+        # the aux variant's A branch, in its order
+        self.assertEqual(list(cells["a"].state_dict()),
+                         [k for k in ddt.build_model("aux", 7, 5, 4).state_dict()
+                          if k.split(".")[0] in ("rnn_hms", "hm_level_rnn_1", "f1_1")])
+        meta = {"model": "attentivechrome_diff", "variant": "attentivechrome_diff", "bins": 7, "marks": 5,
+                "hidden1": 4, "hidden2": 2}
+        tensors = (self.tensors_of(cells["a"].state_dict(), "cell_a.") +
+                   self.tensors_of(cells["b"].state_dict(), "cell_b."))
+        checkpoint.write_checkpoint(self.p("ac.bin"), meta, tensors)
+        rc, out, err = call_main(deepdiff_to_torch.main, self.p("ac.bin"), self.p("ac.pt"))
+        self.assertEqual(rc, 0, err)
+        back = torch.load(self.p("ac.pt"), weights_only=True)
+        self.assertEqual(list(back), ["cell_a", "cell_b"])
+        for cell in ("a", "b"):
+            src = cells[cell].state_dict()
+            self.assertEqual(list(back["cell_" + cell]), list(src))
+            for k in src:
+                self.assertTrue(torch.equal(back["cell_" + cell][k], src[k]), (cell, k))
+            ddt.AttentiveChrome(7, 5, 4, cell=cell).load_state_dict(back["cell_" + cell], strict=True)
+        # cell B's tensor missing: named with its cell; a tensor outside both cells: refused
+        for tens, needle in (([t for t in tensors if t[0] != "cell_b.f1_1.bias"], "missing parameter f1_1.bias"),
+                             (tensors + [("f1_1.bias", (1,), [0.0])], "outside cell_a.* and cell_b.*")):
+            checkpoint.write_checkpoint(self.p("bad.bin"), meta, tens)
+            rc, _, err = call_main(deepdiff_to_torch.main, self.p("bad.bin"), self.p("bad.pt"))
+            self.assertEqual(rc, 1, err)
+            self.assertIn(needle, err)
+            if "missing" in needle:
+                self.assertIn("cell B", err)
+        # a DeepDiff variant's checkpoint naming its kind in "model" converts as before
+        sd = seeded_model("raw_d", n_bins=7, hidden1=4).state_dict()
+        checkpoint.write_checkpoint(self.p("rd.bin"), {"model": "raw_d", "variant": "raw_d", "bins": 7, "marks": 5,
+                                                       "hidden1": 4, "hidden2": 2}, self.tensors_of(sd))
+        rc, _, err = call_main(deepdiff_to_torch.main, self.p("rd.bin"), self.p("rd.pt"))
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(list(torch.load(self.p("rd.pt"), weights_only=True)), list(sd))
+
+    # ---- against the C++ program --------------------------------------------------------
+
+    BINS = 20
+
+    def cli(self, *args):
+        exe = find_cli()
+        if exe is None:
+            self.skipTest("no deepdiff program (build the deepdiff_cli target, or set DEEPDIFF_CLI)")
+        p = subprocess.run([exe] + [str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           universal_newlines=True)
+        self.assertEqual(p.returncode, 0, "%s %s\n%s%s" % (exe, " ".join(map(str, args)), p.stdout, p.stderr))
+
+    def trained(self, model_name, *extra):
+        """Synthetic data at T = 20, one epoch of `model_name`, its test-split predictions:
+        (checkpoint path, genes, xa, xb, rows of predictions.csv by gene)."""
+        data, run = self.p("data"), self.p("run")
+        self.cli("synth", "--genes", 40, "--bins", self.BINS, "--seed", 2, "--out", data)
+        self.cli("train", "--model-name", model_name, "--data-root", data, "--save-root", run, "--epochs", 1,
+                 "--seed", 3, "--no-plots", "--no-alpha-csv", "--quiet", *extra)
+        ck = os.path.join(run, "checkpoint.bin")
+        self.cli("predict", "--checkpoint", ck, "--data-root", data, "--split", "test", "--out", self.p("p.csv"))
+        genes, xa = read_split_csv(os.path.join(data, "Cell1.test.csv"), self.BINS)
+        genes_b, xb = read_split_csv(os.path.join(data, "Cell2.test.csv"), self.BINS)
+        self.assertEqual(genes, genes_b)
+        with open(self.p("p.csv"), newline="") as f:
+            rows = {r["gene_id"]: r for r in csv.DictReader(f)}
+        self.assertEqual(sorted(rows), sorted(genes))
+        return ck, genes, xa, xb, rows
+
+    def assert_same_predictions(self, what, genes, torch_pred, rows, column, scale=None):
+        # float32 on both sides, different summation orders: 1e-5 of the predictions' scale
+        # (measured: <= 3e-7); a wrong layout, cell or name would be off by O(1).
+        got = torch.tensor([float(rows[g][column]) for g in genes], dtype=torch.float64)
+        want = torch_pred.reshape(-1).double()
+        scale = float(want.abs().max()) if scale is None else scale
+        err = float((got - want).abs().max()) / scale
+        sys.stderr.write("%s: max |deepdiff - torch| / scale = %.2e over %d genes\n" % (what, err, len(genes)))
+        self.assertLessEqual(err, 1e-5, what)
+        self.assertGreater(float(want.abs().max()), 0.0)
+
+    def test_deepchrome_export_predicts_as_cpp(self):
+        ck, genes, xa, xb, rows = self.trained("deepchrome")
+        rc, _, err = call_main(deepdiff_to_torch.main, ck, self.p("dc.pt"))
+        self.assertEqual(rc, 0, err)
+        model = ddt.DeepChrome(n_bins=self.BINS, n_hms=5)
+        model.load_state_dict(torch.load(self.p("dc.pt"), weights_only=True), strict=True)
+        model.eval()  # predict applies no dropout
+        with torch.no_grad():
+            pred = model(xa, xb)["pred"]
+        self.assert_same_predictions("deepchrome", genes, pred, rows, "prediction")
+
+    def test_attentivechrome_diff_export_predicts_as_cpp(self):
+        ck, genes, xa, xb, rows = self.trained("attentivechrome_diff", "--hidden", 8)
+        rc, _, err = call_main(deepdiff_to_torch.main, ck, self.p("ac.pt"))
+        self.assertEqual(rc, 0, err)
+        sds = torch.load(self.p("ac.pt"), weights_only=True)
+        preds = {}
+        for cell in ("a", "b"):
+            model = ddt.AttentiveChrome(n_bins=self.BINS, n_hms=5, hidden1=8, cell=cell)
+            model.load_state_dict(sds["cell_" + cell], strict=True)
+            with torch.no_grad():
+                preds[cell] = model(xa, xb)["pred"]
+        self.assert_same_predictions("attentivechrome_diff cell A", genes, preds["a"], rows, "prediction_a")
+        self.assert_same_predictions("attentivechrome_diff cell B", genes, preds["b"], rows, "prediction_b")
+        # y = f_B - f_A, a difference of two nearly equal float32 numbers after one epoch: its
+        # round-off is that of the terms, so it is measured on their scale
+        scale = float(torch.cat([preds["a"], preds["b"]]).abs().max())
+        self.assert_same_predictions("attentivechrome_diff y = f_B - f_A", genes, preds["b"] - preds["a"], rows,
+                                     "prediction", scale)
+
+
 class GoldenTest(unittest.TestCase):
     def test_golden_files_are_reproducible(self):
-        cases = [("raw_d", "random"), ("aux_siamese", "random")]
+        cases = [("raw_d", "random"), ("aux_siamese", "random"), ("deepchrome", "random"),
+                 ("attentivechrome_b", "random")]
         if os.path.isdir(make_golden.DEFAULT_DATA):
             cases.append(("raw_d", "sample"))
         with tempfile.TemporaryDirectory() as tmp:
@@ -570,6 +754,40 @@ class GoldenTest(unittest.TestCase):
                         self.assertEqual(k in t, variant in ddt.AUX_VARIANTS, k)
                     for k in ("loss/contrastive", "out/emb_a", "out/emb_b"):
                         self.assertEqual(k in t, variant in ddt.SIAMESE_VARIANTS, k)
+
+    def test_baseline_golden_files_are_consistent(self):
+        for variant in make_golden.BASELINE_VARIANTS:
+            for case in make_golden.CASES:
+                path = os.path.join(GOLDEN, "%s.%s.txt" % (variant, case))
+                if (variant, case) in make_golden.SKIPPED:
+                    self.assertFalse(os.path.exists(path), path)
+                    continue
+                with self.subTest(file=path):
+                    meta, t = parse_golden(path)
+                    self.assertEqual((meta["variant"], meta["case"]), (variant, case))
+                    model, _, loss_fn, _ = make_golden.build(variant, make_golden.case_config(variant, case))
+                    model.eval()
+                    names = list(model.state_dict())
+                    self.assertEqual([k[6:] for k in t if k.startswith("param/")], names)
+                    self.assertEqual([k[5:] for k in t if k.startswith("grad/")], names)
+                    self.assertEqual([k[11:] for k in t if k.startswith("adam/param/")], names)
+                    model.load_state_dict({k: t["param/" + k] for k in names}, strict=True)
+                    with torch.no_grad():
+                        out = model(t["input/xa"], t["input/xb"])
+                        loss = loss_fn(model, out, {k: t["target/" + k] for k in ("y", "ya", "yb")})
+                    self.assertEqual(sorted("out/" + k for k in out), sorted(k for k in t if k.startswith("out/")))
+                    for k, v in out.items():
+                        self.assertIsNone(close_report(v, t["out/" + k]), k)
+                    self.assertIsNone(close_report(loss["total"], t["loss/total"]))
+                    self.assertEqual(t["adam/loss"][0].item(), t["loss/total"].item())
+                    # the model reads its own cell: cell B's output does not depend on xa
+                    if variant == "attentivechrome_b":
+                        with torch.no_grad():
+                            other = model(t["input/xb"], t["input/xb"])["pred"]
+                        self.assertTrue(torch.equal(other, out["pred"]))
+                    # every parameter gets a gradient somewhere (no dead layer in the test)
+                    for k in names:
+                        self.assertGreater(float(t["grad/" + k].abs().max()), 0.0, k)
 
     def test_golden_size_budget(self):
         total = sum(os.path.getsize(os.path.join(GOLDEN, f)) for f in os.listdir(GOLDEN))
