@@ -8,10 +8,15 @@ EIGEN_DONT_PARALLELIZE, -march=native unless DEEPDIFF_NATIVE=0), so `Model.fit` 
 numbers `deepdiff train` gives on the same machine. Environment:
     DEEPDIFF_NATIVE=0        portable binary (no -march=native)
     EIGEN3_INCLUDE_DIR=DIR   Eigen 3.4 elsewhere than /usr/include/eigen3
+    DEEPDIFF_WITH_XGBOOST=auto|1|0
+                             the xgboost baseline: linked to the XGBoost C API where it is found
+                             (auto, the default; Debian: libxgboost-dev), required (1), left out (0)
+    XGBOOST_ROOT=DIR         the XGBoost C API under DIR/include and DIR/lib
 """
 import glob
 import os
 import re
+import sysconfig
 
 import pybind11
 from setuptools import Extension, setup
@@ -25,6 +30,26 @@ def eigen_include():
         if d and os.path.isfile(os.path.join(d, "Eigen", "Core")):
             return d
     raise SystemExit("Eigen 3.4 not found: apt-get install libeigen3-dev, or set EIGEN3_INCLUDE_DIR")
+
+
+def xgboost_paths():
+    """(include dir, library dir) of the XGBoost C API, or None: what CMake's find_path and
+    find_library look for (xgboost/c_api.h, libxgboost.so), so the package has the xgboost
+    baseline exactly where the CMake build of `deepdiff` has it."""
+    want = os.environ.get("DEEPDIFF_WITH_XGBOOST", "auto").lower()
+    if want in ("0", "off", "no"):
+        return None
+    arch = sysconfig.get_config_var("MULTIARCH") or ""
+    for root in (os.environ.get("XGBOOST_ROOT"), "/usr/local", "/usr"):
+        if not root or not os.path.isfile(os.path.join(root, "include", "xgboost", "c_api.h")):
+            continue
+        for lib in (os.path.join(root, "lib", arch), os.path.join(root, "lib64"), os.path.join(root, "lib")):
+            if os.path.isfile(os.path.join(lib, "libxgboost.so")):
+                return os.path.join(root, "include"), lib
+    if want in ("1", "on", "yes"):
+        raise SystemExit("DEEPDIFF_WITH_XGBOOST=1 but the XGBoost C API (xgboost/c_api.h, libxgboost.so) is not found: "
+                         "apt-get install libxgboost-dev, or set XGBOOST_ROOT")
+    return None
 
 
 class BuildExt(build_ext):
@@ -49,13 +74,29 @@ if os.environ.get("DEEPDIFF_NATIVE", "1") != "0":
 
 flags += ["-isystem", eigen_include()]  # as CMake does: Eigen's own warnings are not ours
 
+include_dirs, libraries, library_dirs, rpath = ["include", pybind11.get_include()], [], [], []
+xgb = xgboost_paths()
+if xgb:
+    flags.append("-DDEEPDIFF_HAVE_XGBOOST=1")
+    # -isystem after our own: a copy in XGBOOST_ROOT must not shadow /usr/include's headers
+    # for anything else, and its warnings are not ours.
+    if xgb[0] not in ("/usr/include", "/usr/local/include"):  # (-isystem on those breaks libstdc++'s #include_next)
+        flags += ["-isystem", xgb[0]]
+    libraries.append("xgboost")
+    library_dirs.append(xgb[1])
+    if xgb[1] not in ("/usr/lib", "/usr/lib64", os.path.join("/usr/lib", sysconfig.get_config_var("MULTIARCH") or "")):
+        rpath.append(xgb[1])  # found there at run time too, without LD_LIBRARY_PATH
+
 ext = Extension(
     "deepdiff._core",
     sources=["python/src/deepdiff_python.cpp"],
-    include_dirs=["include", pybind11.get_include()],
+    include_dirs=include_dirs,
     depends=sorted(glob.glob("include/deepdiff/**/*.hpp", recursive=True)),
     extra_compile_args=flags,
     extra_link_args=["-fopenmp"],
+    libraries=libraries,
+    library_dirs=library_dirs,
+    runtime_library_dirs=rpath,
     language="c++",
 )
 

@@ -11,12 +11,18 @@ loader, training loop, checkpoints and numbers as the `deepdiff` program.
     out = m.predict(tr.xa, tr.xb)            # {"pred": float32 [N]}
     beta, alpha = m.attention(tr)            # [N, K], [N, C, T]
 
+Every model of the study is a Model: the seven variants (VARIANTS) and the baselines
+(BASELINES: ridge, xgboost, deepchrome, attentivechrome_diff), e.g. deepdiff.Model("ridge").
+
 See docs/python.md, and help(deepdiff.Model.fit) etc.
 """
 
 __version__ = "0.1.0"
 
 from ._core import (  # noqa: F401
+    BASELINES,
+    HAVE_XGBOOST,
+    MODELS,
     VARIANTS,
     CheckpointError,
     DataError,
@@ -27,4 +33,5 @@ from ._core import (  # noqa: F401
     synth,
 )
 
-__all__ = ["VARIANTS", "CheckpointError", "DataError", "Model", "Split", "load", "pearson", "synth", "__version__"]
+__all__ = ["BASELINES", "HAVE_XGBOOST", "MODELS", "VARIANTS", "CheckpointError", "DataError", "Model", "Split", "load",
+           "pearson", "synth", "__version__"]

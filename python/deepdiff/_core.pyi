@@ -13,6 +13,15 @@ _EpochRecord = Dict[str, float]  # epoch, train_loss, train_pcc, train_mse, vali
 VARIANTS: Tuple[str, ...]
 """The seven variants: raw_d, raw_c, raw, aux, raw_aux, aux_siamese, raw_aux_siamese."""
 
+BASELINES: Tuple[str, ...]
+"""The study's baselines: ridge, xgboost, deepchrome, attentivechrome_diff."""
+
+MODELS: Tuple[str, ...]
+"""Every name Model takes: VARIANTS, then BASELINES."""
+
+HAVE_XGBOOST: bool
+"""Whether this build has the xgboost baseline (the XGBoost C API was found when it was built)."""
+
 class DataError(ValueError):
     """A defect in a data file: str(e) is 'FILE:LINE: reason (hint)'."""
 
@@ -84,13 +93,18 @@ def load(data_root: _Path, cell1: str, cell2: str, split: str, expression: str =
     """
 
 class Model:
-    """A DeepDiff model (one of VARIANTS) with PyTorch's parameter names."""
+    """A model of the study: a DeepDiff variant or a baseline (one of MODELS), with PyTorch's parameter names."""
 
     def __init__(self, variant: str = "raw_d", *, seed: int = 1, hidden: int = 32, bins: int = 200, marks: int = 5) -> None:
-        """Weights uniform(-0.1, 0.1) from Rng(seed), exactly as `deepdiff train --seed`."""
+        """Initialized exactly as `deepdiff train --model-name VARIANT --seed SEED` (uniform(-0.1, 0.1) from Rng(seed)).
+
+        variant: any of MODELS (ValueError listing them otherwise; "xgboost" without HAVE_XGBOOST:
+        RuntimeError). hidden: variants and attentivechrome_diff only. deepchrome needs bins >= 14.
+        ridge and xgboost hold nothing until fit().
+        """
     @staticmethod
     def load(path: _Path) -> "Model":
-        """Read a checkpoint (Model.save, `deepdiff train`'s checkpoint.bin or state.bin, tools/torch_to_deepdiff.py)."""
+        """Read a checkpoint of any kind (Model.save, `deepdiff train`'s checkpoint.bin or a variant's state.bin, tools/torch_to_deepdiff.py)."""
     def save(self, path: _Path) -> None:
         """Write the model in `deepdiff train`'s checkpoint format (temporary file, then rename)."""
     def fit(
@@ -107,28 +121,38 @@ class Model:
         on_epoch: Optional[Callable[[_EpochRecord], Optional[bool]]] = None,
         verbose: bool = True,
     ) -> List[_EpochRecord]:
-        """Train with the published recipe, exactly as `deepdiff train`; keeps the best validation epoch.
+        """Train as `deepdiff train --model-name NAME`; keeps the best validation epoch.
 
         seed: shuffling seed (None: the model's seed). threads: OpenMP threads (0: default).
         on_epoch(record) -> False stops after that epoch. Ctrl-C stops between batches and
-        leaves the best epoch so far. Returns one record per epoch (metrics.json's keys).
+        leaves the best epoch so far. Returns one record per epoch (metrics.json's keys;
+        attentivechrome_diff's also "cell": "A" or "B", A's epochs first). ridge and xgboost
+        ignore epochs, lr, batch_size, clip, on_epoch and return [] (their choice: details).
         """
     def predict(
         self, xa: Union[_Marks, Split], xb: Optional[_Marks] = None, *, batch_size: int = 10, threads: int = 0
     ) -> Dict[str, npt.NDArray[np.float32]]:
-        """{"pred": float32 [N]} (+ "pred_a", "pred_b" for the aux variants), from xa, xb [N, T, M] or a Split."""
+        """{"pred": float32 [N]} (+ "pred_a", "pred_b" for the aux variants and attentivechrome_diff), from xa, xb [N, T, M] or a Split."""
     def attention(
         self, xa: Union[_Marks, Split], xb: Optional[_Marks] = None, *, batch_size: int = 10, threads: int = 0
     ) -> Tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-        """(beta [N, K], alpha [N, C, T]): channels named by beta_names and alpha_names."""
+        """(beta [N, K], alpha [N, C, T]): channels named by beta_names and alpha_names. ValueError without attention."""
     def state_dict(self) -> Dict[str, npt.NDArray[np.float32]]:
-        """{PyTorch name: float32 array of PyTorch's shape}, in the public code's order (copies)."""
+        """{PyTorch name: float32 array of PyTorch's shape}, in the public code's order (copies).
+
+        attentivechrome_diff: names prefixed cell_a. and cell_b.; ridge and xgboost: ValueError.
+        """
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> None:
         """Set the parameters from numpy arrays or torch tensors; checks every name and shape first."""
     @property
-    def variant(self) -> str: ...
+    def variant(self) -> str:
+        """The model's name (same as model_name)."""
     @property
-    def hidden(self) -> int: ...
+    def model_name(self) -> str:
+        """One of MODELS."""
+    @property
+    def hidden(self) -> Optional[int]:
+        """Level-1 hidden size (variants, attentivechrome_diff); None for the others."""
     @property
     def bins(self) -> int: ...
     @property
@@ -137,21 +161,30 @@ class Model:
     def seed(self) -> Optional[int]:
         """The initialization seed (None for a model loaded from a checkpoint)."""
     @property
-    def num_parameters(self) -> int: ...
+    def num_parameters(self) -> int:
+        """Trainable parameters of the neural kinds; 0 for ridge and xgboost."""
+    @property
+    def has_attention(self) -> bool:
+        """Whether attention() works: the variants and attentivechrome_diff."""
     @property
     def beta_names(self) -> List[str]:
-        """Names of beta's K channels, e.g. 'D.H3K4me3' (D = A - B)."""
+        """Names of beta's K channels, e.g. 'D.H3K4me3' (D = A - B); empty without attention."""
     @property
     def alpha_names(self) -> List[str]:
-        """Names of alpha's C channels."""
+        """Names of alpha's C channels; empty without attention."""
     @property
     def history(self) -> List[_EpochRecord]:
-        """The records of the last fit (also after an interrupted one)."""
+        """The records of the last fit (also after an interrupted one); empty for ridge and xgboost."""
     @property
     def best_epoch(self) -> int:
-        """The epoch whose weights the last fit kept (0: none)."""
+        """The epoch whose weights the last fit kept (0: none, ridge, xgboost; attentivechrome_diff: cell A's)."""
     @property
-    def best_valid_pcc(self) -> float: ...
+    def best_valid_pcc(self) -> float:
+        """Validation PCC of y of the kept model (nan before a fit)."""
+    @property
+    def details(self) -> Optional[Dict[str, Any]]:
+        """metrics.json's model_details: ridge {lambda, lambdas, valid_pccs}, xgboost {best_iteration, rounds},
+        attentivechrome_diff after a fit {cell_a, cell_b}; None otherwise."""
 
 def synth(
     out: _Path,

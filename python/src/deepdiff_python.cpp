@@ -1,8 +1,10 @@
 // deepdiff._core: the library's engine for Python and numpy (pybind11).
 //
-// Nothing here computes anything of its own: data loading is load_split, training is
-// fit() (train/fit.hpp, the loop `deepdiff train` runs), inference is predict_arrays,
-// checkpoints are model_io.hpp's, synthetic data is write_synthetic. This file converts
+// Nothing here computes anything of its own: data loading is load_split; a model of any
+// kind (the seven variants, the four baselines) is an AnyModel, trained by fit_any (the
+// entry `deepdiff train` uses), applied by predict_any_arrays, saved and read as any_model.hpp
+// does; synthetic data is write_synthetic. The xgboost baseline is compiled in where setup.py
+// finds the XGBoost C API (DEEPDIFF_HAVE_XGBOOST). This file converts
 // arguments, checks them (every bad argument is a Python exception, never a crash), and
 // releases the GIL while C++ runs.
 //
@@ -19,6 +21,7 @@
 #include <deepdiff/data/metrics.hpp>
 #include <deepdiff/data/synthetic.hpp>
 #include <deepdiff/model/model_io.hpp>
+#include <deepdiff/train/any_model.hpp>
 #include <deepdiff/train/fit.hpp>
 
 #include <omp.h>
@@ -279,18 +282,58 @@ SplitPtr make_split(const py::handle& xa, const py::handle& xb, const py::handle
 // ---------------------------------------------------------------------------------------
 // Model
 
+// Every model kind of the study (the seven variants and the four baselines) is one
+// deepdiff::AnyModel (train/any_model.hpp), so this file never dispatches on the kind for
+// training, prediction or checkpoints: fit_any, predict_any_arrays, any_checkpoint,
+// load_any_model do.
 struct Model {
-  explicit Model(deepdiff::DeepDiff<float> n) : net(std::move(n)) {}
-  deepdiff::DeepDiff<float> net;
+  Model(deepdiff::AnyModel a, Index bins_, Index marks_, Index hidden_)
+      : any(std::move(a)), bins(bins_), marks(marks_), hidden(hidden_) {}
+  deepdiff::AnyModel any;
+  // T, M and the level-1 size (0: the kind has none). Kept here because ridge and xgboost
+  // hold nothing until fitted, yet fit must check the splits against what the user asked for.
+  Index bins, marks, hidden;
   std::optional<std::uint64_t> seed;  // of the initialization (unknown for a loaded checkpoint)
+  // The last fit's epochs; `parts[i]` is the fit record i belongs to ("" for a single model,
+  // "cell A" / "cell B" for attentivechrome_diff).
   std::vector<deepdiff::EpochRecord> history;
+  std::vector<std::string> parts;
   int best_epoch = 0;
   double best_valid_pcc = std::nan("");
+  // attentivechrome_diff: each cell's best epoch and its validation PCC (of its own target).
+  std::vector<std::pair<std::string, std::pair<int, double>>> cell_best;
   // One thread at a time (see InUse); guarded by the GIL.
   std::thread::id owner;
   int users = 0;
   bool training = false;
+
+  const std::string& name() const { return any.name; }
+  bool neural() const { return any.deepdiff || any.deepchrome || any.cell_a; }
+  bool fitted() const {
+    if (neural() || any.ridge) return true;
+#ifdef DEEPDIFF_HAVE_XGBOOST
+    if (any.xgboost) return true;
+#endif
+    return false;
+  }
+  bool aux_outputs() const { return any.cell_a || (any.deepdiff && deepdiff::has_aux_heads(any.deepdiff->variant())); }
+  // The parameter stores, with the prefix of their state_dict names (attentivechrome_diff:
+  // "cell_a." / "cell_b.", the names its checkpoint uses).
+  std::vector<std::pair<std::string, deepdiff::ParameterStore<float>*>> stores() {
+    if (any.deepdiff) return {{"", &any.deepdiff->params()}};
+    if (any.deepchrome) return {{"", &any.deepchrome->params()}};
+    if (any.cell_a) return {{"cell_a.", &any.cell_a->params()}, {"cell_b.", &any.cell_b->params()}};
+    return {};
+  }
 };
+
+// ridge and xgboost are data only after a fit (or a load); say so instead of failing deep down.
+void require_fitted(const Model& m, const char* what) {
+  if (!m.fitted())
+    raise(PyExc_ValueError, std::string(what) + ": this " + m.name() +
+                                " model is not fitted yet (it holds nothing before fit): call fit(train, valid) first, "
+                                "or Model.load a checkpoint");
+}
 
 // Marks a Model in use by this thread for the length of a call. Built and destroyed with
 // the GIL held, which serializes the bookkeeping. The same thread may re-enter (predict or
@@ -318,10 +361,13 @@ class InUse {
   bool train_;
 };
 
-py::dict record_dict(const deepdiff::EpochRecord& r) {
-  return py::dict("epoch"_a = r.epoch, "train_loss"_a = r.train_loss, "train_pcc"_a = r.train_pcc,
-                  "train_mse"_a = r.train_mse, "valid_pcc"_a = r.valid_pcc, "valid_mse"_a = r.valid_mse,
-                  "train_seconds"_a = r.train_seconds, "valid_seconds"_a = r.valid_seconds);
+// A record of metrics.json's "epochs"; attentivechrome_diff's also say which cell ("A", "B").
+py::dict record_dict(const deepdiff::EpochRecord& r, const std::string& part = "") {
+  py::dict d("epoch"_a = r.epoch, "train_loss"_a = r.train_loss, "train_pcc"_a = r.train_pcc,
+             "train_mse"_a = r.train_mse, "valid_pcc"_a = r.valid_pcc, "valid_mse"_a = r.valid_mse,
+             "train_seconds"_a = r.train_seconds, "valid_seconds"_a = r.valid_seconds);
+  if (!part.empty()) d["cell"] = part.substr(part.size() - 1);  // "cell A" -> "A"
+  return d;
 }
 
 py::array_t<float> to_numpy(const std::vector<double>& v) {
@@ -349,7 +395,7 @@ struct Inputs {
 };
 
 Inputs inputs(const Model& m, const py::handle& xa, const py::handle& xb) {
-  const Index T = m.net.config().bins, M = m.net.config().marks;
+  const Index T = m.bins, M = m.marks;
   Inputs in;
   if (py::isinstance<deepdiff::Split>(xa)) {
     if (!xb.is_none()) raise(PyExc_TypeError, "pass a Split alone, or two arrays xa and xb");
@@ -377,11 +423,16 @@ Inputs inputs(const Model& m, const py::handle& xa, const py::handle& xb) {
 deepdiff::Predictions run_predict(Model& m, const py::handle& xa, const py::handle& xb, long long batch_size, int threads,
                                   bool alpha) {
   check_batch_size(batch_size);
+  require_fitted(m, alpha ? "attention" : "predict");
+  if (alpha && !deepdiff::has_attention(m.any))
+    raise(PyExc_ValueError, "attention: the " + m.name() +
+                                " model has no attention (models with attention: the seven DeepDiff variants and "
+                                "attentivechrome_diff; model.has_attention says)");
   InUse use(m, false);
   Inputs in = inputs(m, xa, xb);
   Threads th(threads);
   py::gil_scoped_release nogil;
-  return deepdiff::predict_arrays(m.net, in.xa, in.xb, in.n, static_cast<Index>(batch_size), alpha);
+  return deepdiff::predict_any_arrays(m.any, in.xa, in.xb, in.n, static_cast<Index>(batch_size), alpha);
 }
 
 std::string seconds_text(double s) {
@@ -390,6 +441,18 @@ std::string seconds_text(double s) {
   else if (s >= 60) std::snprintf(b, sizeof b, "%dm%02ds", static_cast<int>(s / 60), static_cast<int>(s) % 60);
   else std::snprintf(b, sizeof b, "%.1fs", s);
   return b;
+}
+
+// A training or validation split for this model: its sizes, genes, targets. The neural kinds'
+// fit checks the same again; ridge and xgboost are checked only here.
+void check_fit_split(const Model& m, const deepdiff::Split& s, const char* role) {
+  const std::string who = std::string(role) + " split '" + s.name + "'";
+  if (s.genes() < 1) raise(PyExc_ValueError, who + " has no genes");
+  if (s.bins != m.bins || s.marks != m.marks)
+    raise(PyExc_ValueError, who + " has " + std::to_string(s.bins) + " bins x " + std::to_string(s.marks) +
+                                " marks, the model expects " + std::to_string(m.bins) + " x " + std::to_string(m.marks));
+  if (!s.has_expression) raise(PyExc_ValueError, who + " has no expression values (training needs the targets)");
+  deepdiff::check_target_varies(s, role);  // std::invalid_argument -> ValueError
 }
 
 py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj, int epochs, double lr, long long batch_size,
@@ -410,10 +473,12 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
       raise(PyExc_ValueError, "seed must be in 0..2**64-1, got " + std::string(py::str(seed)));
     o.seed = seed.cast<std::uint64_t>();
   }
+  // Checked for every kind, although ridge and xgboost do not use them: a bad value is a
+  // mistake whichever model it is given to.
   if (epochs < 1) raise(PyExc_ValueError, "epochs must be >= 1, got " + std::to_string(epochs));
   deepdiff::check_train_options(o);  // std::invalid_argument -> ValueError
-  deepdiff::check_split_for(m.net, *train, "train");
-  deepdiff::check_split_for(m.net, *valid, "valid");
+  check_fit_split(m, *train, "train");
+  check_fit_split(m, *valid, "valid");
 
   InUse use(m, true);
   Threads th(threads);
@@ -422,59 +487,150 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
   // The Model's record of this fit, kept up to date after every epoch so that it also
   // describes an interrupted fit.
   m.history.clear();
+  m.parts.clear();
+  m.cell_best.clear();
   m.best_epoch = 0;
   m.best_valid_pcc = std::nan("");
+  std::size_t earlier = 0;  // records of the parts already done (attentivechrome_diff's cell A)
+  std::string current_part;
 
-  deepdiff::FitHooks<float> hooks;
-  // Ctrl-C: Python's handler only sets a flag while C++ runs; look at it between batches.
-  hooks.on_batch = [](Index, Index) {
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  deepdiff::AnyFitOptions fo;
+  fo.fit.train = o;
+  fo.threads = threads;
+  fo.hooks = [&](const std::string& part) {
+    deepdiff::FitHooks<float> hooks;
+    // Ctrl-C: Python's handler only sets a flag while C++ runs; look at it between batches.
+    hooks.on_batch = [](Index, Index) {
+      py::gil_scoped_acquire gil;
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    };
+    hooks.on_epoch = [&, part](const deepdiff::EpochRecord& r, const deepdiff::TrainState<float>& st) {
+      py::gil_scoped_acquire gil;
+      if (part != current_part) {
+        earlier = m.history.size();
+        current_part = part;
+      }
+      m.history.resize(earlier);
+      m.parts.resize(earlier);
+      m.history.insert(m.history.end(), st.history.begin(), st.history.end());
+      m.parts.resize(m.history.size(), part);
+      // A single model's best epoch; attentivechrome_diff's is cell A's, as metrics.json's.
+      if (part.empty() || part == "cell A") {
+        m.best_epoch = st.best_epoch;
+        m.best_valid_pcc = st.best_epoch > 0 ? st.best_valid_pcc : std::nan("");
+      }
+      if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      py::dict d = record_dict(r, part);
+      history.append(d);
+      if (verbose) {
+        const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        const int done = static_cast<int>(m.history.size()), total = o.epochs * (m.any.cell_a ? 2 : 1);
+        char line[288];
+        std::snprintf(line, sizeof line,
+                      "%s%sepoch %3d/%d  loss %.4f  train PCC %.4f  valid PCC %.4f  MSE %.4f  best %.4f (epoch %d)  %s  ETA %s",
+                      part.c_str(), part.empty() ? "" : ": ", r.epoch, o.epochs, r.train_loss, r.train_pcc, r.valid_pcc,
+                      r.valid_mse, st.best_valid_pcc, st.best_epoch, seconds_text(r.train_seconds + r.valid_seconds).c_str(),
+                      seconds_text(el / done * (total - done)).c_str());
+        py::print(line, "flush"_a = true);
+      }
+      if (on_epoch.is_none()) return true;
+      py::object res = on_epoch(d);
+      if (res.is_none()) return true;
+      const int go_on = PyObject_IsTrue(res.ptr());  // -1: its __bool__ raised
+      if (go_on < 0) throw py::error_already_set();
+      return go_on != 0;
+    };
+    return hooks;
   };
-  hooks.on_epoch = [&](const deepdiff::EpochRecord& r, const deepdiff::TrainState<float>& st) {
+  // xgboost: Ctrl-C between boosting rounds; a progress line at most every 5 seconds.
+  auto last_line = std::chrono::steady_clock::now();
+  fo.xgboost_progress = [&](int round, double rmse) {
     py::gil_scoped_acquire gil;
-    m.history = st.history;
-    m.best_epoch = st.best_epoch;
-    m.best_valid_pcc = st.best_epoch > 0 ? st.best_valid_pcc : std::nan("");
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-    py::dict d = record_dict(r);
-    history.append(d);
-    if (verbose) {
-      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      char line[256];
-      std::snprintf(line, sizeof line,
-                    "epoch %3d/%d  loss %.4f  train PCC %.4f  valid PCC %.4f  MSE %.4f  best %.4f (epoch %d)  %s  ETA %s",
-                    r.epoch, o.epochs, r.train_loss, r.train_pcc, r.valid_pcc, r.valid_mse, st.best_valid_pcc,
-                    st.best_epoch, seconds_text(r.train_seconds + r.valid_seconds).c_str(),
-                    seconds_text(el / r.epoch * (o.epochs - r.epoch)).c_str());
-      py::print(line, "flush"_a = true);
+    const auto now = std::chrono::steady_clock::now();
+    if (verbose && std::chrono::duration<double>(now - last_line).count() >= 5.0) {
+      last_line = now;
+      py::print("xgboost round " + std::to_string(round) + ": valid RMSE " + std::to_string(rmse), "flush"_a = true);
     }
-    if (on_epoch.is_none()) return true;
-    py::object res = on_epoch(d);
-    if (res.is_none()) return true;
-    const int go_on = PyObject_IsTrue(res.ptr());  // -1: its __bool__ raised
-    if (go_on < 0) throw py::error_already_set();
-    return go_on != 0;
   };
-  deepdiff::FitOptions fo;
-  fo.train = o;
+  deepdiff::AnyFitResult r;
   {
     py::gil_scoped_release nogil;
-    deepdiff::fit(m.net, deepdiff::FitData{*train, *valid}, fo, hooks);
+    r = deepdiff::fit_any(m.any, deepdiff::FitData{*train, *valid}, fo);
+  }
+  if (!m.any.deepdiff && !m.any.deepchrome) {
+    // Not one model trained in epochs: the validation PCC is of y by the fitted model (for
+    // attentivechrome_diff f_B - f_A, its cells having been selected on their own targets),
+    // as `deepdiff train` records it.
+    deepdiff::Predictions vp;
+    {
+      py::gil_scoped_release nogil;
+      vp = deepdiff::predict_any(m.any, *valid, o.batch_size, false);
+    }
+    m.best_valid_pcc = deepdiff::pearson(vp.pred, vp.target);
+  }
+  if (r.parts.size() == 1) {
+    m.best_epoch = r.parts.front().second.state.best_epoch;
+    if (m.best_epoch > 0) m.best_valid_pcc = r.parts.front().second.state.best_valid_pcc;
+  }
+  for (const auto& [part, res] : r.parts)
+    if (!part.empty()) m.cell_best.push_back({part, {res.state.best_epoch, res.state.best_valid_pcc}});
+  if (verbose && !m.neural()) {
+    char line[256];
+    if (m.any.ridge)
+      std::snprintf(line, sizeof line, "ridge: lambda %g (the best validation PCC of %zu); valid PCC %.4f; %s",
+                    m.any.ridge->lambda, m.any.ridge->lambdas.size(), m.best_valid_pcc, seconds_text(r.seconds).c_str());
+#ifdef DEEPDIFF_HAVE_XGBOOST
+    else if (m.any.xgboost)
+      std::snprintf(line, sizeof line, "xgboost: %d rounds, best iteration %d; valid PCC %.4f; %s", m.any.xgboost->rounds,
+                    m.any.xgboost->best_iteration, m.best_valid_pcc, seconds_text(r.seconds).c_str());
+#endif
+    py::print(line, "flush"_a = true);
   }
   return history;
 }
 
+// metrics.json's "model_details" of the model: what a baseline's fit chose.
+py::object details(const Model& m) {
+  if (m.any.ridge) {
+    const deepdiff::RidgeModel& r = *m.any.ridge;
+    return py::dict("lambda"_a = r.lambda, "lambdas"_a = r.lambdas, "valid_pccs"_a = r.valid_pcc);
+  }
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  if (m.any.xgboost) return py::dict("best_iteration"_a = m.any.xgboost->best_iteration, "rounds"_a = m.any.xgboost->rounds);
+#endif
+  if (m.any.cell_a && !m.cell_best.empty()) {
+    py::dict d;
+    for (const auto& [part, best] : m.cell_best)
+      d[part == "cell B" ? "cell_b" : "cell_a"] =
+          py::dict("target"_a = part == "cell B" ? "log2(eB + 1)" : "log2(eA + 1)", "best_epoch"_a = best.first,
+                   "best_valid_pcc"_a = best.first > 0 ? best.second : std::nan(""));
+    return std::move(d);
+  }
+  return py::none();
+}
+
+// ridge and xgboost have fitted coefficients or trees, not a parameter slab with names.
+void require_parameters(const Model& m, const char* what) {
+  if (!m.neural())
+    raise(PyExc_ValueError, std::string(what) + ": the " + m.name() +
+                                " model has no neural parameters (its fitted " +
+                                (m.name() == "ridge" ? "weights" : "trees") +
+                                " travel in its checkpoint: Model.save / Model.load)");
+}
+
 py::dict state_dict(Model& m) {
+  require_parameters(m, "state_dict");
   InUse use(m, false);
   py::dict d;
-  const auto& store = m.net.params();
-  for (Index i = 0; i < store.count(); ++i) {
-    const deepdiff::ParamInfo& p = store.info(i);
-    std::vector<py::ssize_t> shape(p.shape.begin(), p.shape.end());
-    py::array_t<float> a(shape);
-    std::copy(store.value(i), store.value(i) + p.size, a.mutable_data());
-    d[py::str(p.name)] = a;
+  for (const auto& [prefix, store] : m.stores()) {
+    for (Index i = 0; i < store->count(); ++i) {
+      const deepdiff::ParamInfo& p = store->info(i);
+      std::vector<py::ssize_t> shape(p.shape.begin(), p.shape.end());
+      py::array_t<float> a(shape);
+      std::copy(store->value(i), store->value(i) + p.size, a.mutable_data());
+      d[py::str(prefix + p.name)] = a;
+    }
   }
   return d;
 }
@@ -483,33 +639,42 @@ void load_state_dict(Model& m, const py::handle& sd, bool strict) {
   if (sd.is_none() || !py::hasattr(sd, "keys") || !py::hasattr(sd, "__getitem__"))
     raise(PyExc_TypeError, "state_dict: expected a mapping {name: array} (e.g. torch_model.state_dict()), got " +
                                (sd.is_none() ? std::string("None") : std::string(py::str(py::type::of(sd).attr("__name__")))));
+  require_parameters(m, "load_state_dict");
   InUse use(m, false);
-  auto& store = m.net.params();
+  const auto stores = m.stores();
+  const auto known = [&](const std::string& name) {
+    for (const auto& [prefix, store] : stores)
+      if (name.compare(0, prefix.size(), prefix) == 0 && store->find(name.substr(prefix.size())) >= 0) return true;
+    return false;
+  };
   const py::object keys = py::reinterpret_steal<py::object>(PyMapping_Keys(sd.ptr()));
   if (!keys) throw py::error_already_set();
   std::vector<std::string> unexpected, missing;
   for (const py::handle& k : keys) {
     if (!py::isinstance<py::str>(k)) raise(PyExc_TypeError, "state_dict: keys must be str, got " + std::string(py::repr(k)));
     const std::string name = k.cast<std::string>();
-    if (store.find(name) < 0) unexpected.push_back(name);
+    if (!known(name)) unexpected.push_back(name);
   }
   // Check everything first, then copy: a refused state_dict changes nothing.
-  std::vector<std::pair<Index, FloatArray>> values;
-  for (Index i = 0; i < store.count(); ++i) {
-    const deepdiff::ParamInfo& p = store.info(i);
-    py::str key(p.name);
-    if (!PyMapping_HasKey(sd.ptr(), key.ptr())) {
-      missing.push_back(p.name);
-      continue;
+  std::vector<std::pair<float*, FloatArray>> values;
+  for (const auto& [prefix, store] : stores) {
+    for (Index i = 0; i < store->count(); ++i) {
+      const deepdiff::ParamInfo& p = store->info(i);
+      const std::string name = prefix + p.name;
+      py::str key(name);
+      if (!PyMapping_HasKey(sd.ptr(), key.ptr())) {
+        missing.push_back(name);
+        continue;
+      }
+      py::object v = py::reinterpret_steal<py::object>(PyObject_GetItem(sd.ptr(), key.ptr()));
+      if (!v) throw py::error_already_set();
+      if (py::hasattr(v, "detach") && py::hasattr(v, "cpu")) v = v.attr("detach")().attr("cpu")().attr("numpy")();  // a torch.Tensor
+      std::vector<py::ssize_t> shape(p.shape.begin(), p.shape.end());
+      std::string text = "(";
+      for (std::size_t d = 0; d < shape.size(); ++d) text += (d ? ", " : "") + std::to_string(shape[d]);
+      text += shape.size() == 1 ? ",)" : ")";
+      values.emplace_back(store->value(i), float_array(v, "state_dict['" + name + "']", shape, text));
     }
-    py::object v = py::reinterpret_steal<py::object>(PyObject_GetItem(sd.ptr(), key.ptr()));
-    if (!v) throw py::error_already_set();
-    if (py::hasattr(v, "detach") && py::hasattr(v, "cpu")) v = v.attr("detach")().attr("cpu")().attr("numpy")();  // a torch.Tensor
-    std::vector<py::ssize_t> shape(p.shape.begin(), p.shape.end());
-    std::string text = "(";
-    for (std::size_t d = 0; d < shape.size(); ++d) text += (d ? ", " : "") + std::to_string(shape[d]);
-    text += shape.size() == 1 ? ",)" : ")";
-    values.emplace_back(i, float_array(v, "state_dict['" + p.name + "']", shape, text));
   }
   std::string problems;
   auto list = [](const std::vector<std::string>& v) {
@@ -521,20 +686,66 @@ void load_state_dict(Model& m, const py::handle& sd, bool strict) {
   if (strict && !missing.empty()) problems += "missing: " + list(missing);
   if (strict && !unexpected.empty()) problems += (problems.empty() ? "" : "; ") + std::string("unexpected: ") + list(unexpected);
   if (!problems.empty())
-    raise(PyExc_ValueError,
-          "state_dict does not fit a " + deepdiff::variant_name(m.net.variant()) + " model (hidden " +
-              std::to_string(m.net.config().hidden1) + "): " + problems);
-  for (auto& [i, a] : values) std::copy(a.data(), a.data() + a.size(), store.value(i));
+    raise(PyExc_ValueError, "state_dict does not fit a " + m.name() + " model" +
+                                (m.hidden > 0 ? " (hidden " + std::to_string(m.hidden) + ")" : std::string()) + ": " + problems);
+  for (auto& [dst, a] : values) std::copy(a.data(), a.data() + a.size(), dst);
 }
 
 std::string repr(const Model& m) {
-  const auto& c = m.net.config();
-  std::string s = "deepdiff.Model('" + deepdiff::variant_name(c.variant) + "', hidden=" + std::to_string(c.hidden1) +
-                  ", bins=" + std::to_string(c.bins) + ", marks=" + std::to_string(c.marks);
+  std::string s = "deepdiff.Model('" + m.name() + "'";
+  if (m.hidden > 0) s += ", hidden=" + std::to_string(m.hidden);
+  s += ", bins=" + std::to_string(m.bins) + ", marks=" + std::to_string(m.marks);
   if (m.seed) s += ", seed=" + std::to_string(*m.seed);
-  s += ")  # " + std::to_string(m.net.params().numel()) + " parameters";
+  s += ")  # ";
+  if (m.neural()) s += std::to_string(deepdiff::any_parameter_count(m.any)) + " parameters";
+  else s += m.fitted() ? "fitted" : "not fitted";
+  if (m.any.ridge) {
+    char b[64];
+    std::snprintf(b, sizeof b, ", lambda %g", m.any.ridge->lambda);
+    s += b;
+  }
+#ifdef DEEPDIFF_HAVE_XGBOOST
+  if (m.any.xgboost) s += ", " + std::to_string(m.any.xgboost->rounds) + " rounds";
+#endif
   if (m.best_epoch > 0) s += ", best epoch " + std::to_string(m.best_epoch);
   return s;
+}
+
+// A new model of kind `name`, initialized as `deepdiff train --model-name NAME --seed SEED`.
+std::unique_ptr<Model> new_model(const std::string& name, std::uint64_t seed, long long hidden, long long bins,
+                                 long long marks) {
+  if (!deepdiff::is_variant_name(name) && !deepdiff::is_baseline_name(name))
+    raise(PyExc_ValueError, "unknown model name '" + name + "' (known: " + deepdiff::model_names_text() + ")");
+  if (name == "xgboost" && !deepdiff::xgboost_available()) raise(PyExc_RuntimeError, deepdiff::xgboost_missing_reason());
+  const bool has_hidden = deepdiff::is_variant_name(name) || name == "attentivechrome_diff";
+  // (a bound, so that a typo does not ask for tens of GB: hidden 1024 is 640 MB of weights)
+  if (has_hidden && (hidden < 2 || hidden % 2 != 0 || hidden > 1024))
+    raise(PyExc_ValueError, "hidden must be an even number in 2..1024, got " + std::to_string(hidden));
+  if (bins < 1 || bins > 1000000) raise(PyExc_ValueError, "bins must be in 1..1000000, got " + std::to_string(bins));
+  if (marks < 1 || marks > 1000) raise(PyExc_ValueError, "marks must be in 1..1000, got " + std::to_string(marks));
+  if (name == "deepchrome") {
+    // DeepChrome's first dense layer grows with the bins (the others' weights do not).
+    deepdiff::DeepChromeConfig c;
+    c.bins = static_cast<Index>(bins);
+    c.marks = static_cast<Index>(marks);
+    const double n = deepdiff::deepchrome_parameter_count(c);
+    if (n > 1.6e8)
+      raise(PyExc_ValueError, "bins=" + std::to_string(bins) + ", marks=" + std::to_string(marks) + ": deepchrome would have " +
+                                  std::to_string(static_cast<long long>(n)) + " parameters (more than 160 million)");
+  }
+  deepdiff::AnyModel a = deepdiff::make_any_model(name, static_cast<Index>(bins), static_cast<Index>(marks),
+                                                  static_cast<Index>(has_hidden ? hidden : 32));
+  deepdiff::init_any_model(a, seed);  // exactly run_training's initialization
+  auto model = std::make_unique<Model>(std::move(a), static_cast<Index>(bins), static_cast<Index>(marks),
+                                       has_hidden ? static_cast<Index>(hidden) : 0);
+  model->seed = seed;
+  return model;
+}
+
+std::unique_ptr<Model> loaded_model(deepdiff::AnyModel a) {
+  const Index T = deepdiff::any_bins(a), M = deepdiff::any_marks(a);
+  const Index H = a.deepdiff ? a.deepdiff->config().hidden1 : a.cell_a ? a.cell_a->config().hidden1 : 0;
+  return std::make_unique<Model>(std::move(a), T, M, H);
 }
 
 }  // namespace
@@ -580,19 +791,29 @@ Attributes:
     name, bins (T), marks (M), has_expression; len(split) is N.
 )";
 
-static const char* kModelDoc = R"(A DeepDiff model: one of the seven variants, with PyTorch's parameter names.
+static const char* kModelDoc = R"(A model of the study: one of the seven DeepDiff variants or one of the four baselines.
 
 Model(variant="raw_d", *, seed=1, hidden=32, bins=200, marks=5)
 
 Args:
-    variant: "raw_d", "raw_c", "raw", "aux", "raw_aux", "aux_siamese" or "raw_aux_siamese".
-    seed: initializes the weights exactly as `deepdiff train --seed` (uniform(-0.1, 0.1) from
-        the library's Rng) and, unless fit() is given another, seeds the shuffling of fit.
-    hidden: level-1 LSTM hidden size per direction (level 2 uses hidden / 2), even, >= 2.
-    bins, marks: T and M of the inputs (the public data: 200 bins, 5 marks).
+    variant: the model's name, one of MODELS: the variants "raw_d", "raw_c", "raw", "aux",
+        "raw_aux", "aux_siamese", "raw_aux_siamese", and the baselines (docs/deepdiff-spec.md,
+        "Baselines") "ridge", "xgboost", "deepchrome", "attentivechrome_diff". An unknown name is
+        a ValueError listing them; "xgboost" in a build without XGBoost (HAVE_XGBOOST False) is a
+        RuntimeError saying so.
+    seed: initializes the weights exactly as `deepdiff train --model-name NAME --seed` (uniform(-0.1,
+        0.1) from the library's Rng; each cell of attentivechrome_diff from its own Rng(seed)) and,
+        unless fit() is given another, seeds the shuffling of fit (xgboost: its random seed).
+    hidden: level-1 LSTM hidden size per direction (level 2 uses hidden / 2), even, >= 2; used by
+        the variants and attentivechrome_diff, ignored by the others.
+    bins, marks: T and M of the inputs (the public data: 200 bins, 5 marks). deepchrome needs
+        bins >= 14 (a convolution of 10, a pooling window of 5).
+
+ridge and xgboost hold nothing until fit() (or Model.load): predict, save and attention
+before then are a ValueError. Parameter names (state_dict) are PyTorch's.
 )";
 
-static const char* kFitDoc = R"(Train with the published recipe, exactly as `deepdiff train`.
+static const char* kFitDoc = R"(Train as `deepdiff train --model-name NAME` does, selecting on valid.
 
 Adam (lr), batches of batch_size shuffled training genes, global gradient-norm clipping to
 clip, validation PCC after every epoch; at the end the model holds the epoch with the best
@@ -618,9 +839,21 @@ Returns:
     train_loss, train_pcc, train_mse, valid_pcc, valid_mse, train_seconds, valid_seconds.
     Also kept as model.history, with model.best_epoch and model.best_valid_pcc.
 
-Ctrl-C (KeyboardInterrupt) stops training between batches; the model then holds the best
-epoch so far (or, before the first epoch ended, the weights it had when fit was called).
-The GIL is released while C++ runs.
+The baselines (each as the spec's row for it):
+    deepchrome: this recipe on y (with its dropout).
+    attentivechrome_diff: this recipe twice, cell A's model on log2(eA + 1), then cell B's on
+        log2(eB + 1), each keeping its best epoch; y = f_B - f_A. The records carry "cell"
+        ("A" or "B"), A's epochs first; best_epoch is cell A's (as metrics.json), each cell's
+        in model.details; best_valid_pcc is of y.
+    ridge: the closed form on summary features, lambda chosen by validation PCC; xgboost:
+        boosting with early stopping on validation RMSE (seed: its seed, threads: its
+        threads). They ignore epochs, lr, batch_size, clip and on_epoch, return [] (no epochs;
+        model.history is empty too), and leave best_epoch 0, best_valid_pcc the validation PCC
+        and what they chose in model.details. The options are still checked.
+
+Ctrl-C (KeyboardInterrupt) stops training between batches (xgboost: between rounds); the model
+then holds the best epoch so far (or, before the first epoch ended, the weights it had when fit
+was called). The GIL is released while C++ runs.
 )";
 
 static const char* kPredictDoc = R"(Predictions for genes given as a Split or as two arrays.
@@ -636,7 +869,8 @@ Args:
 
 Returns:
     dict of float32 [N] arrays: "pred" (log2((eB + 1) / (eA + 1))), and for the aux variants
-    also "pred_a" (log2(eA + 1)) and "pred_b" (log2(eB + 1)).
+    and attentivechrome_diff also "pred_a" (log2(eA + 1)) and "pred_b" (log2(eB + 1)); for
+    attentivechrome_diff pred = pred_b - pred_a (in double, then rounded).
 )";
 
 static const char* kAttentionDoc = R"(The model's attention, as `deepdiff attention` exports it.
@@ -646,7 +880,11 @@ attention(xa, xb, *, batch_size=10, threads=0) or attention(split, ...)
 Returns:
     (beta, alpha): beta float32 [N, K], the level-2 attention over the channels named by
     model.beta_names; alpha float32 [N, C, T], the level-1 attention over bins of the channels
-    named by model.alpha_names. Rows sum to 1 (beta of aux and aux_siamese: each half, A then B).
+    named by model.alpha_names. Rows sum to 1 (beta of aux and aux_siamese, and of
+    attentivechrome_diff: each half, A then B).
+
+Raises ValueError naming the model for one without attention (ridge, xgboost, deepchrome;
+model.has_attention is False).
 )";
 
 PYBIND11_MODULE(_core, m) {
@@ -665,6 +903,9 @@ PYBIND11_MODULE(_core, m) {
   for (std::size_t i = 0; i < deepdiff::all_variants().size(); ++i)
     variants[i] = deepdiff::variant_name(deepdiff::all_variants()[i]);
   m.attr("VARIANTS") = variants;
+  m.attr("BASELINES") = py::tuple(py::cast(deepdiff::baseline_names()));
+  m.attr("MODELS") = py::tuple(py::cast(deepdiff::model_names()));
+  m.attr("HAVE_XGBOOST") = deepdiff::xgboost_available();
 
   py::class_<deepdiff::Split, SplitPtr>(m, "Split", kSplitDoc)
       .def(py::init([](const py::object& xa, const py::object& xb, const py::object& ea, const py::object& eb,
@@ -713,45 +954,31 @@ PYBIND11_MODULE(_core, m) {
         kLoadDoc, "data_root"_a, "cell1"_a, "cell2"_a, "split"_a, "expression"_a = "required");
 
   py::class_<Model>(m, "Model", kModelDoc)
-      .def(py::init([](const std::string& variant, std::uint64_t seed, long long hidden, long long bins, long long marks) {
-             deepdiff::ModelConfig c;
-             c.variant = deepdiff::parse_variant(variant);
-             // (a bound, so that a typo does not ask for tens of GB: hidden 1024 is 640 MB of weights)
-             if (hidden < 2 || hidden % 2 != 0 || hidden > 1024)
-               raise(PyExc_ValueError, "hidden must be an even number in 2..1024, got " + std::to_string(hidden));
-             if (bins < 1 || bins > 1000000) raise(PyExc_ValueError, "bins must be in 1..1000000, got " + std::to_string(bins));
-             if (marks < 1 || marks > 1000) raise(PyExc_ValueError, "marks must be in 1..1000, got " + std::to_string(marks));
-             c.hidden1 = static_cast<Index>(hidden);
-             c.bins = static_cast<Index>(bins);
-             c.marks = static_cast<Index>(marks);
-             auto model = std::make_unique<Model>(deepdiff::DeepDiff<float>(c));
-             deepdiff::Rng init(seed);  // exactly run_training's initialization
-             model->net.params().init_uniform(init, -0.1, 0.1);
-             model->seed = seed;
-             return model;
-           }),
-           "variant"_a = "raw_d", py::kw_only(), "seed"_a = 1, "hidden"_a = 32, "bins"_a = 200, "marks"_a = 5)
+      .def(py::init(&new_model), "variant"_a = "raw_d", py::kw_only(), "seed"_a = 1, "hidden"_a = 32, "bins"_a = 200,
+           "marks"_a = 5)
       .def_static("load",
                   [](const py::object& path) {
                     const std::string p = path_arg(path, "path");
-                    std::optional<deepdiff::DeepDiff<float>> net;
+                    std::optional<deepdiff::AnyModel> a;
                     {
                       py::gil_scoped_release nogil;
-                      net.emplace(deepdiff::load_model<float>(p));
+                      a.emplace(deepdiff::load_any_model(p));
                     }
-                    return std::make_unique<Model>(std::move(*net));
+                    return loaded_model(std::move(*a));
                   },
-                  "Load a checkpoint written by Model.save, `deepdiff train` (checkpoint.bin, or state.bin) or\n"
-                  "tools/torch_to_deepdiff.py. Raises FileNotFoundError, OSError, or CheckpointError (a ValueError)\n"
-                  "naming the file and what is wrong.",
+                  "Load a checkpoint of any model kind written by Model.save, `deepdiff train` (checkpoint.bin, or\n"
+                  "state.bin of a variant) or tools/torch_to_deepdiff.py. Raises FileNotFoundError, OSError, or\n"
+                  "CheckpointError (a ValueError) naming the file and what is wrong (also for an xgboost checkpoint\n"
+                  "in a build without XGBoost).",
                   "path"_a)
       .def("save",
            [](Model& self, const py::object& path) {
              const std::string p = path_arg(path, "path");
+             require_fitted(self, "save");
              InUse use(self, false);
              try {
                py::gil_scoped_release nogil;
-               deepdiff::write_checkpoint(p, deepdiff::model_checkpoint(self.net));
+               deepdiff::write_checkpoint(p, deepdiff::any_checkpoint(self.any));
              } catch (const deepdiff::CheckpointError&) {
                throw;
              } catch (const std::runtime_error& e) {
@@ -759,7 +986,8 @@ PYBIND11_MODULE(_core, m) {
              }
            },
            "Write the model to a checkpoint file (the format of `deepdiff train`'s checkpoint.bin,\n"
-           "docs/checkpoint-format.md; written to a temporary file, then renamed). Raises OSError.",
+           "docs/checkpoint-format.md, which `deepdiff predict` reads; written to a temporary file, then\n"
+           "renamed). Raises OSError, or ValueError for a ridge or xgboost model not fitted yet.",
            "path"_a)
       .def("fit", &fit, kFitDoc, "train"_a, "valid"_a, py::kw_only(), "epochs"_a = 120, "lr"_a = 1e-4,
            "batch_size"_a = 10, "clip"_a = 1.0, "seed"_a = py::none(), "threads"_a = 0, "on_epoch"_a = py::none(),
@@ -769,7 +997,7 @@ PYBIND11_MODULE(_core, m) {
              deepdiff::Predictions p = run_predict(self, xa, xb, batch_size, threads, false);
              py::dict d;
              d["pred"] = to_numpy(p.pred);
-             if (deepdiff::has_aux_heads(self.net.variant())) {
+             if (self.aux_outputs()) {
                d["pred_a"] = to_numpy(p.pred_a);
                d["pred_b"] = to_numpy(p.pred_b);
              }
@@ -784,32 +1012,52 @@ PYBIND11_MODULE(_core, m) {
            kAttentionDoc, "xa"_a, "xb"_a = py::none(), py::kw_only(), "batch_size"_a = 10, "threads"_a = 0)
       .def("state_dict", &state_dict,
            "The parameters as {PyTorch name: float32 numpy array of PyTorch's shape}, in the public code's\n"
-           "order (copies). torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}) works.")
+           "order (copies). torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}) works.\n"
+           "attentivechrome_diff: both cells' models, their names prefixed cell_a. and cell_b. (as in its\n"
+           "checkpoint). ridge and xgboost have no such parameters: ValueError.")
       .def("load_state_dict", &load_state_dict,
            "Set the parameters from {name: array}; values may be numpy arrays, torch tensors or nested lists,\n"
            "e.g. torch_model.state_dict(). Every name and shape is checked before anything is changed:\n"
-           "ValueError lists missing and unexpected names (strict=True) or names the misshapen parameter.",
+           "ValueError lists missing and unexpected names (strict=True) or names the misshapen parameter.\n"
+           "The names are state_dict()'s; ridge and xgboost: ValueError.",
            "state_dict"_a, "strict"_a = true)
-      .def_property_readonly("variant", [](const Model& s) { return deepdiff::variant_name(s.net.variant()); })
-      .def_property_readonly("hidden", [](const Model& s) { return s.net.config().hidden1; })
-      .def_property_readonly("bins", [](const Model& s) { return s.net.config().bins; })
-      .def_property_readonly("marks", [](const Model& s) { return s.net.config().marks; })
+      .def_property_readonly("variant", [](const Model& s) { return s.name(); },
+                             "The model's name (kept from when every model was a variant): model_name.")
+      .def_property_readonly("model_name", [](const Model& s) { return s.name(); },
+                             "One of MODELS: a DeepDiff variant or a baseline (ridge, xgboost, deepchrome,\n"
+                             "attentivechrome_diff).")
+      .def_property_readonly("hidden", [](const Model& s) -> py::object {
+        return s.hidden > 0 ? py::object(py::int_(s.hidden)) : py::object(py::none());
+      }, "The level-1 hidden size (variants, attentivechrome_diff); None for the kinds without one.")
+      .def_property_readonly("bins", [](const Model& s) { return s.bins; })
+      .def_property_readonly("marks", [](const Model& s) { return s.marks; })
       .def_property_readonly("seed", [](const Model& s) -> py::object {
         return s.seed ? py::object(py::int_(*s.seed)) : py::object(py::none());
       }, "The initialization seed (None for a model loaded from a checkpoint).")
-      .def_property_readonly("num_parameters", [](const Model& s) { return s.net.params().numel(); })
-      .def_property_readonly("beta_names", [](const Model& s) { return s.net.beta_names(); },
-                             "Names of beta's K channels, e.g. 'D.H3K4me3' (D = A - B).")
-      .def_property_readonly("alpha_names", [](const Model& s) { return s.net.alpha_names(); },
-                             "Names of alpha's C channels.")
+      .def_property_readonly("num_parameters", [](const Model& s) { return deepdiff::any_parameter_count(s.any); },
+                             "Trainable parameters of the neural kinds (both cells' for attentivechrome_diff); 0 for\n"
+                             "ridge and xgboost.")
+      .def_property_readonly("has_attention", [](const Model& s) { return deepdiff::has_attention(s.any); },
+                             "Whether attention() works: the variants and attentivechrome_diff.")
+      .def_property_readonly("beta_names", [](const Model& s) { return deepdiff::any_beta_names(s.any); },
+                             "Names of beta's K channels, e.g. 'D.H3K4me3' (D = A - B); attentivechrome_diff:\n"
+                             "'A.H3K4me1', ..., then 'B.H3K4me1', ...; empty without attention.")
+      .def_property_readonly("alpha_names", [](const Model& s) { return deepdiff::any_alpha_names(s.any); },
+                             "Names of alpha's C channels (empty without attention).")
       .def_property_readonly("history", [](const Model& s) {
         py::list l;
-        for (const auto& r : s.history) l.append(record_dict(r));
+        for (std::size_t i = 0; i < s.history.size(); ++i) l.append(record_dict(s.history[i], s.parts[i]));
         return l;
-      }, "The records of the last fit's epochs (also after an interrupted fit).")
+      }, "The records of the last fit's epochs (also after an interrupted fit); empty for ridge and xgboost.")
       .def_property_readonly("best_epoch", [](const Model& s) { return s.best_epoch; },
-                             "The epoch whose weights the last fit kept (0: none).")
-      .def_property_readonly("best_valid_pcc", [](const Model& s) { return s.best_valid_pcc; })
+                             "The epoch whose weights the last fit kept (0: none, and for ridge and xgboost);\n"
+                             "attentivechrome_diff: cell A's (as metrics.json), each cell's in details.")
+      .def_property_readonly("best_valid_pcc", [](const Model& s) { return s.best_valid_pcc; },
+                             "The validation PCC of y of the model the last fit kept (nan before a fit).")
+      .def_property_readonly("details", &details,
+                             "What a baseline's fit chose, as metrics.json's model_details: ridge {lambda, lambdas,\n"
+                             "valid_pccs}; xgboost {best_iteration, rounds}; attentivechrome_diff after a fit {cell_a,\n"
+                             "cell_b: {target, best_epoch, best_valid_pcc}}; None otherwise.")
       .def("__repr__", &repr);
 
   m.def("synth",

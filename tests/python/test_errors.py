@@ -61,7 +61,7 @@ def corpus(model, x, splits):
     wrong_bins = deepdiff.Model("raw_d", hidden=4, bins=T + 1)
     yield lambda: wrong_bins.predict(splits["test"]), ValueError, r"split 'test' has 20 bins x 5 marks, the model expects 21 x 5"
     # Model
-    yield lambda: deepdiff.Model("rawd"), ValueError, r"unknown model name 'rawd' \(expected raw_d, raw_c"
+    yield lambda: deepdiff.Model("rawd"), ValueError, r"unknown model name 'rawd' \(known: raw_d, raw_c, .*, ridge, xgboost"
     yield lambda: deepdiff.Model(None), TypeError, r"incompatible constructor arguments"
     yield lambda: deepdiff.Model("raw_d", hidden=7), ValueError, r"hidden must be an even number in 2..1024, got 7"
     yield lambda: deepdiff.Model("raw_d", hidden=10 ** 6), ValueError, r"hidden must be an even number"
