@@ -46,19 +46,26 @@ Data: the public layout, DIR/E123.{train,valid,test}.csv and DIR/E123.expr.csv f
 epigenome id of the chosen pairs. A pair E123-E003 has cell 1 = E123 (A) and cell 2 = E003
 (B); the target is log2((eB+1)/(eA+1)). Default pairs, the paper's ten:
   E123-E003 E116-E003 E123-E116 E003-E005 E003-E006 E006-E007 E005-E006 E003-E004 E004-E006 E037-E038
-Default variants, all seven: raw_d raw_c raw aux raw_aux aux_siamese raw_aux_siamese.
+Default models, all eleven: the seven DeepDiff variants raw_d raw_c raw aux raw_aux aux_siamese
+raw_aux_siamese and the four baselines ridge xgboost deepchrome attentivechrome_diff (spec,
+"Baselines"; xgboost is left out, with a note, when the program was built without XGBoost).
 A pair whose files are missing is reported (which files), its runs get status "missing data",
 and the study goes on with the other pairs.
 
 Outputs in OUT:
   OUT/<pair>/<variant>/seed<k>/     one run: everything `deepdiff train` writes (checkpoint.bin,
-                                    state.bin, metrics.json, predictions.csv, attention_beta.csv,
-                                    attention_alpha.csv, SVG plots) and train.log (its epoch lines)
+                                    state.bin, metrics.json, predictions.csv, SVG plots; for models
+                                    with attention attention_beta.csv, attention_alpha.csv) and
+                                    train.log (its epoch lines)
   OUT/results.csv, results.md       one row per run: pair, cells, variant, seed, recipe, best
                                     epoch, valid PCC, test PCC, test MSE, training seconds,
                                     status (ok, pending, missing data: ..., error: ...);
                                     rewritten atomically after every run
-  OUT/summary_test_pcc.svg          test PCC per pair (groups) and variant (bars), mean over seeds
+  OUT/summary_test_pcc.svg          test PCC per pair (groups) and model (bars, baselines grey),
+                                    mean over seeds
+  OUT/comparisons.csv, .md          every variant against every baseline: per pair and seed the
+                                    paired bootstrap dPCC with its 95% interval, across pairs the
+                                    median dPCC, one-sided exact Wilcoxon W and p, Holm's p
   OUT/<pair>/attention_summary.csv  per variant and over all: each mark's mean share of the
   OUT/<pair>/attention_summary.svg  level-2 attention (beta) for all, up- (y >= 2) and
                                     down-regulated (y <= -2) test genes

@@ -44,7 +44,7 @@ TEST_CASE("summary features: log2(1 + window sum), blocks A, B, B-A, then mark, 
   CHECK(f[2] == Approx(std::log2(12.0)).epsilon(1e-15));
 }
 
-TEST_CASE("summary features: uneven windows cover every bin once, [w*T/W, (w+1)*T/W)", "[data][baselines]") {
+TEST_CASE("summary features: uneven windows cover every bin once, window w = bins w*T/W up to (w+1)*T/W", "[data][baselines]") {
   // T = 25, W = 10: window edges 0,2,5,7,10,12,15,17,20,22,25 (sizes 2,3,2,3,...).
   const Index T = 25, M = 1, W = 10;
   const std::vector<float> xa = block(1, T, M, [](Index, Index t, Index) { return float(1 << (t % 3)); });

@@ -268,7 +268,7 @@ TEST_CASE("synth rules: names parse back, an unknown one is refused with the lis
   CHECK_THROWS_AS(parse_synth_rule("Additive"), std::invalid_argument);
 }
 
-TEST_CASE("write_synthetic combinatorial: deterministic for a seed; truth names the rule and the ceiling",
+TEST_CASE("write_synthetic combinatorial: deterministic for a seed, truth names the rule and the ceiling",
           "[synthetic]") {
   TempDir d("deepdiff_synth");
   SynthConfig cfg;
@@ -314,7 +314,7 @@ TEST_CASE("write_synthetic combinatorial: deterministic for a seed; truth names 
   CHECK(tc.rfind("gene_id,symbol,split,level_a,level_b,polycomb_a,polycomb_b,peak_centre_a", 0) == 0);
 }
 
-TEST_CASE("synth: E[log2(Poisson + 1)] matches a direct sum on both sides of the expansion's switch", "[synthetic]") {
+TEST_CASE("synth: the mean of log2(Poisson + 1) matches a direct sum on both sides of the expansion's switch", "[synthetic]") {
   for (double lambda : {0.0, 0.3, 5.0, 39.9, 40.1, 300.0, 3000.0}) {
     double direct = 0, pmf_log = -lambda;  // log pmf, to sum past where exp(-lambda) underflows
     for (int k = 0; k < static_cast<int>(lambda + 40 * std::sqrt(lambda + 1) + 40); ++k) {

@@ -79,7 +79,7 @@ TEST_CASE("CsvReader: RFC 4180 quoting, as CsvWriter writes it", "[io][csv]") {
   CHECK_THROWS_WITH(read_all("x\nab\"c\",1\n"), Catch::StartsWith("t.csv:2: a quote inside an unquoted field"));
 }
 
-TEST_CASE("read_csv_table: header, rows, their lines; ragged rows name FILE:LINE", "[io][csv]") {
+TEST_CASE("read_csv_table: header, rows, their lines, ragged rows name FILE:LINE", "[io][csv]") {
   const deepdiff::CsvTable t = deepdiff::read_csv_table("t.csv", "gene_id,target\ng1,1.5\n\"g,2\",-2\n");
   CHECK(t.header == std::vector<std::string>{"gene_id", "target"});
   CHECK(t.column("target") == 1);

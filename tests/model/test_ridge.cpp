@@ -100,7 +100,7 @@ TEST_CASE("ridge: lambda by validation PCC over the spec's grid, weights from th
             *std::min_element(m.valid_pcc.begin(), m.valid_pcc.end()) > 1e-3);
 }
 
-TEST_CASE("ridge: constant training features become 0; constant predictions keep the largest lambda", "[model][ridge][baselines]") {
+TEST_CASE("ridge: constant training features become 0, constant predictions keep the largest lambda", "[model][ridge][baselines]") {
   Rng rng(5);
   Split train = deepdiff_test::planted_split(rng, "train", 50), valid = deepdiff_test::planted_split(rng, "valid", 30);
   // every training count equal: every feature is constant, sd 0, so each lambda predicts mean(y)
@@ -125,7 +125,7 @@ TEST_CASE("ridge: refuses splits without expression, of other sizes, or too smal
   CHECK_THROWS_AS(fit_ridge(train, valid, 21), std::invalid_argument);  // 20 bins, 21 windows
 }
 
-TEST_CASE("ridge: checkpoint round trip predicts bit for bit; bad checkpoints are refused", "[model][ridge][baselines][checkpoint]") {
+TEST_CASE("ridge: checkpoint round trip predicts bit for bit, bad checkpoints are refused", "[model][ridge][baselines][checkpoint]") {
   Rng rng(7);
   const Split train = deepdiff_test::planted_split(rng, "train", 80, 20, 5, 0.3),
               valid = deepdiff_test::planted_split(rng, "valid", 40, 20, 5, 0.3);

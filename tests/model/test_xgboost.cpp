@@ -77,7 +77,7 @@ TEST_CASE("xgboost: early stopping after `patience` rounds without improvement",
     CHECK(m.valid_rmse[static_cast<std::size_t>(r)] >= m.valid_rmse[static_cast<std::size_t>(m.best_iteration)]);
 }
 
-TEST_CASE("xgboost: the same for a seed, for 1 and 2 threads; another seed differs", "[model][xgboost][baselines]") {
+TEST_CASE("xgboost: the same for a seed, for 1 and 2 threads, another seed differs", "[model][xgboost][baselines]") {
   const Data d = planted(13, 0.3);
   XGBoostOptions opt;
   opt.max_rounds = 150;
@@ -101,7 +101,7 @@ TEST_CASE("xgboost: the same for a seed, for 1 and 2 threads; another seed diffe
   CHECK(pred(c, 2) != pred(b, 2));
 }
 
-TEST_CASE("xgboost: checkpoint round trip gives identical predictions; bad checkpoints are refused", "[model][xgboost][baselines][checkpoint]") {
+TEST_CASE("xgboost: checkpoint round trip gives identical predictions, bad checkpoints are refused", "[model][xgboost][baselines][checkpoint]") {
   const Data d = planted(14, 0.2);
   XGBoostOptions opt;
   opt.max_rounds = 60;

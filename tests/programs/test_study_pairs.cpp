@@ -129,10 +129,10 @@ TEST_CASE("synthetic_config: a function of the pair alone", "[study]") {
   CHECK(synthetic_config(parse_pair("bar-foo", true), 200, 40).seed != x.seed);
 }
 
-TEST_CASE("SyntheticRecord: synthetic.json round trip; any change is a difference", "[study]") {
+TEST_CASE("SyntheticRecord: synthetic.json round trip, any change is a difference", "[study]") {
   const SyntheticRecord r{"E123-E003", synthetic_config(parse_pair("E123-E003", true), 200, 40)};
   const nlohmann::ordered_json j = r;
-  CHECK(j.dump() == R"({"pair":"E123-E003","cell_1":"E123","cell_2":"E003","genes":200,"bins":40,"seed":1001,"effect":0.6})");
+  CHECK(j.dump() == R"({"pair":"E123-E003","cell_1":"E123","cell_2":"E003","genes":200,"bins":40,"seed":1001,"effect":0.6,"rule":"additive"})");
   CHECK(j.get<SyntheticRecord>() == r);
   SyntheticRecord other = r;
   other.config.bins = 41;

@@ -161,7 +161,7 @@ TEST_CASE("tally, mean_of, sd_of", "[study]") {
   CHECK(test_pccs(rows, "E123-E003", "aux").empty());
 }
 
-TEST_CASE("sort_rows: the spec's pairs first, then others by name; variants in the paper's order", "[study]") {
+TEST_CASE("sort_rows: the spec's pairs first, then others by name, variants in the paper's order", "[study]") {
   std::vector<Row> rows = {make_row("foo-bar", "raw_d", 1, 0.1), make_row("E037-E038", "aux", 1, 0.1),
                            make_row("E123-E003", "aux", 2, 0.1), make_row("E123-E003", "raw_d", 1, 0.1),
                            make_row("E123-E003", "aux", 1, 0.1), make_row("abc-def", "raw_d", 1, 0.1)};
@@ -184,14 +184,31 @@ TEST_CASE("results_md: recipe, pair x variant means, every run, notes", "[study]
   CHECK(contains(md, "Data: /x.\n"));
   CHECK(contains(md, "Runs: 4 (2 ok, 0 pending, 1 missing data, 1 errors)"));
   CHECK(contains(md, "| pair | cells | raw_d | aux |\n|---|---|---:|---:|\n"));
-  // mean 0.6 and sd of {0.5, 0.7}; aux has no finished run
-  CHECK(contains(md, "| E123-E003 | K562 vs H1 | 0.6000 +- 0.1414 | - |\n"));
+  // mean 0.6 and sd of {0.5, 0.7}, the pair's best (bold); aux has no finished run
+  CHECK(contains(md, "| E123-E003 | K562 vs H1 | **0.6000 +- 0.1414** | - |\n"));
   CHECK(contains(md, "| E123-E003 | K562 vs H1 | raw_d | 2 | 2 | 0.3333 | 0.7000 | 0.3333 | 12.3 | ok |\n"));
   CHECK(contains(md, "| E123-E003 | K562 vs H1 | aux | 1 |  |  |  |  |  | error |\n"));
   CHECK(contains(md, "## Notes\n\n- E123-E003 aux seed 1: error: out \\| of memory\n- foo-bar: missing data: foo.train.csv\n"));
 }
 
-TEST_CASE("inspect_run: a run's row from its metrics.json; other settings are a conflict", "[study]") {
+TEST_CASE("results_md: one seed shows the run's bootstrap interval, the best model of each pair is bold", "[study]") {
+  const std::vector<Row> rows = {make_row("E123-E003", "raw_d", 1, 0.5), make_row("E123-E003", "ridge", 1, 0.625),
+                                 make_row("E037-E038", "raw_d", 1, 0.75), make_row("E037-E038", "ridge", 1, 0.25)};
+  const IntervalLookup lookup = [](const Row& r, double& lo, double& hi) {
+    if (r.variant != "raw_d") return false;  // a run without predictions.csv shows no interval
+    lo = r.test_pcc - 0.125, hi = r.test_pcc + 0.0625;
+    return true;
+  };
+  const std::string md = results_md(rows, "T", "", lookup);
+  CHECK(contains(md, "(95% bootstrap interval; the best of each pair in bold)"));
+  CHECK(contains(md, "| pair | cells | raw_d | ridge |\n"));
+  CHECK(contains(md, "| E123-E003 | K562 vs H1 | 0.5000 [0.375, 0.562] | **0.6250** |\n"));
+  CHECK(contains(md, "| E037-E038 | " + parse_pair("E037-E038", false).cells + " | **0.7500 [0.625, 0.812]** | 0.2500 |\n"));
+  // without a lookup, one seed is just the PCC
+  CHECK(contains(results_md(rows, "T", ""), "| E123-E003 | K562 vs H1 | 0.5000 | **0.6250** |\n"));
+}
+
+TEST_CASE("inspect_run: a run's row from its metrics.json, other settings are a conflict", "[study]") {
   TempDir d;
   const Row want = make_row("E123-E003", "aux", 1, NAN);
   CHECK(inspect_run(d.path, want, "/data", false, 0, 0).kind == RunCheck::absent);

@@ -69,7 +69,7 @@ TEST_CASE("run_attention: each mark's share of beta per gene, averaged over up, 
   CHECK_THROWS_WITH(run_attention(d.path), Catch::Contains("predictions.csv:1: no gene_id and target columns"));
 }
 
-TEST_CASE("attention_summary: rows per variant and over all; unreadable runs are skipped and named", "[study]") {
+TEST_CASE("attention_summary: rows per variant and over all, unreadable runs are skipped and named", "[study]") {
   TempDir d;
   write_run(run_dir(d.path, "E123-E003", "raw_d", 1), "0.3,0.3,0.2,0.2");
   write_run(run_dir(d.path, "E123-E003", "aux", 1), "0.1,0.1,0.4,0.4");  // g1 like g2
@@ -100,5 +100,5 @@ TEST_CASE("attention_summary: rows per variant and over all; unreadable runs are
   CHECK(deepdiff::read_file(d.file("E123-E003/attention_summary.csv")) == s.csv);
   CHECK(contains(log.str(), "attention summary of E123-E003: skipped"));
   const std::string pcc = deepdiff::read_file(d.file("summary_test_pcc.svg"));
-  CHECK(contains(pcc, "Test PCC per cell-type pair and variant (mean over 2 seeds, +- sd)"));
+  CHECK(contains(pcc, "Test PCC per cell-type pair and model (mean over 2 seeds, +- sd)"));
 }

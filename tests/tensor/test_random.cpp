@@ -1,7 +1,7 @@
 // Tests of include/deepdiff/tensor/random.hpp.
 #include "tensor_fixtures.hpp"
 
-TEST_CASE("rng: seeded, reproducible, and uniform on [lo, hi)", "[tensor]") {
+TEST_CASE("rng: seeded, reproducible, and uniform from lo up to hi", "[tensor]") {
   Rng a(42), b(42), c(43);
   bool differs = false;
   for (int i = 0; i < 100; ++i) {

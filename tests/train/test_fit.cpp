@@ -109,7 +109,7 @@ TEST_CASE("fit: runs the epochs and leaves the best epoch's parameters", "[train
   CHECK(std::isnan(res.test_pcc));
 }
 
-TEST_CASE("fit: on_epoch false stops; a throwing hook leaves the best epoch or the start", "[train][fit]") {
+TEST_CASE("fit: on_epoch false stops, a throwing hook leaves the best epoch or the start", "[train][fit]") {
   const Split tr = small_split("train", 10, 5, 3), va = small_split("valid", 5, 5, 4);
   const FitOptions o = small_options(50);
   {

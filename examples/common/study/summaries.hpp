@@ -162,7 +162,7 @@ inline AttentionSummary attention_summary(const std::vector<Row>& rows, const st
   Acc all;
   std::vector<std::string> order;
   for (const Row& r : rows) {
-    if (r.pair != pair || !r.ok()) continue;
+    if (r.pair != pair || !r.ok() || !deepdiff::model_has_attention(r.variant)) continue;
     const std::string dir = run_dir(r.source_root, r.pair, r.variant, r.seed());
     AttentionGroups a;
     try {

@@ -75,6 +75,12 @@ inline const std::string& check_model_name(const std::string& s) {
   return s;
 }
 
+// Models with attention write attention_beta.csv / attention_alpha.csv: the seven variants
+// and attentivechrome_diff (one attention per cell); ridge, xgboost and deepchrome have none.
+inline bool model_has_attention(const std::string& name) {
+  return is_variant_name(name) || name == "attentivechrome_diff";
+}
+
 inline bool has_aux_heads(Variant v) {
   return v == Variant::aux || v == Variant::raw_aux || v == Variant::aux_siamese || v == Variant::raw_aux_siamese;
 }
