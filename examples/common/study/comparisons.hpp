@@ -199,8 +199,9 @@ inline std::string comparisons_md(const StudyStatistics& st, const std::string& 
        "Wilcoxon signed-rank test asks whether the variant's PCC is higher than the baseline's over the pairs "
        "(W = the sum of the ranks of the positive differences; zero differences dropped), and Holm's method "
        "corrects its p for the " +
-       std::to_string(st.across.size()) +
-       " comparisons of this table. With fewer than 6 pairs no p can fall below 0.05 (the smallest exact p of "
+       std::to_string(std::count_if(st.across.begin(), st.across.end(),
+                                    [](const AcrossPairs& a) { return std::isfinite(a.test.p); })) +
+       " comparisons of this table that have one (no p: no pair with both, or every difference zero). With fewer than 6 pairs no p can fall below 0.05 (the smallest exact p of "
        "n pairs is 1/2^n). Per pair, the paired bootstrap resamples the test genes " +
        std::to_string(kBootstrapResamples) +
        " times (seeded by the run's seed), scores both methods on each resample, and gives the 95% percentile "
@@ -208,7 +209,7 @@ inline std::string comparisons_md(const StudyStatistics& st, const std::string& 
   o += "## Across pairs\n\n| variant | baseline | pairs | median dPCC | W | p | Holm p |\n|---|---|---:|---:|---:|---:|---:|\n";
   for (const AcrossPairs& a : st.across)
     o += "| " + a.variant + " | " + a.baseline + " | " + std::to_string(a.pairs) + " | " + fixed(a.median_delta, 4) +
-         " | " + fixed(a.test.statistic, 1) + " | " + p_text(a.test.p) + " | " + p_text(a.holm_p) + " |\n";
+         " | " + (std::isfinite(a.test.statistic) ? fixed(a.test.statistic, 1) : "-") + " | " + p_text(a.test.p) + " | " + p_text(a.holm_p) + " |\n";
   const std::vector<std::string> pairs = [&] {
     std::vector<std::string> v;
     for (const PairComparison& c : st.per_pair)
@@ -232,8 +233,10 @@ inline std::string comparisons_md(const StudyStatistics& st, const std::string& 
         std::string cell = "-";
         for (const PairComparison& c : st.per_pair)
           if (c.variant == std::get<0>(k) && c.baseline == std::get<1>(k) && c.seed == std::get<2>(k) && c.pair == p)
+            // no resample where the variant is not better: p is below one in the resample count
             cell = fixed(c.delta.delta, 3) + " [" + fixed(c.delta.lo, 3) + ", " + fixed(c.delta.hi, 3) + "], p " +
-                   p_text(c.delta.p);
+                   (c.delta.p == 0 && c.delta.resamples > 0 ? "< 1/" + std::to_string(c.delta.resamples)
+                                                            : p_text(c.delta.p));
         o += " " + cell + " |";
       }
       o += "\n";
