@@ -13,7 +13,7 @@ Training state (tensors named __*, e.g. __adam.m) is not carried over.
 
 The neural baselines (their checkpoints name the kind in meta "model"):
   deepchrome            -> the state_dict of tools/deepdiff_torch.py's DeepChrome(n_bins, n_hms)
-                           (conv1.*, fc1.*, fc2.*, fc3.*, the spec's sizes)
+                           (conv1.*, fc1.*, fc2.*, fc3.*, the sizes the file records)
   attentivechrome_diff  -> {"cell_a": state_dict, "cell_b": state_dict} in the one OUT.pt: the
                            checkpoint's cell_a.* and cell_b.* tensors, each loaded into
                            AttentiveChrome(n_bins, n_hms, hidden1, cell="a" / "b") (rnn_hms.*,
@@ -88,8 +88,14 @@ def baseline_models(ck, path, double=False):
     kind = meta["model"]
     bins, marks = (_int_meta(meta, k, path) for k in ("bins", "marks"))
     if kind == "deepchrome":
-        model = _load_into(ddt.DeepChrome(bins, marks), ck, "", double, path,
-                           "deepchrome (bins=%d marks=%d)" % (bins, marks))
+        # the layer sizes the file records (the spec's unless a library user chose others)
+        sizes = {k: _int_meta(meta, m, path) for k, m in (("channels", "channels"), ("kernel", "kernel"),
+                                                            ("pool", "pool"), ("hidden1", "fc1"),
+                                                            ("hidden2", "fc2"))}
+        model = _load_into(ddt.DeepChrome(bins, marks, dropout=float(meta["dropout"]), **sizes), ck, "", double,
+                           path, "deepchrome (bins=%d marks=%d channels=%d kernel=%d pool=%d fc1=%d fc2=%d)"
+                           % (bins, marks, sizes["channels"], sizes["kernel"], sizes["pool"], sizes["hidden1"],
+                              sizes["hidden2"]))
         return OrderedDict(model=model)
     h1, h2 = (_int_meta(meta, k, path) for k in ("hidden1", "hidden2"))
     others = sorted({k.split(".", 1)[0] + "." for k in ck.tensors

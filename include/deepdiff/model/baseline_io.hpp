@@ -5,6 +5,7 @@
 // is built from them (a forged size must not allocate gigabytes).
 #pragma once
 
+#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -19,29 +20,54 @@ namespace deepdiff {
 
 // ---- DeepChrome --------------------------------------------------------------------------
 
+// Every size is recorded, so a DeepChrome of other sizes than the spec's (a library user's,
+// the parity goldens') reads back; `dropout` only matters for training but is part of the model.
 inline void config_to_meta(const DeepChromeConfig& c, Checkpoint& ck) {
   ck.meta["model"] = "deepchrome";
   ck.meta["variant"] = "deepchrome";
   ck.meta["bins"] = std::to_string(c.bins);
   ck.meta["marks"] = std::to_string(c.marks);
-  ck.meta["hidden1"] = "0";  // required keys; DeepChrome's sizes are fixed by the spec
+  ck.meta["channels"] = std::to_string(c.channels);
+  ck.meta["kernel"] = std::to_string(c.kernel);
+  ck.meta["pool"] = std::to_string(c.pool);
+  ck.meta["fc1"] = std::to_string(c.hidden1);
+  ck.meta["fc2"] = std::to_string(c.hidden2);
+  ck.meta["dropout"] = model_io_detail::exact_number(c.dropout);
+  ck.meta["hidden1"] = "0";  // keys every checkpoint has (checkpoint_required_meta); no LSTM here
   ck.meta["hidden2"] = "0";
 }
 
 inline DeepChromeConfig deepchrome_config_from_meta(const Checkpoint& ck, const std::string& path) {
   baseline_detail::expect_meta(ck, "model", "deepchrome", path);
   DeepChromeConfig c;
-  c.bins = static_cast<Index>(baseline_detail::meta_integer(ck, "bins", 1, 100000000, path));
-  c.marks = static_cast<Index>(baseline_detail::meta_integer(ck, "marks", 1, 100000, path));
+  const auto size = [&](const char* key, long long hi) {
+    return static_cast<Index>(baseline_detail::meta_integer(ck, key, 1, hi, path));
+  };
+  c.bins = size("bins", 100000000);
+  c.marks = size("marks", 100000);
+  c.channels = size("channels", 100000);
+  c.kernel = size("kernel", 100000);
+  c.pool = size("pool", 100000);
+  c.hidden1 = size("fc1", 100000000);
+  c.hidden2 = size("fc2", 100000000);
+  const std::string& d = baseline_detail::meta(ck, "dropout", path);
+  char* end = nullptr;
+  c.dropout = std::strtod(d.c_str(), &end);
+  if (d.empty() || *end != '\0' || !(c.dropout >= 0 && c.dropout < 1))
+    throw CheckpointError(path, "checkpoint entry dropout='" + d + "' is not a number in [0, 1)");
   return c;
 }
 
 inline void check_checkpoint_config(const DeepChromeConfig& m, const Checkpoint& ck, const std::string& path) {
   const DeepChromeConfig c = deepchrome_config_from_meta(ck, path);
-  if (c.bins != m.bins || c.marks != m.marks)
-    throw CheckpointError(path, "checkpoint sizes (bins " + std::to_string(c.bins) + ", marks " + std::to_string(c.marks) +
-                                    ") differ from the model's (bins " + std::to_string(m.bins) + ", marks " +
-                                    std::to_string(m.marks) + ")");
+  const auto sizes = [](const DeepChromeConfig& x) {
+    return "bins " + std::to_string(x.bins) + ", marks " + std::to_string(x.marks) + ", channels " +
+           std::to_string(x.channels) + ", kernel " + std::to_string(x.kernel) + ", pool " + std::to_string(x.pool) +
+           ", fc1 " + std::to_string(x.hidden1) + ", fc2 " + std::to_string(x.hidden2) + ", dropout " +
+           model_io_detail::exact_number(x.dropout);
+  };
+  if (sizes(c) != sizes(m))
+    throw CheckpointError(path, "checkpoint sizes (" + sizes(c) + ") differ from the model's (" + sizes(m) + ")");
 }
 inline std::string model_label(const DeepChromeConfig&) { return "deepchrome"; }
 
@@ -70,7 +96,8 @@ DeepChrome<T> load_deepchrome(const Checkpoint& ck, const std::string& path) {
   if (c.pooled() < 1)
     throw CheckpointError(path, "bins=" + std::to_string(c.bins) + " is too short for deepchrome");
   baseline_io_detail::check_count(deepchrome_parameter_count(c), baseline_io_detail::stored_parameters(ck, ""),
-                                  "deepchrome, bins " + std::to_string(c.bins) + ", marks " + std::to_string(c.marks),
+                                  "deepchrome, bins " + std::to_string(c.bins) + ", marks " + std::to_string(c.marks) +
+                                      ", fc1 " + std::to_string(c.hidden1),
                                   path);
   DeepChrome<T> m(c);
   load_parameters(m, ck, path);
