@@ -43,6 +43,8 @@ class ConvertError(Exception):
 
 
 def _int_meta(meta, key, path):
+    if key not in meta:
+        raise ConvertError("%s: no meta entry %s" % (path, key))
     try:
         v = int(meta[key])
     except ValueError:
@@ -92,7 +94,11 @@ def baseline_models(ck, path, double=False):
         sizes = {k: _int_meta(meta, m, path) for k, m in (("channels", "channels"), ("kernel", "kernel"),
                                                             ("pool", "pool"), ("hidden1", "fc1"),
                                                             ("hidden2", "fc2"))}
-        model = _load_into(ddt.DeepChrome(bins, marks, dropout=float(meta["dropout"]), **sizes), ck, "", double,
+        try:
+            dropout = float(meta["dropout"])
+        except (KeyError, ValueError):
+            raise ConvertError("%s: meta dropout=%r is not a number" % (path, meta.get("dropout")))
+        model = _load_into(ddt.DeepChrome(bins, marks, dropout=dropout, **sizes), ck, "", double,
                            path, "deepchrome (bins=%d marks=%d channels=%d kernel=%d pool=%d fc1=%d fc2=%d)"
                            % (bins, marks, sizes["channels"], sizes["kernel"], sizes["pool"], sizes["hidden1"],
                               sizes["hidden2"]))
@@ -122,8 +128,9 @@ def convert(path, double=False):
         models = baseline_models(ck, path, double)
         if kind == "deepchrome":
             sd = models["model"].state_dict()
-            return sd, ck.meta, "model=deepchrome bins=%s marks=%s, %d tensors" % (
-                ck.meta["bins"], ck.meta["marks"], len(sd))
+            return sd, ck.meta, "model=deepchrome bins=%s marks=%s channels=%s kernel=%s pool=%s fc1=%s fc2=%s, " \
+                "%d tensors" % tuple([ck.meta[k] for k in ("bins", "marks", "channels", "kernel", "pool", "fc1", "fc2")]
+                                     + [len(sd)])
         obj = OrderedDict((k, m.state_dict()) for k, m in models.items())
         return obj, ck.meta, ("model=attentivechrome_diff bins=%s marks=%s hidden1=%s hidden2=%s, "
                               "{cell_a, cell_b} of %d tensors each") % (

@@ -551,7 +551,8 @@ class BaselineExportTest(unittest.TestCase):
         self.assertEqual(sum(t.numel() for t in ddt.DeepChrome().state_dict().values()), 1269051)  # the spec's count
         self.assertEqual([(k, tuple(v.shape)) for k, v in sd.items()][:3],
                          [("conv1.weight", (50, 5, 10)), ("conv1.bias", (50,)), ("fc1.weight", (625, 100))])
-        meta = {"model": "deepchrome", "variant": "deepchrome", "bins": 20, "marks": 5, "hidden1": 0, "hidden2": 0}
+        meta = {"model": "deepchrome", "variant": "deepchrome", "bins": 20, "marks": 5, "channels": 50, "kernel": 10,
+                "pool": 5, "fc1": 625, "fc2": 125, "dropout": 0.5, "hidden1": 0, "hidden2": 0}
         checkpoint.write_checkpoint(self.p("dc.bin"), meta, self.tensors_of(sd) + [("__adam.m", (1,), [1.0])], 8)
         rc, out, err = call_main(deepdiff_to_torch.main, "--double", self.p("dc.bin"), self.p("dc.pt"))
         self.assertEqual(rc, 0, err)
@@ -568,6 +569,21 @@ class BaselineExportTest(unittest.TestCase):
         rc, _, err = call_main(deepdiff_to_torch.main, self.p("bad.bin"), self.p("bad.pt"))
         self.assertEqual(rc, 1)
         self.assertIn("shape mismatch for conv1.weight", err)
+        # other layer sizes than the spec's: the file's sizes are the ones built
+        small = ddt.init_uniform_(ddt.DeepChrome(n_bins=20, n_hms=5, channels=6, kernel=4, pool=3, hidden1=8,
+                                                 hidden2=4), 0.1)
+        small_meta = dict(meta, channels=6, kernel=4, pool=3, fc1=8, fc2=4)
+        checkpoint.write_checkpoint(self.p("small.bin"), small_meta, self.tensors_of(small.state_dict()))
+        rc, out, err = call_main(deepdiff_to_torch.main, self.p("small.bin"), self.p("small.pt"))
+        self.assertEqual(rc, 0, err)
+        self.assertIn("fc1=8", out + err)
+        ddt.DeepChrome(n_bins=20, n_hms=5, channels=6, kernel=4, pool=3, hidden1=8, hidden2=4).load_state_dict(
+            torch.load(self.p("small.pt"), weights_only=True), strict=True)
+        del small_meta["fc1"]
+        checkpoint.write_checkpoint(self.p("nofc1.bin"), small_meta, self.tensors_of(small.state_dict()))
+        rc, _, err = call_main(deepdiff_to_torch.main, self.p("nofc1.bin"), self.p("nofc1.pt"))
+        self.assertEqual(rc, 1)
+        self.assertIn("no meta entry fc1", err)
         self.assertFalse(os.path.exists(self.p("bad.pt")))
 
     def test_attentivechrome_diff_names_and_values(self):

@@ -33,7 +33,7 @@ TEST_CASE("attentivechrome: sizes, names, attention channels of each cell", "[mo
   CHECK(b.target(s, 1) == Approx(3.0));  // log2(7 + 1)
 }
 
-TEST_CASE("attentivechrome: a gradient check of cell B's model; it reads only its cell", "[model][attentivechrome][gradcheck]") {
+TEST_CASE("attentivechrome: a gradient check of cell B's model, it reads only its cell", "[model][attentivechrome][gradcheck]") {
   Rng rng(51);
   AttentiveChromeConfig c;
   c.bins = 3;

@@ -32,7 +32,7 @@ void randomize(Store& s, std::uint64_t seed) {
 
 }  // namespace
 
-TEST_CASE("baseline_io: a deepchrome checkpoint records its kind and sizes; every value comes back", "[model][baselines]") {
+TEST_CASE("baseline_io: a deepchrome checkpoint records its kind and sizes, every value comes back", "[model][baselines]") {
   DeepChrome<float> m(small_deepchrome());
   randomize(m.params(), 3);
   const Checkpoint ck = model_checkpoint(m);

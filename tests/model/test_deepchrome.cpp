@@ -93,7 +93,7 @@ TEST_CASE("deepchrome: a gradient check of the whole model, with and without dro
   }
 }
 
-TEST_CASE("deepchrome: dropout only on a keyed training pass; it reads XA - XB", "[model][deepchrome]") {
+TEST_CASE("deepchrome: dropout only on a keyed training pass, it reads XA - XB", "[model][deepchrome]") {
   Rng rng(42);
   DeepChrome<double> m(tiny(0.5));
   m.params().init_uniform(rng, -0.5, 0.5);

@@ -63,7 +63,7 @@ AnyModel trained(const std::string& name, const Split& train, const Split& valid
 
 }  // namespace
 
-TEST_CASE("any_model: every model name makes its kind; attention where the name says", "[train][any_model]") {
+TEST_CASE("any_model: every model name makes its kind and attention where the name says", "[train][any_model]") {
   for (const std::string& name : model_names()) {
     INFO(name);
     if (name == "xgboost" && !xgboost_available()) {
@@ -83,7 +83,7 @@ TEST_CASE("any_model: every model name makes its kind; attention where the name 
   CHECK_THROWS(make_any_model("ridge", 0, 5));
 }
 
-TEST_CASE("any_model: fit, write, read back, predict the same; 1 and 2 threads the same", "[train][any_model]") {
+TEST_CASE("any_model: fit, write, read back, predict the same, 1 and 2 threads the same", "[train][any_model]") {
   const Split train = split_of("tr", 60, 20, 1), valid = split_of("va", 20, 20, 2), test = split_of("te", 15, 20, 3);
   TempDir d;
   for (const std::string name : {"raw_d", "ridge", "xgboost", "deepchrome", "attentivechrome_diff"}) {
