@@ -5,6 +5,8 @@
 
 #include <cmath>
 
+#include <deepdiff/model/attentivechrome.hpp>
+
 #include "test_helpers.hpp"
 
 using namespace deepdiff;
@@ -210,6 +212,31 @@ TEST_CASE("fit: refuses a target that is the same for every gene, before any epo
   one.eb[3] += 1;
   CHECK_NOTHROW(check_target_varies(one, "train"));
   CHECK(fit(m, FitData{one, va}, o).state.best_epoch >= 1);
+}
+
+TEST_CASE("fit: a cell model is refused for its own target, not for y", "[train][fit]") {
+  // An AttentiveChrome cell model learns its cell's log2(e + 1): a constant y (identical
+  // tables) leaves it something to learn, a constant eA leaves cell A's model nothing.
+  const Split tr = small_split("train", 12, 6, 3), va = small_split("valid", 6, 6, 4);
+  AttentiveChromeConfig c;
+  c.bins = 6;
+  c.hidden1 = 4;
+  AttentiveChrome<float> a(c);
+  Rng init(5);
+  a.params().init_uniform(init, -0.1, 0.1);
+  Split same_y = tr;
+  same_y.eb = same_y.ea;
+  CHECK_THROWS(check_target_varies(same_y, "train"));
+  CHECK(fit(a, FitData{same_y, va}, small_options(1)).state.best_epoch == 1);
+  Split flat_a = tr;
+  for (double& e : flat_a.ea) e = 7;
+  CHECK_THROWS_WITH(fit(a, FitData{flat_a, va}, small_options(1)),
+                    Catch::Contains("train split 'train': cell A's target log2(eA+1) is 3 for all 12 genes") &&
+                        Catch::Contains("nothing to learn"));
+  c.cell = AttentiveChromeCell::b;
+  AttentiveChrome<float> b(c);
+  b.params().init_uniform(init, -0.1, 0.1);
+  CHECK(fit(b, FitData{flat_a, va}, small_options(1)).state.best_epoch == 1);
 }
 
 TEST_CASE("fit: a run resumed from its state file continues exactly", "[train][fit][resume]") {

@@ -201,7 +201,7 @@ inline std::string comparisons_md(const StudyStatistics& st, const std::string& 
        "corrects its p for the " +
        std::to_string(std::count_if(st.across.begin(), st.across.end(),
                                     [](const AcrossPairs& a) { return std::isfinite(a.test.p); })) +
-       " comparisons of this table that have one (no p: no pair with both, or every difference zero). With fewer than 6 pairs no p can fall below 0.05 (the smallest exact p of "
+       " comparisons of this table that have one (no p: no pair with both, or every difference zero). With fewer than 5 pairs no p can fall below 0.05 (the smallest exact p of "
        "n pairs is 1/2^n). Per pair, the paired bootstrap resamples the test genes " +
        std::to_string(kBootstrapResamples) +
        " times (seeded by the run's seed), scores both methods on each resample, and gives the 95% percentile "

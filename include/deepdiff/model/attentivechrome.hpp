@@ -75,6 +75,7 @@ class AttentiveChrome {
   std::vector<std::string> alpha_names() const { return beta_names(); }
   // Its own cell's log2(e + 1): what it is trained on and selected by.
   double target(const Split& s, Index g) const { return cell_b() ? s.yb(g) : s.ya(g); }
+  std::string target_name() const { return cell_b() ? "cell B's target log2(eB+1)" : "cell A's target log2(eA+1)"; }
   void set_dropout_key(std::optional<std::uint64_t>) {}  // no dropout
 
   // Reads the model's cell (xb for cell B, xa for A); both are passed so that it is called

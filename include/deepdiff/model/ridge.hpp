@@ -141,11 +141,7 @@ inline RidgeModel fit_ridge(const Split& train, const Split& valid, Index window
     const Eigen::VectorXd w = llt.solve(rhs);
     std::vector<double> wv(w.data(), w.data() + F);
     const std::vector<double> pv = rd::predict_standardized(zv, wv, ymean);
-    // Equal predictions have no correlation. Tested here, as pearson() sees the rounding of
-    // their mean (n equal values summed and divided need not give the value back) as signal.
-    bool constant = true;
-    for (double v : pv) constant = constant && v == pv.front();
-    const double pcc = constant ? std::numeric_limits<double>::quiet_NaN() : pearson(pv, yv);
+    const double pcc = pearson(pv, yv);  // NaN for equal predictions (data/metrics.hpp)
     m.lambdas.push_back(lambda);
     m.valid_pcc.push_back(pcc);
     // >= on an ascending grid: a tie goes to the larger lambda. NaN (constant predictions)

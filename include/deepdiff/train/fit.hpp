@@ -132,18 +132,33 @@ void check_split_for(const Model& model, const Split& s, const char* role) {
 // Pearson correlation that picks the best epoch is undefined (nan) on a constant validation
 // target, so no epoch would ever be "best" and the run would end with the untrained
 // parameters, exit 0. Refused before any work (fit checks train and valid).
-inline void check_target_varies(const Split& s, const char* role) {
+namespace fit_detail {
+template <class Value>
+void check_varies(const Split& s, const char* role, const std::string& what, const char* hint, Value value) {
   if (!s.has_expression || s.genes() < 1) return;  // check_split_for says what is missing
-  const double y0 = s.y(0);
+  const double y0 = value(Index{0});
   for (Index g = 1; g < s.genes(); ++g)
-    if (s.y(g) != y0) return;
+    if (value(g) != y0) return;
   const std::string why = std::string(role) == "train"
                               ? "nothing to learn"
                               : "the Pearson correlation that picks the best epoch is undefined";
-  throw std::invalid_argument(std::string(role) + " split '" + s.name + "': the target log2((eB+1)/(eA+1)) is " +
-                              format_number(y0) +
+  throw std::invalid_argument(std::string(role) + " split '" + s.name + "': " + what + " is " + format_number(y0) +
                               (s.genes() == 1 ? " for its only gene" : " for all " + std::to_string(s.genes()) + " genes") +
-                              ": " + why + " (are the two cells' expression values identical?)");
+                              ": " + why + " (" + hint + ")");
+}
+}  // namespace fit_detail
+
+// The differential target y: what every model of the study is scored against.
+inline void check_target_varies(const Split& s, const char* role) {
+  fit_detail::check_varies(s, role, "the target log2((eB+1)/(eA+1))",
+                          "are the two cells' expression values identical?", [&](Index g) { return s.y(g); });
+}
+
+// What the model itself learns and is selected by (target()): y for DeepDiff and DeepChrome,
+// one cell's log2(e + 1) for an AttentiveChrome cell model, which y says nothing about.
+template <class Model>
+void check_target_varies(const Model& model, const Split& s, const char* role) {
+  fit_detail::check_varies(s, role, model.target_name(), "are the expression values the same for every gene?", [&](Index g) { return model.target(s, g); });
 }
 
 // Any model class of the library's interface (train/trainer.hpp): DeepDiff<T>, or a neural
@@ -154,8 +169,8 @@ FitResult<T> fit(Net<T>& model, const FitData& data, const FitOptions& opt, cons
   check_split_for(model, data.train, "train");
   check_split_for(model, data.valid, "valid");
   if (data.test) check_split_for(model, *data.test, "test");
-  check_target_varies(data.train, "train");
-  check_target_varies(data.valid, "valid");
+  check_target_varies(model, data.train, "train");
+  check_target_varies(model, data.valid, "valid");
   Trainer<T, Net<T>> trainer(model, opt.train);
   TrainState<T>& st = trainer.state();
   FitResult<T> res;

@@ -89,6 +89,7 @@ inline std::vector<Index> epoch_order(Index n, std::uint64_t seed, int epoch, bo
 //   config().bins, config().marks; params(); alpha_channels(), beta_channels();
 //   forward(tape, xa, xb, EncoderPath) -> ModelOutput<T>; loss(tape, out, y, ya, yb) -> ModelLoss<T>;
 //   target(split, g): the value its prediction is scored against (y, or one cell's log2(e+1));
+//   target_name(): that value in words, for errors;
 //   set_dropout_key(key): the next training forward draws its dropout masks from Rng(key).
 
 // Model predictions for N genes held as two [N, T, M] row-major float arrays (T, M the
