@@ -36,6 +36,9 @@
 
 namespace deepdiff {
 
+// y in words, for the errors that name it (train/fit.hpp) and the models whose target it is.
+inline constexpr const char* kDifferentialTargetName = "the target log2((eB+1)/(eA+1))";
+
 struct Split {
   std::string name;                       // "train", "valid", "test" (or any split name)
   Index bins = 0, marks = 0;              // T and M, inferred from the files

@@ -73,7 +73,7 @@ class DeepChrome {
   std::vector<std::string> beta_names() const { return {}; }
   std::vector<std::string> alpha_names() const { return {}; }
   double target(const Split& s, Index g) const { return s.y(g); }
-  std::string target_name() const { return "the target log2((eB+1)/(eA+1))"; }
+  std::string target_name() const { return kDifferentialTargetName; }
   void set_dropout_key(std::optional<std::uint64_t> key) { dropout_key_ = key; }
 
   // pred [B, 1]; beta [B, 0] and alpha [B, 0, T] (no attention). Dropout only on a training

@@ -65,7 +65,7 @@ class DeepDiff {
 
   // What the prediction is scored against (train/trainer.hpp): the differential target y.
   double target(const Split& s, Index g) const { return s.y(g); }
-  std::string target_name() const { return "the target log2((eB+1)/(eA+1))"; }
+  std::string target_name() const { return kDifferentialTargetName; }
   // No dropout: the public code passes 0.5 to a one-layer LSTM, where it has no effect.
   void set_dropout_key(std::optional<std::uint64_t>) {}
   ParameterStore<T>& params() { return store_; }

@@ -133,6 +133,8 @@ void check_split_for(const Model& model, const Split& s, const char* role) {
 // target, so no epoch would ever be "best" and the run would end with the untrained
 // parameters, exit 0. Refused before any work (fit checks train and valid).
 namespace fit_detail {
+inline constexpr const char* kIdenticalTablesHint = "are the two cells' expression values identical?";
+
 template <class Value>
 void check_varies(const Split& s, const char* role, const std::string& what, const char* hint, Value value) {
   if (!s.has_expression || s.genes() < 1) return;  // check_split_for says what is missing
@@ -150,15 +152,17 @@ void check_varies(const Split& s, const char* role, const std::string& what, con
 
 // The differential target y: what every model of the study is scored against.
 inline void check_target_varies(const Split& s, const char* role) {
-  fit_detail::check_varies(s, role, "the target log2((eB+1)/(eA+1))",
-                          "are the two cells' expression values identical?", [&](Index g) { return s.y(g); });
+  fit_detail::check_varies(s, role, kDifferentialTargetName, fit_detail::kIdenticalTablesHint, [&](Index g) { return s.y(g); });
 }
 
 // What the model itself learns and is selected by (target()): y for DeepDiff and DeepChrome,
 // one cell's log2(e + 1) for an AttentiveChrome cell model, which y says nothing about.
 template <class Model>
 void check_target_varies(const Model& model, const Split& s, const char* role) {
-  fit_detail::check_varies(s, role, model.target_name(), "are the expression values the same for every gene?", [&](Index g) { return model.target(s, g); });
+  const std::string name = model.target_name();
+  fit_detail::check_varies(s, role, name,
+                           name == kDifferentialTargetName ? fit_detail::kIdenticalTablesHint : "is that cell's expression the same for every gene?",
+                           [&](Index g) { return model.target(s, g); });
 }
 
 // Any model class of the library's interface (train/trainer.hpp): DeepDiff<T>, or a neural
