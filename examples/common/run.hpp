@@ -294,7 +294,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(o.model_name + " cannot be trained on this data (" + describe(train) + "): " + e.what());
   }
-  const bool hidden = model.deepdiff || model.cell_a;
+  const bool hidden = model_has_hidden(o.model_name);
   const ModelSizes sizes{train.bins, train.marks, hidden ? o.hidden1 : 0, hidden ? o.hidden1 / 2 : 0};
 
   make_directories(o.save_root);

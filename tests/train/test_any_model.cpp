@@ -76,6 +76,8 @@ TEST_CASE("any_model: every model name makes its kind and attention where the na
     CHECK(any_beta_names(m).empty() == !model_has_attention(name));
     const bool neural = is_variant_name(name) || name == "deepchrome" || name == "attentivechrome_diff";
     CHECK((any_parameter_count(m) > 0) == neural);
+    CHECK(model_trained_in_epochs(name) == neural);
+    CHECK(model_has_hidden(name) == (m.deepdiff || m.cell_a));  // the models built with hidden1
   }
   CHECK(any_beta_names(make_any_model("attentivechrome_diff", 20, 5, 4)).size() == 10);  // both cells' marks
   CHECK_THROWS_WITH(make_any_model("lasso", 20, 5), Catch::Contains("unknown model name 'lasso' (known: raw_d"));

@@ -84,7 +84,7 @@ TEST_CASE("write_prediction_files: the files of a split, named by tag, with the 
   const Predictions p = predict_split(m, s, 2, true);
   const deepdiff_test::TempDir d("deepdiff_prediction_files");
 
-  std::vector<std::string> files = write_prediction_files(d.path, "", s, m, p, true);
+  std::vector<std::string> files = write_prediction_files(d.path, "", s, m.beta_names(), m.alpha_names(), p, true);
   CHECK(files == std::vector<std::string>{"predictions.csv", "attention_beta.csv", "attention_alpha.csv"});
   CHECK(read_file(d.file("predictions.csv")) == predictions_csv(s, p));
   CHECK(read_file(d.file("attention_beta.csv")) == beta_csv(s, m.beta_names(), p));
@@ -93,12 +93,12 @@ TEST_CASE("write_prediction_files: the files of a split, named by tag, with the 
   CHECK(read_file(d.file("predictions.csv")).rfind("gene_id,prediction,prediction_a,prediction_b\nENSG0,", 0) == 0);
   CHECK(read_file(d.file("attention_beta.csv")).rfind("gene_id,raw:A.H3K4me1,", 0) == 0);
 
-  files = write_prediction_files(d.path, "valid", s, m, p, false);
+  files = write_prediction_files(d.path, "valid", s, m.beta_names(), m.alpha_names(), p, false);
   CHECK(files == std::vector<std::string>{"predictions_valid.csv", "attention_beta_valid.csv"});
   CHECK(read_file(d.file("predictions_valid.csv")) == predictions_csv(s, p));
   CHECK_FALSE(deepdiff_test::path_exists(d.file("attention_alpha_valid.csv")));
   // no alpha kept: no alpha file even when asked for
   const Predictions q = predict_split(m, s, 2, false);
-  CHECK(write_prediction_files(d.path, "q", s, m, q, true).size() == 2);
-  CHECK_THROWS_WITH(write_prediction_files(d.file("missing"), "", s, m, p, true), Catch::Contains("missing"));
+  CHECK(write_prediction_files(d.path, "q", s, m.beta_names(), m.alpha_names(), q, true).size() == 2);
+  CHECK_THROWS_WITH(write_prediction_files(d.file("missing"), "", s, m.beta_names(), m.alpha_names(), p, true), Catch::Contains("missing"));
 }

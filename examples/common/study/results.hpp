@@ -7,6 +7,7 @@
 #include <deepdiff/io/csv.hpp>
 #include <deepdiff/io/errors.hpp>
 #include <deepdiff/io/read_file.hpp>
+#include <deepdiff/model/variant.hpp>
 #include <deepdiff/train/trainer.hpp>
 
 #include <algorithm>
@@ -410,8 +411,7 @@ inline RunCheck inspect_run(const std::string& dir, const Row& want, const std::
     differs("seed", std::to_string(s.train.seed), std::to_string(want.seed()));
     differs("lr", num(s.train.lr), num(want.settings.train.lr));
     differs("batch_size", std::to_string(s.train.batch_size), std::to_string(want.settings.train.batch_size));
-    // ridge, xgboost and deepchrome have no hidden size (metrics.json records 0)
-    if (want.variant != "ridge" && want.variant != "xgboost" && want.variant != "deepchrome")
+    if (deepdiff::model_has_hidden(want.variant))
       differs("hidden1", std::to_string(s.hidden1), std::to_string(want.settings.hidden));
     differs("clip", num(s.train.clip), num(want.settings.train.clip));
     if (diff.empty()) {
@@ -433,7 +433,7 @@ inline RunCheck inspect_run(const std::string& dir, const Row& want, const std::
     rc.epochs_done = static_cast<int>(m.epochs.size());
     // ridge and xgboost are not trained in epochs: done when complete (their rows still carry
     // the study's recipe, so the table stays one study).
-    const bool epochs_apply = want.variant != "ridge" && want.variant != "xgboost";
+    const bool epochs_apply = deepdiff::model_trained_in_epochs(want.variant);
     const int epochs = epochs_apply ? want.settings.train.epochs : 0;
     if (!diff.empty()) {
       rc.kind = RunCheck::conflict;

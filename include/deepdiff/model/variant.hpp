@@ -80,6 +80,13 @@ inline const std::string& check_model_name(const std::string& s) {
 inline bool model_has_attention(const std::string& name) {
   return is_variant_name(name) || name == "attentivechrome_diff";
 }
+// The models with a level-1 hidden size (--hidden): the LSTM models. ridge, xgboost and
+// deepchrome have none (metrics.json records 0).
+inline bool model_has_hidden(const std::string& name) { return model_has_attention(name); }
+// The models trained in epochs by the recipe (the neural ones); ridge and xgboost are not.
+inline bool model_trained_in_epochs(const std::string& name) {
+  return name != "ridge" && name != "xgboost";
+}
 
 inline bool has_aux_heads(Variant v) {
   return v == Variant::aux || v == Variant::raw_aux || v == Variant::aux_siamese || v == Variant::raw_aux_siamese;

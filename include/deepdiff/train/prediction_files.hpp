@@ -17,7 +17,6 @@
 #include "deepdiff/data/dataset.hpp"
 #include "deepdiff/io/atomic_file.hpp"
 #include "deepdiff/io/csv.hpp"
-#include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/trainer.hpp"
 
 namespace deepdiff {
@@ -92,12 +91,6 @@ inline std::vector<std::string> write_prediction_files(const std::string& dir, c
   if (!beta_names.empty()) put("attention_beta", beta_csv(s, beta_names, p));
   if (alpha && !p.alpha.empty() && !alpha_names.empty()) put("attention_alpha", alpha_csv(s, alpha_names, p));
   return files;
-}
-
-template <class T>
-std::vector<std::string> write_prediction_files(const std::string& dir, const std::string& tag, const Split& s,
-                                                const DeepDiff<T>& model, const Predictions& p, bool alpha) {
-  return write_prediction_files(dir, tag, s, model.beta_names(), model.alpha_names(), p, alpha);
 }
 
 }  // namespace deepdiff
