@@ -12,12 +12,14 @@
 // 2^60-byte allocation.
 #pragma once
 
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <map>
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "deepdiff/io/checksum.hpp"
@@ -51,6 +53,26 @@ struct CheckpointError : std::runtime_error {
   std::string file;
   std::string reason;
 };
+
+// meta[key], or an error naming the entry: what every reader of a checkpoint's entries calls.
+inline const std::string& checkpoint_meta(const Checkpoint& ck, const std::string& key, const std::string& path) {
+  const auto it = ck.meta.find(key);
+  if (it == ck.meta.end()) throw CheckpointError(path, "checkpoint has no '" + key + "' entry");
+  return it->second;
+}
+
+// meta[key] as an integer in [lo, hi] written as plain decimal digits (no sign but '-', no
+// space), or an error naming the entry and the range.
+inline long long checkpoint_meta_integer(const Checkpoint& ck, const std::string& key, long long lo, long long hi,
+                                         const std::string& path) {
+  const std::string& v = checkpoint_meta(ck, key, path);
+  long long x = 0;
+  const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
+  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || x < lo || x > hi)
+    throw CheckpointError(path, "checkpoint entry " + key + "='" + v + "' is not an integer in [" + std::to_string(lo) +
+                                    ", " + std::to_string(hi) + "]");
+  return x;
+}
 
 constexpr std::uint32_t kCheckpointVersion = 1;
 

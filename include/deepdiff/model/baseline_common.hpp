@@ -3,10 +3,8 @@
 // One copy, so both refuse the same data with the same words.
 #pragma once
 
-#include <charconv>
 #include <cmath>
 #include <string>
-#include <system_error>
 #include <vector>
 
 #include "deepdiff/data/dataset.hpp"
@@ -41,29 +39,11 @@ inline std::vector<double> targets(const Split& s) {
   return y;
 }
 
-inline const std::string& meta(const Checkpoint& ck, const std::string& key, const std::string& path) {
-  const auto it = ck.meta.find(key);
-  if (it == ck.meta.end()) throw CheckpointError(path, "checkpoint has no '" + key + "' entry");
-  return it->second;
-}
-
 // meta[key] == want, or an error naming the entry.
 inline void expect_meta(const Checkpoint& ck, const std::string& key, const std::string& want,
                         const std::string& path) {
-  const std::string& v = meta(ck, key, path);
+  const std::string& v = checkpoint_meta(ck, key, path);
   if (v != want) throw CheckpointError(path, "checkpoint entry " + key + "='" + v + "' is not '" + want + "'");
-}
-
-// An integer in [lo, hi] written as plain decimal digits, or an error naming the entry.
-inline long long meta_integer(const Checkpoint& ck, const std::string& key, long long lo, long long hi,
-                              const std::string& path) {
-  const std::string& v = meta(ck, key, path);
-  long long x = 0;
-  const auto r = std::from_chars(v.data(), v.data() + v.size(), x);
-  if (v.empty() || r.ec != std::errc() || r.ptr != v.data() + v.size() || x < lo || x > hi)
-    throw CheckpointError(path, "checkpoint entry " + key + "='" + v + "' is not an integer in [" + std::to_string(lo) +
-                                    ", " + std::to_string(hi) + "]");
-  return x;
 }
 
 // The tensor `name` with exactly `shape`, every value finite; or an error naming it.

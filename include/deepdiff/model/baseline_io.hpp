@@ -41,7 +41,7 @@ inline DeepChromeConfig deepchrome_config_from_meta(const Checkpoint& ck, const 
   baseline_detail::expect_meta(ck, "model", "deepchrome", path);
   DeepChromeConfig c;
   const auto size = [&](const char* key, long long hi) {
-    return static_cast<Index>(baseline_detail::meta_integer(ck, key, 1, hi, path));
+    return static_cast<Index>(checkpoint_meta_integer(ck, key, 1, hi, path));
   };
   c.bins = size("bins", 100000000);
   c.marks = size("marks", 100000);
@@ -50,7 +50,7 @@ inline DeepChromeConfig deepchrome_config_from_meta(const Checkpoint& ck, const 
   c.pool = size("pool", 100000);
   c.hidden1 = size("fc1", 100000000);
   c.hidden2 = size("fc2", 100000000);
-  const std::string& d = baseline_detail::meta(ck, "dropout", path);
+  const std::string& d = checkpoint_meta(ck, "dropout", path);
   char* end = nullptr;
   c.dropout = std::strtod(d.c_str(), &end);
   if (d.empty() || *end != '\0' || !(c.dropout >= 0 && c.dropout < 1))
@@ -132,10 +132,10 @@ template <class T>
 std::pair<AttentiveChrome<T>, AttentiveChrome<T>> load_attentivechrome_diff(const Checkpoint& ck, const std::string& path) {
   baseline_detail::expect_meta(ck, "model", "attentivechrome_diff", path);
   AttentiveChromeConfig c;
-  c.bins = static_cast<Index>(baseline_detail::meta_integer(ck, "bins", 1, 100000000, path));
-  c.marks = static_cast<Index>(baseline_detail::meta_integer(ck, "marks", 1, 100000, path));
-  c.hidden1 = static_cast<Index>(baseline_detail::meta_integer(ck, "hidden1", 2, 100000, path));
-  if (c.hidden1 % 2 != 0 || baseline_detail::meta_integer(ck, "hidden2", 1, 100000, path) != c.hidden2())
+  c.bins = static_cast<Index>(checkpoint_meta_integer(ck, "bins", 1, 100000000, path));
+  c.marks = static_cast<Index>(checkpoint_meta_integer(ck, "marks", 1, 100000, path));
+  c.hidden1 = static_cast<Index>(checkpoint_meta_integer(ck, "hidden1", 2, 100000, path));
+  if (c.hidden1 % 2 != 0 || checkpoint_meta_integer(ck, "hidden2", 1, 100000, path) != c.hidden2())
     throw CheckpointError(path, "hidden1 must be even and hidden2 = hidden1 / 2");
   const std::string what = "attentivechrome_diff, marks " + std::to_string(c.marks) + ", hidden1 " + std::to_string(c.hidden1);
   for (bool b : {false, true})
@@ -166,7 +166,7 @@ inline void check_checkpoint_config(const AttentiveChromeConfig& m, const Checkp
   baseline_detail::expect_meta(ck, "model", "attentivechrome_diff", path);
   baseline_detail::expect_meta(ck, "cell", m.cell == AttentiveChromeCell::b ? "b" : "a", path);
   for (const auto& kv : {std::make_pair("bins", m.bins), std::make_pair("marks", m.marks), std::make_pair("hidden1", m.hidden1)})
-    if (baseline_detail::meta_integer(ck, kv.first, 0, 100000000, path) != kv.second)
+    if (checkpoint_meta_integer(ck, kv.first, 0, 100000000, path) != kv.second)
       throw CheckpointError(path, std::string("checkpoint entry ") + kv.first + " differs from the model's (" +
                                       std::to_string(kv.second) + ")");
 }

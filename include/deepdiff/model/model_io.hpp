@@ -60,31 +60,6 @@ namespace model_io_detail {
 // A double as text that reads back to the same double (shortest such text).
 inline std::string exact_number(double v) { return format_number(v); }
 
-inline const std::string& meta_entry(const Checkpoint& ck, const std::string& key, const std::string& path) {
-  const auto it = ck.meta.find(key);
-  if (it == ck.meta.end()) throw CheckpointError(path, "training checkpoint has no '" + key + "' entry");
-  return it->second;
-}
-
-// A counter of the training state: an integer in [lo, hi], or an error naming it.
-inline long long meta_integer(const Checkpoint& ck, const std::string& key, long long lo, long long hi,
-                              const std::string& path) {
-  const std::string& v = meta_entry(ck, key, path);
-  long long x = 0;
-  std::size_t used = 0;
-  try {
-    x = std::stoll(v, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != v.size())
-    throw CheckpointError(path, "training counter " + key + "='" + v + "' is not an integer");
-  if (x < lo || x > hi)
-    throw CheckpointError(path, "training counter " + key + "=" + v + " is out of range [" + std::to_string(lo) + ", " +
-                                    std::to_string(hi) + "]");
-  return x;
-}
-
 }  // namespace model_io_detail
 
 // The kind of model a checkpoint holds: its "model" entry, or, in checkpoints written before

@@ -194,10 +194,10 @@ inline RidgeModel ridge_from_checkpoint(const Checkpoint& ck, const std::string&
   bd::expect_meta(ck, "variant", "ridge", path);
   RidgeModel m;
   constexpr long long kMax = 1LL << 24;  // far above any real T or M; keeps 3*M*W from overflowing
-  m.bins = static_cast<Index>(bd::meta_integer(ck, "bins", 1, kMax, path));
-  m.marks = static_cast<Index>(bd::meta_integer(ck, "marks", 1, kMax, path));
-  m.windows = static_cast<Index>(bd::meta_integer(ck, "windows", 1, m.bins, path));
-  const std::string& ls = bd::meta(ck, "lambda", path);
+  m.bins = static_cast<Index>(checkpoint_meta_integer(ck, "bins", 1, kMax, path));
+  m.marks = static_cast<Index>(checkpoint_meta_integer(ck, "marks", 1, kMax, path));
+  m.windows = static_cast<Index>(checkpoint_meta_integer(ck, "windows", 1, m.bins, path));
+  const std::string& ls = checkpoint_meta(ck, "lambda", path);
   double lambda = 0;
   const auto r = std::from_chars(ls.data(), ls.data() + ls.size(), lambda);
   if (ls.empty() || r.ec != std::errc() || r.ptr != ls.data() + ls.size() || !std::isfinite(lambda) || lambda <= 0)

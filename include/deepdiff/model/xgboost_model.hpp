@@ -248,12 +248,12 @@ inline XGBoostModel xgboost_from_checkpoint(const Checkpoint& ck, const std::str
   bd::expect_meta(ck, "booster_format", "ubj", path);
   XGBoostModel m;
   constexpr long long kMax = 1LL << 24;
-  m.bins = static_cast<Index>(bd::meta_integer(ck, "bins", 1, kMax, path));
-  m.marks = static_cast<Index>(bd::meta_integer(ck, "marks", 1, kMax, path));
-  m.windows = static_cast<Index>(bd::meta_integer(ck, "windows", 1, m.bins, path));
-  m.rounds = static_cast<int>(bd::meta_integer(ck, "rounds", 1, std::numeric_limits<int>::max(), path));
-  m.best_iteration = static_cast<int>(bd::meta_integer(ck, "best_iteration", 0, m.rounds - 1, path));
-  const long long nbytes = bd::meta_integer(ck, "booster_bytes", 1, std::numeric_limits<long long>::max() / 2, path);
+  m.bins = static_cast<Index>(checkpoint_meta_integer(ck, "bins", 1, kMax, path));
+  m.marks = static_cast<Index>(checkpoint_meta_integer(ck, "marks", 1, kMax, path));
+  m.windows = static_cast<Index>(checkpoint_meta_integer(ck, "windows", 1, m.bins, path));
+  m.rounds = static_cast<int>(checkpoint_meta_integer(ck, "rounds", 1, std::numeric_limits<int>::max(), path));
+  m.best_iteration = static_cast<int>(checkpoint_meta_integer(ck, "best_iteration", 0, m.rounds - 1, path));
+  const long long nbytes = checkpoint_meta_integer(ck, "booster_bytes", 1, std::numeric_limits<long long>::max() / 2, path);
   bd::only_tensors(ck, {"xgboost.booster", "xgboost.valid_rmse"}, path);
   const NamedArray& packed = bd::tensor(ck, "xgboost.booster", {static_cast<Index>((nbytes + 5) / 6)}, path);
   m.booster.resize(static_cast<std::size_t>(nbytes));

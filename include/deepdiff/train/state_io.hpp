@@ -69,15 +69,14 @@ void restore_training(Net<T>& model, TrainState<T>& st, const Checkpoint& ck, co
   st.best_params = finite(need("__best_params"), false);
   // The counters must agree with each other and with the history: a state that claims more
   // epochs than it recorded, or a negative Adam step, would train wrongly or "finish" at once.
-  using model_io_detail::meta_integer;
-  const long long epochs_done = meta_integer(ck, "epochs_done", 0, 100000000, path);
+  const long long epochs_done = checkpoint_meta_integer(ck, "epochs_done", 0, 100000000, path);
   const NamedArray& h = need("__history");
   if (h.shape.size() != 2 || h.shape[1] != 8 || h.shape[0] != epochs_done)
     throw CheckpointError(path, "training counters disagree: epochs_done=" + std::to_string(epochs_done) +
                                     " but __history has shape " + shape_string(h.shape) + " (expected [" +
                                     std::to_string(epochs_done) + ", 8])");
-  const long long best_epoch = meta_integer(ck, "best_epoch", 0, epochs_done, path);
-  const long long adam_step = meta_integer(ck, "adam_step", 0, std::numeric_limits<long long>::max(), path);
+  const long long best_epoch = checkpoint_meta_integer(ck, "best_epoch", 0, epochs_done, path);
+  const long long adam_step = checkpoint_meta_integer(ck, "adam_step", 0, std::numeric_limits<long long>::max(), path);
   // Every epoch takes at least one optimizer step, and none is taken before the first epoch.
   if (adam_step < epochs_done || (epochs_done == 0 && adam_step != 0))
     throw CheckpointError(path, "training counters disagree: adam_step=" + std::to_string(adam_step) +
