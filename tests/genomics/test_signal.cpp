@@ -47,30 +47,35 @@ TEST_CASE("tagAlign records: zero length as bedtools counts it, start > end refu
   // bin 3, as bedtools counts [s, e) bins with s <= p <= e), 979 (outside)
   d.write("z.tagAlign", "chr1\t985\t985\tN\t0\t+\nchr1\t990\t990\tN\t0\t+\nchr1\t1020\t1020\tN\t0\t+\nchr1\t979\t979\tN\t0\t+\n");
   const SignalFile f = inspect_signal(d.file("z.tagAlign"));
-  std::vector<double> out(4, 0.0);
-  run_task(f, SignalTask{0, -1}, w, out.data());
+  Track out(SignalFormat::reads, 4);
+  run_task(f, SignalTask{0, -1}, w, out);
+  CHECK(out.is_counts());
   CHECK(out[0] == 2);
   CHECK(out[1] == 1);
   CHECK(out[2] == 0);
   CHECK(out[3] == 1);
   d.write("neg.tagAlign", "chr1\t985\t995\tN\t0\t+\nchr1\t995\t985\tN\t0\t+\n");
-  const DataError e = data_error([&] { run_task(inspect_signal(d.file("neg.tagAlign")), SignalTask{0, -1}, w, out.data()); });
+  const DataError e = data_error([&] { run_task(inspect_signal(d.file("neg.tagAlign")), SignalTask{0, -1}, w, out); });
   CHECK(e.line == 2);
+  // The track must be the file's kind and size.
+  Track means(SignalFormat::bigwig, 4), short_counts(SignalFormat::reads, 3);
+  CHECK_THROWS_AS(run_task(f, SignalTask{0, -1}, w, means), std::invalid_argument);
+  CHECK_THROWS_AS(run_task(f, SignalTask{0, -1}, w, short_counts), std::invalid_argument);
 }
 
 TEST_CASE("tagAlign chromosome names: the annotation's spelling, the other only alone", "[genomics][signal]") {
   const GeneWindows w = one_window();
   TempDir d("deepdiff_genomics");
   d.write("both.bed", "chr1\t985\t986\tN\t0\t+\n1\t985\t986\tN\t0\t+\n1\t995\t996\tN\t0\t+\n");
-  std::vector<double> out(4, 0.0);
-  TaskStats st = run_task(inspect_signal(d.file("both.bed")), SignalTask{0, -1}, w, out.data());
+  Track out(SignalFormat::reads, 4);
+  TaskStats st = run_task(inspect_signal(d.file("both.bed")), SignalTask{0, -1}, w, out);
   CHECK(out[0] == 1);  // the two `1` records left out
   CHECK(out[1] + out[2] + out[3] == 0);
   REQUIRE(st.notes.size() == 1);
   CHECK(st.notes[0].find("2 records on 1 left out") != std::string::npos);
   d.write("alias.bed", "1\t985\t986\tN\t0\t+\n1\t995\t996\tN\t0\t+\n");
-  std::fill(out.begin(), out.end(), 0.0);
-  st = run_task(inspect_signal(d.file("alias.bed")), SignalTask{0, -1}, w, out.data());
+  out = Track(SignalFormat::reads, 4);
+  st = run_task(inspect_signal(d.file("alias.bed")), SignalTask{0, -1}, w, out);
   CHECK(out[0] == 1);
   CHECK(out[1] == 1);
   CHECK(out[2] == 0);

@@ -1,4 +1,6 @@
-// Genes and their TSS windows, from a GTF, GFF3 or BED6 annotation.
+// Genes and their TSS windows, from a GTF, GFF3 or BED6 annotation, or from a gene-window
+// file as the DeepDiff/AttentiveChrome authors used with `bedtools multicov` (4 columns,
+// `chrom start end ENSGID_SYMBOL`, the window itself and no strand).
 //
 // A gene is kept once (the first record of an id); ids lose their version suffix as in the
 // DeepDiff authors' files (ENSG00000130749.9 -> ENSG00000130749). Coordinates are 0-based,
@@ -11,6 +13,8 @@
 // window is [ref - F, ref + F), cut into `bins` bins of S bases in genomic order. For a
 // strand-aware matrix a `-` gene's bins are then read right to left, so bin 1 is always the
 // most upstream one; `BinOrder::genomic` keeps the coordinate order (the authors' layout).
+// A gene-window file's window is the gene's window as written (its length must be bins x S:
+// prepare checks it); with no strand to orient by, its bins are in genomic order.
 #pragma once
 
 #include <cstdint>
@@ -32,14 +36,19 @@ struct Gene {
   std::int64_t start = 0, end = 0;  // 0-based half-open
   char strand = '+';                // '+' or '-' ('.' and others are read as '+')
   std::size_t line = 0;             // where it was read, for messages
-  std::int64_t tss() const { return strand == '-' ? end : start; }
+  bool window = false;  // from a gene-window file: [start, end) is the window, strand '.'
+  // The window's centre for a gene-window file (its window is then [start, end) again).
+  std::int64_t tss() const { return window ? start + (end - start) / 2 : strand == '-' ? end : start; }
 };
 
-enum class AnnotationFormat { gtf, gff3, bed };
+enum class AnnotationFormat { gtf, gff3, bed, windows };
 enum class BinOrder { strand, genomic };
 
 inline std::string format_name(AnnotationFormat f) {
-  return f == AnnotationFormat::gtf ? "GTF" : f == AnnotationFormat::gff3 ? "GFF3" : "BED6";
+  return f == AnnotationFormat::gtf    ? "GTF"
+         : f == AnnotationFormat::gff3 ? "GFF3"
+         : f == AnnotationFormat::bed  ? "BED6"
+                                       : "gene-window file";
 }
 
 // ENSG00000130749.9 -> ENSG00000130749; ENSG00000182378.14_PAR_Y -> ENSG00000182378_PAR_Y.
@@ -154,8 +163,11 @@ inline AnnotationFormat detect(const std::string& path) {
     }
     std::int64_t a, b;
     if (f.size() >= 6 && parse_position(f[1], a) && parse_position(f[2], b)) return AnnotationFormat::bed;
-    throw DataError(path, in.line(), "not a GTF, GFF3 or BED6 annotation",
-                    "GTF/GFF3 have 9 tab-separated columns with gene records; BED6 is chrom, start, end, name, score, strand");
+    if (f.size() == 4 && parse_position(f[1], a) && parse_position(f[2], b) && !is_number(f[3]))
+      return AnnotationFormat::windows;
+    throw DataError(path, in.line(), "not a GTF, GFF3, BED6 annotation or gene-window file",
+                    "GTF/GFF3 have 9 tab-separated columns with gene records; BED6 is chrom, start, end, name, score, "
+                    "strand; a gene-window file is chrom, start, end, ID_SYMBOL");
   }
   throw DataError(path, "empty annotation: no gene records");
 }
@@ -192,6 +204,20 @@ inline Annotation read_annotation(const std::string& path) {
       id = f[3].substr(0, u);
       if (u != std::string_view::npos) name = f[3].substr(u + 1);
       g.strand = f[5] == "-" ? '-' : '+';
+    } else if (a.format == AnnotationFormat::windows) {
+      if (f.size() != 4)
+        throw DataError(path, ln, "expected 4 tab-separated columns (chrom, start, end, ID_SYMBOL), found " +
+                                      std::to_string(f.size()));
+      if (!parse_position(f[1], g.start) || !parse_position(f[2], g.end))
+        throw DataError(path, ln, "start and end must be non-negative integers");
+      const std::size_t u = f[3].find('_');
+      if (u == 0 || u == std::string_view::npos || u + 1 == f[3].size())
+        throw DataError(path, ln, "name " + std::string(f[3]) + " is not ID_SYMBOL",
+                        "a gene-window file names each window ENSGID_SYMBOL, as the DeepDiff authors' GeneFile does");
+      id = f[3].substr(0, u);
+      name = f[3].substr(u + 1);
+      g.strand = '.';
+      g.window = true;
     } else {
       if (f.size() != 9)
         throw DataError(path, ln, "expected 9 tab-separated columns (" + format_name(a.format) + "), found " +

@@ -58,7 +58,7 @@ constexpr long long kPublishedTrain = 10000, kPublishedValid = 2360, kPublishedT
 // --bins / --bin-size that cannot fit, instead of allocating gigabytes and failing late.
 struct PrepareSize {
   std::size_t genes = 0, cells = 0, files = 0;
-  double values_bytes = 0;  // the [genes, bins] results of every signal file (double)
+  double values_bytes = 0;  // the [genes, bins] values of the cells in flight (counts 4 bytes, bigWig means 8)
   double lookup_bytes = 0;  // the window lookup: grows with the window (bins x bin size) per gene
   double write_bytes = 0;   // the text of the output files held while they are written
   double output_bytes = 0;  // what DIR will take on disk
@@ -100,7 +100,8 @@ struct PrepareSummary {
   std::size_t cells = 0;
   double seconds = 0;       // in all
   double read_seconds = 0;  // of which reading the signal files (and checksums)
-  double write_seconds = 0; // of which writing DIR
+  double write_seconds = 0; // of which writing genes.tsv and prepare.json (the cells' files are written while reading)
+  std::size_t peak_track_bytes = 0;  // the most bytes of counted values held at once
   std::vector<std::string> notes;
   std::vector<std::string> removed;  // leftovers of interrupted runs removed at the start (logged then)
 };
@@ -257,18 +258,23 @@ inline void append_double(std::string& s, double v) {
   s.append(b, r.ptr);
 }
 
-// What the run will need (see PrepareSize). The write buffer: each output file is built in
-// memory, up to one per thread at a time; the train split is the largest.
-inline PrepareSize estimate_size(const std::vector<Gene>& genes, std::size_t cells, std::size_t files, int bins,
+// What the run will need (see PrepareSize). Counted values: at most threads + 1 cells in flight
+// (prepare_data_root's queue), five tracks each (counts 4 bytes a value, bigWig means 8). The
+// write buffer: the text of one output file per thread at a time, a split at most all genes.
+inline PrepareSize estimate_size(const std::vector<Gene>& genes, const std::vector<SignalFile>& files, int bins,
                                  std::int64_t bin_size, int threads) {
   PrepareSize z;
   z.genes = genes.size();
-  z.cells = cells;
-  z.files = files;
+  z.cells = files.size() / 5;
+  z.files = files.size();
   const double R = static_cast<double>(genes.size()), T = static_cast<double>(bins);
-  z.values_bytes = static_cast<double>(files) * R * T * sizeof(double);
-  // make_windows lists every window in each 16 kb block it overlaps (an int, with vector
-  // slack), and keeps a block list per 16 kb of each chromosome up to its last window.
+  double cell_bytes = 0;  // the largest cell's five tracks, per value
+  for (std::size_t c = 0; c < z.cells; ++c) {
+    double b = 0;
+    for (std::size_t m = 0; m < 5; ++m) b += files[c * 5 + m].format == SignalFormat::bigwig ? 8 : 4;
+    cell_bytes = std::max(cell_bytes, b);
+  }
+  z.values_bytes = static_cast<double>(std::min<std::size_t>(z.cells, static_cast<std::size_t>(threads) + 1)) * cell_bytes * R * T;
   const double span = static_cast<double>(bins) * static_cast<double>(bin_size);
   const double block = static_cast<double>(std::int64_t(1) << GeneWindows::kShift);
   std::map<std::string, double> last_end;
@@ -282,8 +288,8 @@ inline PrepareSize estimate_size(const std::vector<Gene>& genes, std::size_t cel
   for (const auto& c : last_end) z.lookup_bytes += (c.second / block + 1) * sizeof(std::vector<int>);
   // A row: ID_SYMBOL_BIN and five values (counts: a few digits each; bigWig means more).
   const double row = (R > 0 ? name_chars / R : 0) + 2 + std::log10(T + 1) + 1 + 5 * 6 + 1;
-  z.output_bytes = static_cast<double>(cells) * R * T * row;
-  z.write_bytes = std::min<double>(threads, static_cast<double>(cells) * 3) * R * T * 48;
+  z.output_bytes = static_cast<double>(z.cells) * R * T * row;
+  z.write_bytes = std::min<double>(threads, static_cast<double>(z.cells)) * R * T * 48;
   return z;
 }
 
@@ -418,11 +424,26 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   }
   Annotation ann = read_annotation(o.annotation);
   sum.genes_annotated = ann.genes.size();
+  if (ann.format == AnnotationFormat::windows) {
+    // The file's windows are the windows: they must be what --bins x --bin-size lays out.
+    const std::int64_t span = static_cast<std::int64_t>(o.bins) * o.bin_size;
+    for (const Gene& g : ann.genes)
+      if (g.end - g.start != span)
+        throw DataError(o.annotation, g.line,
+                        "window of " + std::to_string(g.end - g.start) + " bp (" + g.chrom + ":" + std::to_string(g.start) + "-" +
+                            std::to_string(g.end) + "), but --bins " + std::to_string(o.bins) + " x --bin-size " +
+                            std::to_string(o.bin_size) + " is " + std::to_string(span) + " bp",
+                        "a gene-window file's windows are used as they are; give the --bins and --bin-size they were made for");
+    sum.notes.push_back(o.annotation + ": a gene-window file (chrom, start, end, ID_SYMBOL): each window is used as it is, "
+                        "its bins in genomic order (there is no strand to orient them by)");
+  }
   if (ann.duplicates) sum.notes.push_back(std::to_string(ann.duplicates) + " annotation records repeat a gene id: first kept");
   if (ann.unusable_ids) sum.notes.push_back(std::to_string(ann.unusable_ids) + " annotation ids hold '_' after the version (e.g. _PAR_Y copies): skipped");
   std::vector<ExpressionValues> expr(cells.size());
   for (std::size_t c = 0; c < cells.size(); ++c)
-    if (!cells[c].expression.empty()) expr[c] = read_expression(cells[c].expression);
+    if (!cells[c].expression.empty())
+      expr[c] = cells[c].expression_column.empty() ? read_expression(cells[c].expression, cells[c].name, true)
+                                                   : read_expression(cells[c].expression, cells[c].expression_column);
 
   // What the readers decided about single files (a stale index, peaks counted as reads), and
   // one file given twice (two marks, or one mark of two cells): legal, but hardly meant.
@@ -500,7 +521,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   }
   sum.genes_used = genes.size();
   if (o.check_size) {
-    PrepareSize z = pd::estimate_size(genes, cells.size(), files.size(), o.bins, o.bin_size, threads);
+    PrepareSize z = pd::estimate_size(genes, files, o.bins, o.bin_size, threads);
     const fs::space_info sp = fs::space(writable, ec);
     if (!ec) z.free_bytes = static_cast<double>(sp.available);
     o.check_size(z);
@@ -527,163 +548,198 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                               " genes used, so the pair's target log2((eB+1)/(eA+1)) is 0 for every gene (train refuses it)");
   }
 
-  // 3. Count: every (file, chromosome) task in parallel.
+  // 3. Splits, before counting: each cell is written as soon as its files are counted (a
+  // failure explains itself with the notes on dropped genes).
+  const std::vector<int> split = pd::assign_splits(o, genes, sum.notes);
+  for (int s : split)
+    if (s >= 0) ++sum.split_sizes[static_cast<std::size_t>(s)];
+
+  // 4. Count and write. The tasks of all files go into one queue in cell order (larger files
+  // first within a cell); a cell's tracks are made when its first task starts, and the thread
+  // that finishes its last task writes the cell's files and frees them. Taken in order, at most
+  // threads + 1 cells are in flight, so memory is bounded by that, not by the number of cells.
   const GeneWindows win = make_windows(genes, o.bins, o.bin_size);
   const std::size_t R = genes.size(), T = static_cast<std::size_t>(o.bins);
-  std::vector<std::vector<double>> values(files.size(), std::vector<double>(R * T, 0.0));
   std::vector<SignalTask> tasks;
-  for (std::size_t f = 0; f < files.size(); ++f)
-    for (const SignalTask& t : plan_tasks(files[f], f, win)) tasks.push_back(t);
-  // Larger files first (better load balance); whole-file tasks are the largest.
-  std::stable_sort(tasks.begin(), tasks.end(), [&](const SignalTask& a, const SignalTask& b) {
-    const bool wa = a.chrom < 0, wb = b.chrom < 0;
-    if (wa != wb) return wa;
-    return pd::file_size(files[a.file].path) > pd::file_size(files[b.file].path);
-  });
+  std::vector<std::size_t> first_task(cells.size() + 1, 0);
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    first_task[c] = tasks.size();
+    for (std::size_t m = 0; m < 5; ++m)
+      for (const SignalTask& t : plan_tasks(files[c * 5 + m], c * 5 + m, win)) tasks.push_back(t);
+    // Whole-file tasks are the largest; then by size.
+    std::stable_sort(tasks.begin() + static_cast<std::ptrdiff_t>(first_task[c]), tasks.end(),
+                     [&](const SignalTask& a, const SignalTask& b) {
+                       const bool wa = a.chrom < 0, wb = b.chrom < 0;
+                       if (wa != wb) return wa;
+                       return pd::file_size(files[a.file].path) > pd::file_size(files[b.file].path);
+                     });
+  }
+  first_task[cells.size()] = tasks.size();
   const std::size_t checksum_jobs = o.checksums ? paths.size() + 1 : 0;
   const std::size_t jobs = tasks.size() + checksum_jobs;
   const int io_threads = static_cast<int>(std::max<std::size_t>(1, static_cast<std::size_t>(threads) / std::max<std::size_t>(1, tasks.size())));
   std::vector<TaskStats> stats(tasks.size());
   std::vector<std::uint64_t> sums(checksum_jobs, 0);
-  // The tasks' exceptions, kept as they are (a DataError stays a DataError) and rethrown
-  // after the parallel loop, the first in task order.
-  std::vector<std::exception_ptr> errors(jobs);
-  const double read_start = elapsed();
-  std::atomic<std::size_t> done{0};
-  std::atomic<bool> failed{false};
-  double last_report = 0;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-  for (long long j = 0; j < static_cast<long long>(jobs); ++j) {
-    if (failed.load() || interrupted()) continue;
-    const std::size_t k = static_cast<std::size_t>(j);
-    try {
-      if (k < tasks.size()) {
-        const SignalTask& t = tasks[k];
-        stats[k] = run_task(files[t.file], t, win, values[t.file].data(), io_threads, o.interrupt);
-      } else {
-        const std::size_t c = k - tasks.size();
-        sums[c] = fnv1a64_file(c < paths.size() ? paths[c] : o.annotation);
-      }
-    } catch (...) {
-      errors[k] = std::current_exception();
-      failed = true;
-    }
-    const std::size_t d = ++done;
-#pragma omp critical(deepdiff_prepare_progress)
-    {
-      const double s = elapsed();
-      if (o.log && (s - last_report > 2.0 || d == jobs) && !failed.load()) {
-        last_report = s;
-        const double eta = s / static_cast<double>(d) * static_cast<double>(jobs - d);
-        log("prepare: " + std::to_string(d) + "/" + std::to_string(jobs) + " reading tasks done, " + pd::seconds_text(s) +
-            (d < jobs ? ", about " + pd::seconds_text(eta) + " left" : ""));
-      }
-    }
-  }
-  for (const std::exception_ptr& e : errors)
-    if (e) std::rethrow_exception(e);
-  if (interrupted()) throw PrepareInterrupted();
-  const double read_end = elapsed();
-  sum.read_seconds = read_end - read_start;
-  std::vector<TaskStats> per_file(files.size());
-  for (std::size_t k = 0; k < tasks.size(); ++k) {
-    TaskStats& p = per_file[tasks[k].file];
-    p.records += stats[k].records;
-    p.used += stats[k].used;
-    p.on_genes_chroms += stats[k].on_genes_chroms;
-    p.usable += stats[k].usable;
-    for (const std::string& n : stats[k].notes) sum.notes.push_back(files[tasks[k].file].path + ": " + n);
-  }
-  // A file read from start to end without one usable read would give an all-zero mark (an
-  // indexed BAM is checked by its index, in inspect_signal; a text file without data lines too).
-  for (std::size_t f = 0; f < files.size(); ++f)
-    if (files[f].format == SignalFormat::bam && !files[f].indexed && per_file[f].usable == 0)
-      throw DataError(files[f].path, "no usable alignment in " + std::to_string(per_file[f].records) +
-                                         " records: all unmapped, duplicates or QC-failed",
-                      "a mark's reads must be aligned (bedtools multicov would count nothing either)");
-  // Genes whose window holds no read in a file: expected for some, but a whole chromosome of
-  // them means the file lacks it (a tagAlign of another build or of chr1 only).
-  for (std::size_t f = 0; f < files.size(); ++f) {
-    std::size_t empty = 0;
-    std::vector<std::string> bare;
-    for (std::size_t c = 0; c < win.chroms.size(); ++c) {
-      std::size_t n = 0;
-      for (const int r : win.per_chrom[c].row) {
-        const double* v = values[f].data() + static_cast<std::size_t>(r) * T;
-        n += std::all_of(v, v + T, [](double x) { return x == 0; });
-      }
-      empty += n;
-      if (n == win.per_chrom[c].row.size()) bare.push_back(win.chroms[c]);
-    }
-    if (empty)
-      sum.notes.push_back(files[f].path + ": " + std::to_string(empty) + " of " + std::to_string(R) + " genes have " +
-                          (files[f].format == SignalFormat::bigwig ? "no signal" : "no read") + " in their window" +
-                          (bare.empty() ? "" : "; none at all on " + pd::chrom_list(bare)));
-  }
-  for (std::size_t f = 0; f < files.size(); ++f)
-    if (files[f].format == SignalFormat::reads && per_file[f].records > 0 && per_file[f].on_genes_chroms == 0)
-      throw DataError(files[f].path, "no read falls on any chromosome of the annotation " + o.annotation,
-                      "the annotation has " + pd::chrom_list(ann.chroms));
+  std::vector<std::vector<Track>> tracks(cells.size());
+  std::vector<std::atomic<std::size_t>> remaining(cells.size());
+  for (std::size_t c = 0; c < cells.size(); ++c) remaining[c] = first_task[c + 1] - first_task[c];
+  std::vector<std::vector<std::string>> file_notes(files.size());  // in file order at the end
+  std::atomic<std::size_t> peak_track_bytes{0}, track_bytes{0};
 
-  // 4. Splits (a failure explains itself with the notes on dropped genes).
-  const std::vector<int> split = pd::assign_splits(o, genes, sum.notes);
-  for (int s : split)
-    if (s >= 0) ++sum.split_sizes[static_cast<std::size_t>(s)];
-
-  // 5. Write into a temporary folder beside DIR, then rename.
-  make_directories(parent.string());
-  const fs::path tmp = parent / (pd::temporary_prefix(out) + std::to_string(static_cast<long>(::getpid())));
-  fs::remove_all(tmp, ec);
-  fs::create_directory(tmp);
-  const double write_start = elapsed();
-  try {
-    const std::size_t n_out = cells.size() * 3;
-    std::vector<std::exception_ptr> out_errors(n_out);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (long long j = 0; j < static_cast<long long>(n_out); ++j) {
-      const std::size_t c = static_cast<std::size_t>(j) / 3;
-      const int s = static_cast<int>(j % 3);
-      try {
-        if (interrupted()) throw PrepareInterrupted();
-        std::string text;
-        text.reserve(sum.split_sizes[static_cast<std::size_t>(s)] * T * 48);
-        for (std::size_t g = 0; g < R; ++g) {
-          if (split[g] != s) continue;
-          const Gene& gene = genes[g];
-          const bool flip = o.order == BinOrder::strand && gene.strand == '-';
-          for (std::size_t b = 0; b < T; ++b) {
-            const std::size_t t = flip ? T - 1 - b : b;
-            text += gene.id;
-            text += '_';
-            text += gene.symbol;
-            text += '_';
-            pd::append_int(text, static_cast<long long>(b + 1));
-            for (std::size_t m = 0; m < 5; ++m) {
-              const std::size_t f = c * 5 + m;
-              const double v = values[f][g * T + t];
-              text += ',';
-              if (files[f].format == SignalFormat::bigwig) pd::append_double(text, v);
-              else pd::append_int(text, static_cast<long long>(v));
-            }
-            text += '\n';
-          }
+  // A cell whose files are all counted: checks on what was read, then its three CSVs and its
+  // expression table, then its tracks are freed.
+  auto finish_cell = [&](std::size_t c, const fs::path& tmp) {
+    for (std::size_t m = 0; m < 5; ++m) {
+      const std::size_t f = c * 5 + m;
+      TaskStats p;
+      for (std::size_t k = first_task[c]; k < first_task[c + 1]; ++k)
+        if (tasks[k].file == f) {
+          p.records += stats[k].records;
+          p.usable += stats[k].usable;
+          p.on_genes_chroms += stats[k].on_genes_chroms;
         }
-        write_file_atomic((tmp / (cells[c].name + "." + pd::split_names()[static_cast<std::size_t>(s)] + ".csv")).string(), text);
-      } catch (...) {
-        out_errors[static_cast<std::size_t>(j)] = std::current_exception();
+      // A file read from start to end without one usable read would give an all-zero mark (an
+      // indexed BAM is checked by its index, in inspect_signal; a text file without data lines too).
+      if (files[f].format == SignalFormat::bam && !files[f].indexed && p.usable == 0)
+        throw DataError(files[f].path, "no usable alignment in " + std::to_string(p.records) +
+                                           " records: all unmapped, duplicates or QC-failed",
+                        "a mark's reads must be aligned (bedtools multicov would count nothing either)");
+      if (files[f].format == SignalFormat::reads && p.records > 0 && p.on_genes_chroms == 0)
+        throw DataError(files[f].path, "no read falls on any chromosome of the annotation " + o.annotation,
+                        "the annotation has " + pd::chrom_list(ann.chroms));
+      // Genes whose window holds no read: expected for some, but a whole chromosome of them
+      // means the file lacks it (a tagAlign of another build or of chr1 only).
+      const Track& tr = tracks[c][m];
+      std::size_t empty = 0;
+      std::vector<std::string> bare;
+      for (std::size_t ci = 0; ci < win.chroms.size(); ++ci) {
+        std::size_t n = 0;
+        for (const int r : win.per_chrom[ci].row) {
+          bool zero = true;
+          for (std::size_t t = 0; t < T && zero; ++t) zero = tr[static_cast<std::size_t>(r) * T + t] == 0;
+          n += zero;
+        }
+        empty += n;
+        if (n == win.per_chrom[ci].row.size()) bare.push_back(win.chroms[ci]);
       }
+      if (empty)
+        file_notes[f].push_back(files[f].path + ": " + std::to_string(empty) + " of " + std::to_string(R) + " genes have " +
+                                (files[f].format == SignalFormat::bigwig ? "no signal" : "no read") + " in their window" +
+                                (bare.empty() ? "" : "; none at all on " + pd::chrom_list(bare)));
     }
-    for (const std::exception_ptr& e : out_errors)
-      if (e) std::rethrow_exception(e);
-    for (std::size_t c = 0; c < cells.size(); ++c) {
+    std::string text;
+    for (int s = 0; s < 3; ++s) {
       if (interrupted()) throw PrepareInterrupted();
-      if (cells[c].expression.empty()) continue;
-      std::string text;
+      text.clear();
+      text.reserve(sum.split_sizes[static_cast<std::size_t>(s)] * T * 48);
+      for (std::size_t g = 0; g < R; ++g) {
+        if (split[g] != s) continue;
+        const Gene& gene = genes[g];
+        const bool flip = o.order == BinOrder::strand && gene.strand == '-';
+        for (std::size_t b = 0; b < T; ++b) {
+          const std::size_t t = flip ? T - 1 - b : b;
+          text += gene.id;
+          text += '_';
+          text += gene.symbol;
+          text += '_';
+          pd::append_int(text, static_cast<long long>(b + 1));
+          for (std::size_t m = 0; m < 5; ++m) {
+            const Track& tr = tracks[c][m];
+            text += ',';
+            if (tr.is_counts()) pd::append_int(text, static_cast<long long>(tr.counts[g * T + t]));
+            else pd::append_double(text, tr.means[g * T + t]);
+          }
+          text += '\n';
+        }
+      }
+      write_file_atomic((tmp / (cells[c].name + "." + pd::split_names()[static_cast<std::size_t>(s)] + ".csv")).string(), text);
+    }
+    std::size_t freed = 0;
+    for (const Track& tr : tracks[c]) freed += tr.bytes();
+    tracks[c].clear();
+    tracks[c].shrink_to_fit();
+    track_bytes -= freed;
+    if (!cells[c].expression.empty()) {
+      text.clear();
       for (int s = 0; s < 3; ++s)
         for (std::size_t g = 0; g < R; ++g)
           if (split[g] == s) text += genes[g].id + "," + csv_number(expr[c].value.at(genes[g].id)) + "\n";
       write_file_atomic((tmp / (cells[c].name + ".expr.csv")).string(), text);
     }
+  };
+
+  // Everything is written into a temporary folder beside DIR, then renamed.
+  make_directories(parent.string());
+  const fs::path tmp = parent / (pd::temporary_prefix(out) + std::to_string(static_cast<long>(::getpid())));
+  fs::remove_all(tmp, ec);
+  fs::create_directory(tmp);
+  try {
+    // The tasks' exceptions, kept as they are (a DataError stays a DataError) and rethrown
+    // after the parallel loop, the first in task order.
+    std::vector<std::exception_ptr> errors(jobs);
+    const double read_start = elapsed();
+    std::atomic<std::size_t> done{0}, cells_done{0};
+    std::atomic<bool> failed{false};
+    double last_report = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (long long j = 0; j < static_cast<long long>(jobs); ++j) {
+      if (failed.load() || interrupted()) continue;
+      const std::size_t k = static_cast<std::size_t>(j);
+      try {
+        if (k < tasks.size()) {
+          const SignalTask& t = tasks[k];
+          const std::size_t c = t.file / 5;
+#pragma omp critical(deepdiff_prepare_tracks)
+          if (tracks[c].empty()) {
+            std::size_t bytes = 0;
+            for (std::size_t m = 0; m < 5; ++m) {
+              tracks[c].emplace_back(files[c * 5 + m].format, R * T);
+              bytes += tracks[c].back().bytes();
+            }
+            const std::size_t now = track_bytes += bytes;
+            if (now > peak_track_bytes) peak_track_bytes = now;
+          }
+          stats[k] = run_task(files[t.file], t, win, tracks[c][t.file % 5], io_threads, o.interrupt);
+          if (--remaining[c] == 0 && !failed.load() && !interrupted()) {
+            finish_cell(c, tmp);
+            ++cells_done;
+          }
+        } else {
+          const std::size_t c = k - tasks.size();
+          sums[c] = fnv1a64_file(c < paths.size() ? paths[c] : o.annotation);
+        }
+      } catch (...) {
+        errors[k] = std::current_exception();
+        failed = true;
+      }
+      const std::size_t d = ++done;
+#pragma omp critical(deepdiff_prepare_progress)
+      {
+        const double s = elapsed();
+        if (o.log && (s - last_report > 2.0 || d == jobs) && !failed.load()) {
+          last_report = s;
+          const double eta = s / static_cast<double>(d) * static_cast<double>(jobs - d);
+          log("prepare: " + std::to_string(d) + "/" + std::to_string(jobs) + " reading tasks done, " +
+              std::to_string(cells_done.load()) + "/" + std::to_string(cells.size()) + " cells written, " +
+              pd::seconds_text(s) + (d < jobs ? ", about " + pd::seconds_text(eta) + " left" : ""));
+        }
+      }
+    }
+    for (const std::exception_ptr& e : errors)
+      if (e) std::rethrow_exception(e);
+    if (interrupted()) throw PrepareInterrupted();
+    sum.read_seconds = elapsed() - read_start;
+    sum.peak_track_bytes = peak_track_bytes.load();
+    std::vector<TaskStats> per_file(files.size());
+    for (std::size_t k = 0; k < tasks.size(); ++k) {
+      TaskStats& p = per_file[tasks[k].file];
+      p.records += stats[k].records;
+      p.used += stats[k].used;
+      for (const std::string& n : stats[k].notes) sum.notes.push_back(files[tasks[k].file].path + ": " + n);
+    }
+    for (const auto& fn : file_notes) sum.notes.insert(sum.notes.end(), fn.begin(), fn.end());
+
+    const double write_start = elapsed();
     std::string tsv = "gene\tsymbol\tchrom\ttss\tstrand\tsplit\n";
     for (std::size_t g = 0; g < R; ++g) {
       const Gene& gene = genes[g];
@@ -697,7 +753,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     j["settings"] = {{"bins", o.bins},
                      {"bin_size", o.bin_size},
                      {"window", "TSS +/- " + std::to_string(o.bins * o.bin_size / 2) + " bp"},
-                     {"bin_order", o.order == BinOrder::strand ? "strand" : "genomic"},
+                     {"bin_order", ann.format == AnnotationFormat::windows ? "genomic (a gene-window file has no strand)"
+                                   : o.order == BinOrder::strand                ? "strand"
+                                                                                : "genomic"},
                      {"seed", o.seed},
                      {"threads", threads},
                      {"use_index", o.use_index}};
@@ -733,6 +791,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
         x["cell"] = cells[c].name;
         x["assay"] = "expression";
         x["format"] = format_name(expr[c].format);
+        if (!expr[c].column.empty()) x["column"] = expr[c].column;
         in.push_back(x);
       }
     }
@@ -748,6 +807,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     sum.write_seconds = elapsed() - write_start;
     sum.seconds = elapsed();
     j["seconds"] = {{"total", sum.seconds}, {"reading", sum.read_seconds}, {"writing", sum.write_seconds}};
+    j["peak_counted_bytes"] = sum.peak_track_bytes;
     write_file_atomic((tmp / "prepare.json").string(), j.dump(2) + "\n");
 
     if (interrupted()) throw PrepareInterrupted();

@@ -1,12 +1,15 @@
 // The samplesheet of `deepdiff prepare`: CSV with the header cell,assay,path and one row per
 // cell and assay. assay is one of the five marks (data/marks.hpp) or `expression`; every
 // cell needs all five marks, expression is optional. Relative paths are relative to the
-// sheet's folder.
+// sheet's folder. An expression path may end in `#COLUMN`, the column of a genes x samples
+// matrix to take (without it a matrix gives the column named like the cell); a file whose
+// own name holds '#' is taken whole.
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <string_view>
@@ -26,6 +29,7 @@ struct CellInputs {
   std::string name;
   std::array<std::string, 5> marks;  // paths, in mark order (mark_names())
   std::string expression;            // empty: none
+  std::string expression_column;     // `path#COLUMN`'s COLUMN; empty: the cell's name, for a matrix
   std::size_t line = 0;              // first row of the cell in the sheet
 };
 
@@ -77,13 +81,22 @@ inline std::vector<CellInputs> read_samplesheet(const std::string& path) {
       throw DataError(path, ln, "duplicate row: cell " + cell + ", assay " + assay + " is already at line " +
                                     std::to_string(ins.first->second));
     if (file[0] != '/' && !folder.empty()) file = folder + "/" + file;
+    std::string column;
+    const std::size_t hash = file.rfind('#');
+    if (mk == marks.end() && hash != std::string::npos && !std::filesystem::exists(file)) {
+      column = file.substr(hash + 1);
+      file.erase(hash);
+      if (column.empty()) throw DataError(path, ln, "empty column name after '#'", "write path#COLUMN, e.g. matrix.gz#E003");
+    }
     auto it = std::find_if(cells.begin(), cells.end(), [&](const CellInputs& c) { return c.name == cell; });
     if (it == cells.end()) {
-      cells.push_back(CellInputs{cell, {}, {}, ln});
+      cells.push_back(CellInputs{cell, {}, {}, {}, ln});
       it = cells.end() - 1;
     }
-    if (mk == marks.end())
+    if (mk == marks.end()) {
       it->expression = file;
+      it->expression_column = column;
+    }
     else
       it->marks[static_cast<std::size_t>(mk - marks.begin())] = file;
   }

@@ -432,8 +432,8 @@ namespace signal_detail {
 // output row, [a, z) the overlap in the window's own coordinates (0 = its first base). A window
 // listed in several blocks is visited only from the block holding the start of its overlap, so
 // a long interval (spliced read, spanning blocks) is seen once per window. True if any was.
-template <class F>
-bool for_each_overlap(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e, double* out,
+template <class V, class F>
+bool for_each_overlap(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e, V* out,
                       F&& f) {
   if (e <= s || e <= 0) return false;
   const std::int64_t nblocks = static_cast<std::int64_t>(ch.blocks.size());
@@ -456,11 +456,11 @@ bool for_each_overlap(const GeneWindows& w, const GeneWindows::Chrom& ch, std::i
 }
 
 // Adds 1 to every bin of every window that [s, e) overlaps by >= 1 base (the read count).
-inline bool count_interval(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e,
-                           double* out) {
+template <class V>
+bool count_interval(const GeneWindows& w, const GeneWindows::Chrom& ch, std::int64_t s, std::int64_t e, V* out) {
   const std::int64_t S = w.bin_size;
-  return for_each_overlap(w, ch, s, e, out, [S](double* row, std::int64_t a, std::int64_t z) {
-    for (std::int64_t t = a / S; t <= (z - 1) / S; ++t) row[t] += 1.0;
+  return for_each_overlap(w, ch, s, e, out, [S](V* row, std::int64_t a, std::int64_t z) {
+    for (std::int64_t t = a / S; t <= (z - 1) / S; ++t) row[t] += 1;
   });
 }
 
@@ -506,6 +506,24 @@ inline bool alignment_span(const bam1_t* b, std::int64_t& s, std::int64_t& e) {
 
 }  // namespace signal_detail
 
+// One signal file's values for every gene and bin, [R, T] row-major, bins in genomic order.
+// Read counts are 32-bit integers (a bin of a real window holds far fewer than 4e9 reads, and
+// half the bytes of a double is what keeps a many-cell run's memory bounded); bigWig means are
+// doubles, printed with all their digits.
+struct Track {
+  std::vector<std::uint32_t> counts;  // BAM, tagAlign/BED
+  std::vector<double> means;          // bigWig
+  Track() = default;
+  Track(SignalFormat f, std::size_t n) {
+    if (f == SignalFormat::bigwig) means.assign(n, 0.0);
+    else counts.assign(n, 0);
+  }
+  bool is_counts() const { return means.empty(); }
+  std::size_t size() const { return is_counts() ? counts.size() : means.size(); }
+  double operator[](std::size_t i) const { return is_counts() ? counts[i] : means[i]; }
+  std::size_t bytes() const { return counts.size() * sizeof(std::uint32_t) + means.size() * sizeof(double); }
+};
+
 struct SignalTask {
   std::size_t file = 0;  // index into the files
   int chrom = -1;        // index into GeneWindows::chroms; -1: the whole file
@@ -529,14 +547,17 @@ struct TaskStats {
   std::vector<std::string> notes;     // what the reading decided (chromosome spellings)
 };
 
-// Runs one task, adding into `out` ([R, T], zero-initialised by the caller). io_threads > 1
-// lets htslib decompress BGZF blocks in parallel (worth it when files are fewer than cores).
-// `stop` (may be null) is polled every 64k records: when it is set the task returns early with
-// partial results, which the caller discards (Ctrl-C).
-inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const GeneWindows& w, double* out,
+// Runs one task, adding into `track` (Track(f.format, R * T), zeros, made by the caller).
+// io_threads > 1 lets htslib decompress BGZF blocks in parallel (worth it when files are fewer
+// than cores). `stop` (may be null) is polled every 64k records: when it is set the task
+// returns early with partial results, which the caller discards (Ctrl-C).
+inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const GeneWindows& w, Track& track,
                           int io_threads = 1, const std::atomic<bool>* stop = nullptr) {
   namespace sd = signal_detail;
   TaskStats st;
+  if (track.size() != static_cast<std::size_t>(w.rows) * static_cast<std::size_t>(w.bins) ||
+      track.is_counts() != (f.format != SignalFormat::bigwig))
+    throw std::invalid_argument("run_task: the track is not Track(f.format, rows * bins)");
   auto stopped = [stop, &st] { return stop && (st.records & 0xFFFF) == 0 && stop->load(); };
   if (f.format == SignalFormat::bigwig) {
     // One pass over the chromosome's data under the windows: the stretches the windows cover
@@ -548,6 +569,7 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
     const int fc = find_chrom(f.chroms, w.chroms[static_cast<std::size_t>(task.chrom)]);
     const std::int64_t len = f.lengths[static_cast<std::size_t>(fc)];
     const std::string& name = f.chroms[static_cast<std::size_t>(fc)];
+    double* out = track.means.data();
     sd::BigWigPtr bw = sd::open_bigwig(f.path);
     for (const auto& ab : sd::stretches(w, ch, len)) {
       if (stop && stop->load()) return st;
@@ -599,7 +621,8 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
     std::vector<char> exact_seen(w.chroms.size(), 0);
     std::vector<std::uint64_t> alias_records(w.chroms.size(), 0), alias_used(w.chroms.size(), 0);
     std::vector<std::string> alias_name(w.chroms.size());
-    std::vector<double> alias;  // [R, T], allocated at the first record under another spelling
+    std::uint32_t* out = track.counts.data();
+    std::vector<std::uint32_t> alias;  // [R, T], allocated at the first record under another spelling
     while (in.next(l)) {
       if (stopped()) return st;
       if ((l.empty() || l[0] == '#' || l[0] == 't' || l[0] == 'b') && annotation_detail::is_comment(l)) continue;
@@ -633,11 +656,11 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
       if (cur.c < 0) continue;
       const std::size_t c = static_cast<std::size_t>(cur.c);
       ++st.on_genes_chroms;
-      double* dst = out;
+      std::uint32_t* dst = out;
       if (cur.exact) {
         exact_seen[c] = 1;
       } else {
-        if (alias.empty()) alias.assign(static_cast<std::size_t>(w.rows) * static_cast<std::size_t>(w.bins), 0.0);
+        if (alias.empty()) alias.assign(static_cast<std::size_t>(w.rows) * static_cast<std::size_t>(w.bins), 0);
         dst = alias.data();
         ++alias_records[c];
       }
@@ -666,6 +689,7 @@ inline TaskStats run_task(const SignalFile& f, const SignalTask& task, const Gen
   }
 
   // BAM / SAM
+  std::uint32_t* out = track.counts.data();
   sd::HtsPtr<htsFile> fp(hts_open(f.path.c_str(), "r"));
   if (!fp) throw DataError(f.path, "cannot open the file with htslib");
   if (io_threads > 1) hts_set_threads(fp.get(), io_threads);
