@@ -117,6 +117,9 @@ inline ExpressionValues read_expression(const std::string& path, const std::stri
       first_line = ln;
       sep = l.find('\t') != std::string_view::npos ? '\t' : ',';
       split_on(l, sep, f);
+      // A matrix written row by row with a separator after every value (Roadmap's) ends each
+      // line with an empty field; the header may too.
+      if (f.size() > 3 && data_detail::trim(f.back()).empty()) f.pop_back();
       columns = f.size();
       auto take = [&](std::size_t k) {
         value_col = k;
@@ -168,6 +171,7 @@ inline ExpressionValues read_expression(const std::string& path, const std::stri
                         "name a column (path#COLUMN) only for a table whose first line names its columns");
     }
     split_on(l, sep, f);
+    if (e.format == ExpressionFormat::matrix && f.size() == columns + 1 && data_detail::trim(f.back()).empty()) f.pop_back();
     if (f.size() != columns)
       throw DataError(path, ln, "expected " + std::to_string(columns) + " columns, found " + std::to_string(f.size()));
     const std::string id = strip_version(data_detail::trim(f[0]));
