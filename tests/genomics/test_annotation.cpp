@@ -102,3 +102,28 @@ TEST_CASE("a damaged gzip annotation is said to be damaged, not a bad line", "[g
     CHECK(std::string(e.what()).find("damaged compressed file") != std::string::npos);
   }
 }
+
+TEST_CASE("a gene-window file: the window as written, no strand, ID_SYMBOL required", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("w.txt", "chrX\t99884988\t99904988\tENSG00000000003_TSPAN6\nchr20\t49565092\t49585092\tENSG00000000419_DPM1\n");
+  const Annotation a = read_annotation(d.file("w.txt"));
+  CHECK(a.format == AnnotationFormat::windows);
+  REQUIRE(a.genes.size() == 2);
+  const Gene& g = a.genes[0];
+  CHECK(g.id == "ENSG00000000003");
+  CHECK(g.symbol == "TSPAN6");
+  CHECK(g.strand == '.');
+  CHECK(g.window);
+  CHECK(g.tss() == 99894988);  // the centre: make_windows gives back [start, end)
+  const GeneWindows w = make_windows(a.genes, 200, 100);
+  CHECK(w.per_chrom[0].start[0] == 99884988);
+  d.write("nosym.txt", "chrX\t99884988\t99904988\tENSG00000000003_TSPAN6\nchr20\t49565092\t49585092\tENSG00000000419\n");
+  const DataError e = data_error([&] { read_annotation(d.file("nosym.txt")); });
+  CHECK(e.line == 2);
+  CHECK(e.reason.find("not ID_SYMBOL") != std::string::npos);
+  d.write("five.txt", "chrX\t99884988\t99904988\tENSG00000000003_TSPAN6\nchr20\t49565092\t49585092\tENSG00000000419_DPM1\t0\n");
+  CHECK(data_error([&] { read_annotation(d.file("five.txt")); }).line == 2);
+  // A BED4 of numbers is not a window file (a bedGraph, say).
+  d.write("bg.txt", "chr1\t0\t100\t2.5\n");
+  CHECK(data_error([&] { read_annotation(d.file("bg.txt")); }).line == 1);
+}

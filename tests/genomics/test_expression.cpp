@@ -109,3 +109,35 @@ TEST_CASE("expression tables: UTF-16 and NUL bytes are refused, never quoted", "
   CHECK(n.reason.find('\0') == std::string::npos);
   CHECK(n.reason.find("NUL byte at column 18") != std::string::npos);
 }
+
+TEST_CASE("expression matrix: the column asked for, its names listed when it is missing", "[genomics][expression]") {
+  TempDir d("deepdiff_genomics");
+  // Roadmap's layout: tab-separated, a separator after every value of a row (an empty last field).
+  d.write("m.tsv", "gene_id\tE000\tE003\tE123\nENSG00000000003\t3211\t22232\t7\t\nENSG00000000005.5\t65\t448\t0\t\n");
+  const ExpressionValues e = read_expression(d.file("m.tsv"), "E003");
+  CHECK(e.format == ExpressionFormat::matrix);
+  CHECK(e.column == "E003");
+  CHECK(e.value.at("ENSG00000000003") == 22232);
+  CHECK(e.value.at("ENSG00000000005") == 448);
+  CHECK(read_expression(d.file("m.tsv"), "E123", true).value.at("ENSG00000000003") == 7);
+  const DataError missing = data_error([&] { read_expression(d.file("m.tsv"), "E999"); });
+  CHECK(missing.line == 1);
+  CHECK(missing.reason.find("no column E999; its columns are E000, E003, E123") != std::string::npos);
+  CHECK(data_error([&] { read_expression(d.file("m.tsv")); }).hint.find("path#COLUMN") != std::string::npos);
+  d.write("m_bad.tsv", "gene_id\tE000\tE003\nENSG1\t1\t2\nENSG2\t1\tNA\n");
+  const DataError bad = data_error([&] { read_expression(d.file("m_bad.tsv"), "E003"); });
+  CHECK(bad.line == 3);
+  CHECK(bad.reason.find("(E003)") != std::string::npos);
+  d.write("m_short.tsv", "gene_id\tE000\tE003\nENSG1\t1\n");
+  CHECK(data_error([&] { read_expression(d.file("m_short.tsv"), "E003"); }).line == 2);
+  // A table with a header answers to its value column's name; the cell's name applies to a
+  // matrix only, so a two-column table keeps working under any cell name.
+  d.write("two.csv", "gene_id,E003\nENSG1,5\n");
+  CHECK(read_expression(d.file("two.csv"), "E003").value.at("ENSG1") == 5);
+  CHECK(data_error([&] { read_expression(d.file("two.csv"), "E123"); }).reason.find("value column is E003") !=
+        std::string::npos);
+  CHECK(read_expression(d.file("two.csv"), "K562", true).value.at("ENSG1") == 5);
+  d.write("bare.csv", "ENSG1,5\n");
+  CHECK(data_error([&] { read_expression(d.file("bare.csv"), "E003"); }).reason.find("no header line") != std::string::npos);
+  CHECK(read_expression(d.file("bare.csv"), "E003", true).value.at("ENSG1") == 5);
+}

@@ -280,3 +280,43 @@ TEST_CASE("damaged signal files are DataErrors, not crashes or other exceptions"
     CHECK(refused >= static_cast<int>(whole.size() / 2));
   }
 }
+
+TEST_CASE("many cells: each written as it finishes, at most threads + 1 in memory, the same files", "[genomics][prepare]") {
+  // Six cells of tagAlign reads (cell k has k + 1 reads per mark in G1's second bin); the
+  // counted values held at once never exceed threads + 1 cells' tracks (32-bit counts), and the
+  // files are the same for 1 and 2 threads.
+  TempDir d("deepdiff_genomics");
+  d.write("genes.bed", "chr1\t1000\t2000\tG1\t0\t+\nchr1\t5000\t6000\tG2\t0\t-\nchr1\t9000\t9500\tG3\t0\t+\n");
+  std::string sheet = "cell,assay,path\n";
+  const std::vector<std::string> marks = {"H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"};
+  for (int c = 0; c < 6; ++c) {
+    std::string reads;
+    for (int r = 0; r <= c; ++r) reads += "chr1\t" + std::to_string(960 + r) + "\t" + std::to_string(970 + r) + "\tN\t0\t+\n";
+    const std::string file = "c" + std::to_string(c) + ".tagAlign";
+    d.write(file, reads);
+    for (const std::string& m : marks) sheet += "C" + std::to_string(c) + "," + m + "," + file + "\n";
+  }
+  d.write("samples.csv", sheet);
+  PrepareOptions o;
+  o.samplesheet = d.file("samples.csv");
+  o.annotation = d.file("genes.bed");
+  o.bins = 4;
+  o.bin_size = 50;
+  o.split_counts = {1, 1, 1};
+  const std::size_t cell_bytes = 5 * 3 * 4 * sizeof(std::uint32_t);  // five marks x 3 genes x 4 bins
+  for (int threads : {1, 2}) {
+    o.threads = threads;
+    o.out = d.file("root" + std::to_string(threads));
+    const PrepareSummary s = prepare_data_root(o);
+    CHECK(s.peak_track_bytes >= cell_bytes);
+    CHECK(s.peak_track_bytes <= static_cast<std::size_t>(threads + 1) * cell_bytes);
+    for (int c = 0; c < 6; ++c) {
+      const auto m = read_cell(o.out, "C" + std::to_string(c));
+      const double n = c + 1;
+      CHECK(m.at("G1")[0] == std::vector<double>{0, 0, 0, 0, 0});  // [900, 950) of the window [900, 1100)
+      CHECK(m.at("G1")[1] == std::vector<double>{n, n, n, n, n});
+    }
+  }
+  for (const char* f : {"C0.train.csv", "C5.test.csv", "genes.tsv"})
+    CHECK(read_file(d.file(std::string("root1/") + f)) == read_file(d.file(std::string("root2/") + f)));
+}

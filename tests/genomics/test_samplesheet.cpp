@@ -45,3 +45,22 @@ TEST_CASE("samplesheet: UTF-16 and NUL bytes are refused as such, never quoted",
   CHECK(n.reason.find('\0') == std::string::npos);
   CHECK(n.reason.find("NUL byte at column 2") != std::string::npos);
 }
+
+TEST_CASE("samplesheet: an expression path may name its matrix column as path#COLUMN", "[genomics][samplesheet]") {
+  TempDir d("deepdiff_genomics");
+  const std::string marks5 = "A,H3K4me1,a1.bam\nA,H3K4me3,a3.bam\nA,H3K9me3,k9.bw\nA,H3K27me3,a27.bam\nA,H3K36me3,a36.bam\n";
+  d.write("col.csv", "cell,assay,path\n" + marks5 + "A,expression,m.pc.gz#E003\n");
+  std::vector<CellInputs> c = read_samplesheet(d.file("col.csv"));
+  CHECK(c[0].expression == d.file("m.pc.gz"));
+  CHECK(c[0].expression_column == "E003");
+  d.write("plain.csv", "cell,assay,path\n" + marks5 + "A,expression,m.pc.gz\n");
+  CHECK(read_samplesheet(d.file("plain.csv"))[0].expression_column.empty());
+  // A file whose own name holds '#' is taken whole.
+  d.write("x#1.csv", "ENSG1,5\n");
+  d.write("hash.csv", "cell,assay,path\n" + marks5 + "A,expression,x#1.csv\n");
+  c = read_samplesheet(d.file("hash.csv"));
+  CHECK(c[0].expression == d.file("x#1.csv"));
+  CHECK(c[0].expression_column.empty());
+  d.write("empty.csv", "cell,assay,path\n" + marks5 + "A,expression,m.pc.gz#\n");
+  CHECK(data_error([&] { read_samplesheet(d.file("empty.csv")); }).line == 7);
+}
