@@ -76,15 +76,21 @@ inline int cmd_prepare_impl(int argc, char** argv) {
       "annotation, the five histone marks in --bins bins of --bin-size bp around the TSS, per cell.\n"
       "Values are those of the field's tools: BAM -> `bedtools multicov`, tagAlign/BED reads ->\n"
       "`bedtools intersect -c`, bigWig -> `computeMatrix reference-point --missingDataAsZero`.\n"
-      "Writes DIR/CELL.{train,valid,test}.csv, DIR/CELL.expr.csv, DIR/genes.tsv, DIR/prepare.json,\n"
-      "all at once at the end (nothing partial on error). See docs/prepare.md.");
+      "Writes DIR/CELL.{train,valid,test}.csv, DIR/CELL.expr.csv, DIR/genes.tsv, DIR/prepare.json\n"
+      "into a temporary folder renamed onto DIR at the end (nothing partial on error); each cell's\n"
+      "files are written as soon as its marks are counted, so memory stays bounded however many\n"
+      "cells the sheet lists. See docs/prepare.md.");
   o.add_options()("h,help", "show this help")(
       "threads", "OpenMP threads, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"));
   o.add_options("inputs")
       ("samples", "samplesheet CSV, header cell,assay,path; assay: H3K4me1 H3K4me3 H3K9me3 H3K27me3 H3K36me3 or "
-                  "expression; files: BAM (.bai/.csi used when present), tagAlign/BED (plain or gzip), bigWig",
+                  "expression; files: BAM (.bai/.csi used when present), tagAlign/BED (plain or gzip), bigWig; "
+                  "expression: a two-column table, featureCounts, salmon, or a genes x samples matrix (the column "
+                  "named like the cell, or path#COLUMN, e.g. 57epigenomes.N.pc.gz#E003)",
        cxxopts::value<std::string>())
-      ("genes", "gene annotation: GTF or GFF3 (gene records) or BED6", cxxopts::value<std::string>())
+      ("genes", "gene annotation: GTF or GFF3 (gene records) or BED6; or a gene-window file (chrom, start, end, "
+                "ID_SYMBOL: the windows as they are, each --bins x --bin-size long, bins in genomic order)",
+       cxxopts::value<std::string>())
       ("out", "output folder (must not exist, or be empty)", cxxopts::value<std::string>());
   o.add_options("layout")
       ("bins", "bins per gene (even, at most 100000; the window is TSS +/- bins*bin-size/2, at most 20 Mb in all)", cxxopts::value<long long>()->default_value("200"))
