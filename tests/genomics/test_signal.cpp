@@ -96,6 +96,14 @@ TEST_CASE("text signal files that are not reads", "[genomics][signal]") {
   d.write("track_only.bed", "track name=x\n# nothing\n");
   CHECK(std::string(data_error([&] { inspect_signal(d.file("track_only.bed")); }).what()).find("no reads") !=
         std::string::npos);
+  // Judged on the text, plain or compressed alike: a control byte in a name column is text (htslib
+  // took it for binary when plain, found by tests/fuzz), a NUL byte is binary.
+  d.write("ctl.tagAlign", std::string("chr1\t240\t251\tN\x18\t1000\t-\n"));
+  CHECK(inspect_signal(d.file("ctl.tagAlign")).format == SignalFormat::reads);
+  d.write("nul.tagAlign", std::string("chr1\t240\t251\tN\0\t1000\t-\n", 22));
+  const DataError nul = data_error([&] { inspect_signal(d.file("nul.tagAlign")); });
+  CHECK(nul.line == 1);
+  CHECK(nul.reason.find("binary content") != std::string::npos);
   std::filesystem::create_directories(d.file("folder"));
   CHECK(std::string(data_error([&] { inspect_signal(d.file("folder")); }).what()).find("is a directory") !=
         std::string::npos);

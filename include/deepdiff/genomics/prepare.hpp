@@ -808,7 +808,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     sum.seconds = elapsed();
     j["seconds"] = {{"total", sum.seconds}, {"reading", sum.read_seconds}, {"writing", sum.write_seconds}};
     j["peak_counted_bytes"] = sum.peak_track_bytes;
-    write_file_atomic((tmp / "prepare.json").string(), j.dump(2) + "\n");
+    // Names from the inputs (paths, a matrix column) need not be UTF-8: such bytes become U+FFFD
+    // rather than the run failing at its very end.
+    write_file_atomic((tmp / "prepare.json").string(), j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 
     if (interrupted()) throw PrepareInterrupted();
     if (fs::exists(out, ec)) fs::remove(out);  // an empty folder (checked at the start)

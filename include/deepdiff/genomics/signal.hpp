@@ -295,9 +295,14 @@ inline SignalFile inspect_signal(const std::string& path) {
   }
   if (m == 0x8789F2EBu) throw DataError(path, "a bigBed file: not supported", "signal files are BAM, tagAlign/BED reads or bigWig");
 
+  // htslib's format detection refuses some plain text that it takes for binary (a control byte
+  // near the start) while it opens the same text gzip-compressed; such a file goes on to be
+  // read as text below, where plain and compressed text are judged alike.
   sd::HtsPtr<htsFile> fp(hts_open(path.c_str(), "r"));
-  if (!fp) throw DataError(path, "cannot open the file with htslib");
-  const htsFormat format = *hts_get_format(fp.get());  // a copy: it lives inside fp, closed below
+  htsFormat format{};
+  format.format = unknown_format;
+  format.compression = no_compression;
+  if (fp) format = *hts_get_format(fp.get());  // a copy: it lives inside fp, closed below
   const htsFormat* fmt = &format;
   if (fmt->format == cram) throw DataError(path, "a CRAM file: not supported", "convert it to BAM (samtools view -b)");
   if (fmt->format == bam || fmt->format == sam) {
@@ -333,14 +338,15 @@ inline SignalFile inspect_signal(const std::string& path) {
   // Anything else must read as BED-like text: chrom, start, end on the first data line.
   s.format = SignalFormat::reads;
   s.detail = fmt->compression == gzip ? "gzip tagAlign/BED" : fmt->compression == bgzf ? "BGZF tagAlign/BED" : "tagAlign/BED";
-  if (fmt->compression == no_compression && fmt->category == unknown_category && fmt->format == binary_format)
-    throw DataError(path, "not a BAM, tagAlign/BED or bigWig file (binary content)");
   TextLines in(path);
   std::string_view l;
   std::vector<std::string_view> f;
   const std::string to_bigwig = "convert it to bigWig (bedGraphToBigWig) and give the .bw";
   bool data = false;
   while (in.next(l)) {
+    // Judged on the text itself, decompressed or not (htslib's own guess differs between the two).
+    if (l.find('\0') != std::string_view::npos)
+      throw DataError(path, in.line(), "not a BAM, tagAlign/BED or bigWig file (binary content: a NUL byte)");
     if (annotation_detail::is_comment(l)) {
       if (l.substr(0, 5) == "track" && l.find("type=bedGraph") != std::string_view::npos)
         throw DataError(path, in.line(), "a bedGraph file (values, not reads): not read as reads", to_bigwig);
