@@ -60,7 +60,8 @@ struct TempDir {
   }
 };
 
-inline std::string shared_data() { return DEEPDIFF_SHARED_DATA; }
+// The data the project ships: data/ of the source tree (data/sample, data/roadmap).
+inline std::string data_dir() { return DEEPDIFF_DATA_DIR; }
 inline std::string source_dir() { return DEEPDIFF_SOURCE_DIR; }
 
 }  // namespace deepdiff_test

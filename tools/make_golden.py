@@ -12,7 +12,7 @@ Cases:
           gates are not all near 0.5; inputs counts-like reals in [0.05, 3) plus a planted
           peak and a ramp; expression counts fixed so that two genes have |y| >= 2 and one
           does not (both labels of the contrastive loss occur).
-  sample  the first 4 genes of data/deepdiff-sample Cell1 (A) / Cell2 (B), train
+  sample  the first 4 genes of data/sample Cell1 (A) / Cell2 (B), train
           split, with their expression from CellN.expr.csv; T=200, H1=4, H2=2; parameters
           uniform(-0.1, 0.1) as published.
 The baselines (docs/deepdiff-spec.md, "Baselines"), in eval mode (DeepChrome's dropout off;
@@ -81,7 +81,7 @@ CASES = ("random", "sample")
 # AttentiveChrome (attentivechrome: cell A, reads xa, trains on ya; attentivechrome_b: cell B).
 BASELINE_VARIANTS = ("deepchrome", "attentivechrome", "attentivechrome_b")
 ALL_VARIANTS = tuple(ddt.VARIANTS) + BASELINE_VARIANTS
-DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "data", "deepdiff-sample"))
+DEFAULT_DATA = os.path.normpath(os.path.join(HERE, "..", "data", "sample"))
 
 ADAM_STEPS = 5
 ADAM_LR = 1e-3
@@ -250,7 +250,7 @@ def golden_text(variant, case, seed, data_dir):
         xa, xb, ea, eb = random_case_inputs(seed, cfg)
     else:
         xa, xb, ea, eb, genes = sample_case_inputs(data_dir, cfg)
-        header_extra.append(("data", "deepdiff-sample Cell1 (A) / Cell2 (B) train split, first %d genes"
+        header_extra.append(("data", "data/sample Cell1 (A) / Cell2 (B) train split, first %d genes"
                              % cfg["batch"]))
         header_extra.append(("genes", ",".join(genes)))
     targets = ddt.make_targets(ea, eb)
@@ -342,7 +342,7 @@ def main(argv=None):
     ap.add_argument("--cases", default=",".join(CASES), type=lambda s: parse_list(s, CASES, "case"),
                     help="comma-separated subset of: random, sample (default: both)")
     ap.add_argument("--data", default=DEFAULT_DATA,
-                    help="deepdiff-sample folder for the sample case (default: %(default)s)")
+                    help="the sample data folder (data/sample) for the sample case (default: %(default)s)")
     args = ap.parse_args(argv)
 
     os.makedirs(args.out, exist_ok=True)

@@ -5,7 +5,7 @@
     /usr/bin/python3 tools/test_tools.py                   (from anywhere)
 
 Needs PyTorch (Debian's python3-torch on this machine, hence /usr/bin/python3). The
-sample-data checks skip when data/deepdiff-sample is absent.
+sample-data checks skip when data/sample is absent.
 """
 
 import contextlib

@@ -6,7 +6,7 @@ run, so the ratios are comparable (absolute times are not, across runs or machin
     ~/.venvs/deepdiff/bin/python examples/python/bench_fit.py --cli build/examples/deepdiff
     ~/.venvs/deepdiff/bin/python examples/python/bench_fit.py --variants raw_d --threads 1 --epochs 1   # quicker
 
-Data: --data-root (default the project's data/deepdiff-sample: 200 genes per
+Data: --data-root (default the project's data/sample: 200 genes per
 split), else synthetic data of 200 genes per split written by deepdiff.synth. Each
 configuration runs once per program, interleaved; an epoch is training + validation, as the
 programs time it. Prints a Markdown table (docs/python.md) and writes OUT/bench_fit.json.
@@ -59,7 +59,7 @@ def cli_run(cli, data, variant, epochs, threads, tmp):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data-root", default=os.path.join(ROOT, "data", "deepdiff-sample"))
+    ap.add_argument("--data-root", default=os.path.join(ROOT, "data", "sample"))
     ap.add_argument("--variants", default="raw_d,raw_aux_siamese")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--epochs", type=int, default=2)

@@ -99,10 +99,10 @@ done
 cmp -s "$WORK/merged/E123-E003/attention_summary.csv" "$F/E123-E003/attention_summary.csv" && ok \
   || bad "merged attention summary differs from the unsharded one"
 # shards sharing one save-root merge in place
-expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/shared" --shard 1/2
-expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/shared" --shard 2/2
-expect 0 "$BIN" merge --save-root "$WORK/shared" "$WORK/shared"
-[ "$(rowset "$WORK/shared/results.csv")" = "$(rowset "$F/results.csv")" ] && ok || bad "in-place merge differs"
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/inplace" --shard 1/2
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/inplace" --shard 2/2
+expect 0 "$BIN" merge --save-root "$WORK/inplace" "$WORK/inplace"
+[ "$(rowset "$WORK/inplace/results.csv")" = "$(rowset "$F/results.csv")" ] && ok || bad "in-place merge differs"
 # refusals
 expect 1 "$BIN" merge --save-root "$WORK/m2" "$WORK/s1" "$WORK/merged";  contains "duplicate row"
 expect 1 "$BIN" merge --save-root "$WORK/m2" "$WORK/s1" "$WORK/s1";  contains "given twice"

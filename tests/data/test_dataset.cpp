@@ -361,7 +361,7 @@ TEST_CASE("gather_batch: shapes, values, targets, buffer reuse", "[data]") {
 }
 
 TEST_CASE("load_split: the public sample (Cell1 = K562, Cell2 = H1)", "[data][sample]") {
-  const std::string dir = deepdiff_test::shared_data() + "/deepdiff-sample";
+  const std::string dir = deepdiff_test::data_dir() + "/sample";
   if (!deepdiff_test::path_exists(dir + "/Cell1.train.csv")) {
     WARN("skipped: the public sample is not at " << dir);
     return;

@@ -4,7 +4,8 @@ Run against the *installed* package (`pip install --no-build-isolation .`); ctes
 a virtual environment under the build folder (tests/python/CMakeLists.txt). Environment:
     DEEPDIFF_CLI           the `deepdiff` program (build/examples/deepdiff), for the
                            CLI-vs-Python test (skipped, saying so, without it)
-    DEEPDIFF_SHARED_DATA   the project's data/ (tests on it skip without it)
+    DEEPDIFF_DATA_DIR      the project's data/ (default: data/ of the source tree; tests
+                           on the sample data/sample skip without it)
 """
 import os
 import sys
@@ -37,8 +38,8 @@ def synth_splits(synth_dir):
 
 @pytest.fixture(scope="session")
 def sample_dir():
-    root = os.environ.get("DEEPDIFF_SHARED_DATA") or os.path.join(SOURCE_DIR, "data")
-    d = os.path.join(root, "deepdiff-sample")
+    root = os.environ.get("DEEPDIFF_DATA_DIR") or os.path.join(SOURCE_DIR, "data")
+    d = os.path.join(root, "sample")
     if not os.path.isfile(os.path.join(d, "Cell1.train.csv")):
         pytest.skip("skipped: the real sample data %s is absent" % d)
     return d

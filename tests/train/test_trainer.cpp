@@ -95,9 +95,9 @@ TEST_CASE("predict_arrays: every gene's outputs are the same bits for any batch 
 }
 
 TEST_CASE("training: learns on the real sample data (K562 vs H1)", "[train][data][slow]") {
-  const std::string root = deepdiff_test::shared_data() + "/deepdiff-sample";
+  const std::string root = deepdiff_test::data_dir() + "/sample";
   if (!deepdiff_test::path_exists(root + "/Cell1.train.csv")) {
-    WARN("skipped: the real sample data is not at " << root << " (it comes with the project's shared/ folder)");
+    WARN("skipped: the real sample data is not at " << root << " (it comes with the project's data/ folder)");
     return;
   }
   const Split train = load_split(root, "Cell1", "Cell2", "train");
