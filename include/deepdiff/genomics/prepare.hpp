@@ -584,6 +584,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   std::vector<std::atomic<std::size_t>> remaining(cells.size());
   for (std::size_t c = 0; c < cells.size(); ++c) remaining[c] = first_task[c + 1] - first_task[c];
   std::vector<std::vector<std::string>> file_notes(files.size());  // in file order at the end
+  std::vector<TaskStats> per_file(files.size());  // each summed by the thread that finishes its cell
   std::atomic<std::size_t> peak_track_bytes{0}, track_bytes{0};
 
   // A cell whose files are all counted: checks on what was read, then its three CSVs and its
@@ -591,12 +592,14 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   auto finish_cell = [&](std::size_t c, const fs::path& tmp) {
     for (std::size_t m = 0; m < 5; ++m) {
       const std::size_t f = c * 5 + m;
-      TaskStats p;
+      TaskStats& p = per_file[f];
       for (std::size_t k = first_task[c]; k < first_task[c + 1]; ++k)
         if (tasks[k].file == f) {
           p.records += stats[k].records;
           p.usable += stats[k].usable;
+          p.used += stats[k].used;
           p.on_genes_chroms += stats[k].on_genes_chroms;
+          for (const std::string& n : stats[k].notes) p.notes.push_back(files[f].path + ": " + n);
         }
       // A file read from start to end without one usable read would give an all-zero mark (an
       // indexed BAM is checked by its index, in inspect_signal; a text file without data lines too).
@@ -730,13 +733,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     if (interrupted()) throw PrepareInterrupted();
     sum.read_seconds = elapsed() - read_start;
     sum.peak_track_bytes = peak_track_bytes.load();
-    std::vector<TaskStats> per_file(files.size());
-    for (std::size_t k = 0; k < tasks.size(); ++k) {
-      TaskStats& p = per_file[tasks[k].file];
-      p.records += stats[k].records;
-      p.used += stats[k].used;
-      for (const std::string& n : stats[k].notes) sum.notes.push_back(files[tasks[k].file].path + ": " + n);
-    }
+    for (const TaskStats& p : per_file) sum.notes.insert(sum.notes.end(), p.notes.begin(), p.notes.end());
     for (const auto& fn : file_notes) sum.notes.insert(sum.notes.end(), fn.begin(), fn.end());
 
     const double write_start = elapsed();
