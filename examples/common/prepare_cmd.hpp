@@ -83,8 +83,9 @@ inline int cmd_prepare_impl(int argc, char** argv) {
   o.add_options()("h,help", "show this help")(
       "threads", "OpenMP threads, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"));
   o.add_options("inputs")
-      ("samples", "samplesheet CSV, header cell,assay,path; assay: H3K4me1 H3K4me3 H3K9me3 H3K27me3 H3K36me3 or "
-                  "expression; files: BAM (.bai/.csi used when present), tagAlign/BED (plain or gzip), bigWig; "
+      ("samples", "samplesheet CSV, header cell,assay,path; assay: H3K4me1 H3K4me3 H3K9me3 H3K27me3 H3K36me3, "
+                  "input (an input control, optional) or expression; several rows of one cell and mark are "
+                  "replicates, pooled (reads summed, bigWigs averaged); files: BAM (.bai/.csi used when present), tagAlign/BED (plain or gzip), bigWig; "
                   "expression: a two-column table, featureCounts, salmon, or a genes x samples matrix (the column "
                   "named like the cell, or path#COLUMN, e.g. 57epigenomes.N.pc.gz#E003)",
        cxxopts::value<std::string>())
@@ -107,6 +108,12 @@ inline int cmd_prepare_impl(int argc, char** argv) {
        cxxopts::value<std::string>())
       ("split-from", "reuse the splits of an earlier DIR/genes.tsv", cxxopts::value<std::string>())
       ("seed", "seed of the split draw", cxxopts::value<unsigned long long>()->default_value("1"));
+  o.add_options("depth")
+      ("normalize-marks", "none: read counts as the published recipe has them; cpm: counts per million usable "
+                          "reads of the (pooled) library, so that cells sequenced to different depths compare "
+                          "(bigWigs are left as they are). An input control, when the sheet has one, is scaled to "
+                          "each mark's library and subtracted, floored at 0, either way",
+       cxxopts::value<std::string>()->default_value("none"));
   o.add_options("reading")
       ("ignore-index", "read BAMs sequentially even when indexed")
       ("no-checksums", "do not record FNV-1a checksums of the inputs in prepare.json (saves one read of each file)")
@@ -166,6 +173,9 @@ inline int cmd_prepare_impl(int argc, char** argv) {
   p.threads = threads_flag(r);
   p.use_index = r.count("ignore-index") == 0;
   p.checksums = r.count("no-checksums") == 0;
+  const std::string norm = r["normalize-marks"].as<std::string>();
+  if (norm == "cpm") p.normalize_marks = g::MarkNormalization::cpm;
+  else if (norm != "none") throw UsageError("--normalize-marks must be none or cpm (got '" + norm + "')");
   const bool quiet = r.count("quiet") > 0;
   if (!quiet) p.log = [](const std::string& m) { std::fprintf(stderr, "%s\n", m.c_str()); };
   p.check_size = [&p](const g::PrepareSize& z) { check_prepare_size(z, p.bins, p.bin_size, p.out); };
@@ -197,6 +207,8 @@ inline int cmd_prepare_impl(int argc, char** argv) {
     std::printf("prepared %zu cells x %zu genes (train %zu, valid %zu, test %zu) x %d bins in %s (%.1fs)\n", s.cells,
                 s.genes_used, s.split_sizes[0], s.split_sizes[1], s.split_sizes[2], p.bins, p.out.c_str(), s.seconds);
   }
+  // Last, so that they are what a reader sees (also under --quiet: they change what the data means).
+  for (const std::string& w : s.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   return 0;
 }
 

@@ -31,7 +31,7 @@ grep -v "^B,H3K27me3" "$I/samples.csv" > "$I/s_missing_mark.csv"
 expect 1 P --samples "$I/s_missing_mark.csv" --out "$O";   contains "s_missing_mark.csv"; contains "cell B has no H3K27me3"; no_csv "$O"
 { cat "$I/samples.csv"; echo "A,H3K27ac,A.k4me3.tagAlign"; } > "$I/s_unknown.csv"
 expect 1 P --samples "$I/s_unknown.csv" --out "$O";        contains "s_unknown.csv:14"; contains "unknown assay"; no_csv "$O"
-{ cat "$I/samples.csv"; echo "B,H3K4me1,A.k4me1.bam"; } > "$I/s_dup.csv"
+{ cat "$I/samples.csv"; echo "B,H3K4me1,B.k4me1.bam"; } > "$I/s_dup.csv"  # the same file twice (another file would be a replicate)
 expect 1 P --samples "$I/s_dup.csv" --out "$O";            contains "s_dup.csv:14"; contains "duplicate row"; no_csv "$O"
 size=$(stat -c %s "$I/A.k4me1.bam")
 head -c $((size / 2)) "$I/A.k4me1.bam" > "$I/A.trunc.bam"

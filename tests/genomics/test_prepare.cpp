@@ -320,3 +320,106 @@ TEST_CASE("many cells: each written as it finishes, at most threads + 1 in memor
   for (const char* f : {"C0.train.csv", "C5.test.csv", "genes.tsv"})
     CHECK(read_file(d.file(std::string("root1/") + f)) == read_file(d.file(std::string("root2/") + f)));
 }
+
+TEST_CASE("replicates pooled, input subtracted, cpm: by hand", "[genomics][prepare]") {
+  // chr1 of 1 kb; 4 bins of 25 bp. G1 + at 300: window [250, 350); G2 - ending at 700: window
+  // [650, 750), read right to left; G3 + at 100: window [50, 150).
+  TempDir d("deepdiff_genomics");
+  d.write("genes.bed", "chr1\t300\t600\tG1_ONE\t0\t+\nchr1\t400\t700\tG2_TWO\t0\t-\nchr1\t100\t200\tG3_THREE\t0\t+\n");
+  // a: G1 bin 1, G2 bin 1 (genomic bin 4), and one read off the genes: 3 usable reads.
+  const std::string a = "chr1\t240\t251\tN\t1000\t+\nchr1\t749\t800\tN\t1000\t-\nchrUn\t1\t50\tN\t0\t+\n";
+  std::string a4;  // cell B: every read of a four times (the same library sequenced 4x deeper)
+  for (int k = 0; k < 4; ++k) a4 += a;
+  d.write("a.tagAlign", a);
+  d.write("a4.tagAlign", a4);
+  d.write("a2.tagAlign", "chr1\t260\t262\tN\t0\t+\n");  // a replicate: one more read in G1 bin 1
+  // A mark with 6 reads in G1 bin 1 and 2 off the genes (library 8); its input: one read over G1
+  // bins 1-2, one in bin 1, two off the genes (library 4), so the input is scaled by 8 / 4 = 2.
+  std::string mk, in = "chr1\t250\t300\tN\t0\t+\nchr1\t260\t270\tN\t0\t+\nchrUn\t1\t5\tN\t0\t+\nchrUn\t9\t15\tN\t0\t+\n";
+  for (int k = 0; k < 6; ++k) mk += "chr1\t255\t256\tN\t0\t+\n";
+  mk += "chrUn\t1\t5\tN\t0\t+\nchrUn\t7\t9\tN\t0\t+\n";
+  d.write("m.tagAlign", mk);
+  d.write("in.tagAlign", in);
+  write_bigwig(d.file("a.bw"));                                            // G1 bin 1: 10 bp of 2.0 -> 0.8
+  write_bigwig(d.file("b.bw"), "chr1", 1000, {250, 740}, {260, 760}, {4.0f, 3.0f});  // G1 bin 1: 1.6
+  d.write("ea.csv", "G1,10\nG2,20\nG3,0\n");
+  d.write("eb.csv", "G1,100\nG2,200\nG3,8\n");
+  const std::vector<std::string> marks = {"H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"};
+  auto rows = [&](const std::string& cell, const std::vector<std::string>& files) {
+    std::string s;
+    for (std::size_t m = 0; m < 5; ++m) s += cell + "," + marks[m] + "," + files[m] + "\n";
+    return s;
+  };
+  d.write("samples.csv", "cell,assay,path\n" + rows("A", {"a.tagAlign", "a.tagAlign", "a.bw", "m.tagAlign", "a.tagAlign"}) +
+                             "A,expression,ea.csv\nA,H3K36me3,a2.tagAlign\nA,H3K9me3,b.bw\n" +
+                             rows("B", {"a4.tagAlign", "a4.tagAlign", "a.bw", "m.tagAlign", "a4.tagAlign"}) +
+                             "B,expression,eb.csv\n" + rows("C", {"m.tagAlign", "m.tagAlign", "a.bw", "m.tagAlign", "m.tagAlign"}) +
+                             "C,input,in.tagAlign\n");
+  PrepareOptions o;
+  o.samplesheet = d.file("samples.csv");
+  o.annotation = d.file("genes.bed");
+  o.bins = 4;
+  o.bin_size = 25;
+  o.split_counts = {1, 1, 1};
+  o.threads = 2;
+  o.out = d.file("none");
+  PrepareSummary s = prepare_data_root(o);
+  auto A = read_cell(o.out, "A"), B = read_cell(o.out, "B"), C = read_cell(o.out, "C");
+  // A: H3K9me3 two bigWigs averaged, H3K36me3 a + a2 summed. B: a's reads four times.
+  CHECK(A.at("G1")[0] == std::vector<double>{1, 1, (0.8 + 1.6) / 2, 6, 2});
+  CHECK(A.at("G2")[0] == std::vector<double>{1, 1, (0.6 + 1.2) / 2, 0, 1});
+  CHECK(B.at("G1")[0] == std::vector<double>{4, 4, 0.8, 6, 4});
+  CHECK(B.at("G2")[0] == std::vector<double>{4, 4, 0.6, 0, 4});  // XA - XB = -3 x A's counts
+  // C: every read-count mark minus the input x 8 / 4 (floored at 0); the bigWig as it is.
+  CHECK(C.at("G1")[0] == std::vector<double>{6 - 2 * 2, 6 - 2 * 2, 0.8, 6 - 2 * 2, 6 - 2 * 2});
+  CHECK(C.at("G1")[1] == std::vector<double>{0, 0, 0, 0, 0});  // 0 - 1 x 2, floored at 0
+  // Depth and expression are both flagged, with the option that corrects each.
+  auto has = [](const std::vector<std::string>& v, const std::string& what) {
+    return std::any_of(v.begin(), v.end(), [&](const std::string& x) { return x.find(what) != std::string::npos; });
+  };
+  CHECK(has(s.warnings, "H3K4me1: cell B's values sum to 4.00x cell A's"));
+  CHECK(has(s.warnings, "--normalize-marks cpm corrects it"));
+  CHECK(has(s.warnings, "B over A: +3."));  // the one training gene's log2(101 / 11), log2(201 / 21) or log2(9 / 1)
+  CHECK(has(s.warnings, "--expression-scale size-factors"));
+  const nlohmann::json j = nlohmann::json::parse(read_file(o.out + "/prepare.json"));
+  int reps = 0;
+  for (const auto& x : j["inputs"])
+    if (x["cell"] == "A" && x["assay"] == "H3K36me3") {
+      ++reps;
+      CHECK(x["replicates"] == 2);
+      CHECK(x["library_reads"] == (x["replicate"] == 1 ? 3 : 1));
+    }
+  CHECK(reps == 2);
+  CHECK(j["settings"]["normalize_marks"] == "none");
+  CHECK(j["settings"].contains("input_control"));
+
+  // cpm: B's reads are A's four times over, so their values agree (XA - XB = 0); A's H3K36me3
+  // is per million of both replicates' 4 reads; C's marks are (6 - 2 x 2) per million of 8.
+  o.out = d.file("cpm");
+  o.normalize_marks = MarkNormalization::cpm;
+  s = prepare_data_root(o);
+  A = read_cell(o.out, "A");
+  B = read_cell(o.out, "B");
+  C = read_cell(o.out, "C");
+  CHECK(A.at("G1")[0] == std::vector<double>{1e6 / 3, 1e6 / 3, (0.8 + 1.6) / 2, 6e6 / 8, 2e6 / 4});
+  CHECK(B.at("G1")[0] == std::vector<double>{4 * (1e6 / 12), 4 * (1e6 / 12), 0.8, 6e6 / 8, 4 * (1e6 / 12)});
+  CHECK(C.at("G1")[0] == std::vector<double>{2e6 / 8, 2e6 / 8, 0.8, 2e6 / 8, 2e6 / 8});
+  for (const char* g : {"G1", "G2", "G3"})
+    for (std::size_t b = 0; b < 4; ++b)
+      for (std::size_t m : {0, 1}) CHECK(A.at(g)[b][m] - B.at(g)[b][m] == 0);
+  CHECK_FALSE(has(s.warnings, "--normalize-marks cpm"));
+  CHECK(has(s.notes, "bigWig: left as it is by --normalize-marks cpm"));
+
+  // Refused: one file twice for one mark (by another spelling), a bigWig input, mixed kinds.
+  o.out = d.file("bad");
+  auto refused = [&](const std::string& extra, const std::string& why) {
+    d.write("bad.csv", "cell,assay,path\n" + rows("A", {"a.tagAlign", "a.tagAlign", "a.bw", "m.tagAlign", "a.tagAlign"}) + extra);
+    o.samplesheet = d.file("bad.csv");
+    const DataError e = data_error([&] { prepare_data_root(o); });
+    CHECK(std::string(e.what()).find(why) != std::string::npos);
+    CHECK_FALSE(deepdiff_test::path_exists(o.out));
+  };
+  refused("A,H3K4me1,./a.tagAlign\n", "given twice for A H3K4me1");
+  refused("A,input,a.bw\n", "an input control must be reads");
+  refused("A,H3K4me1,b.bw\n", "replicates are pooled value by value");
+}

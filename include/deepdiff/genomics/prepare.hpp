@@ -8,6 +8,10 @@
 //
 // Nothing partial: everything is written into a temporary folder beside DIR, renamed onto
 // DIR at the end; on any error the temporary folder is removed and DIR is untouched.
+// Several files for one cell and mark are replicates, pooled (reads summed as one library, bigWig
+// means averaged); an input control (assay `input`) is subtracted from each read-count mark
+// after scaling it to that mark's depth, floored at 0; --normalize-marks cpm divides read
+// counts by the library's reads in millions. (docs/prepare.md, "Your own pair".)
 // Genes used: those of the annotation whose chromosome every BAM/bigWig has (by name, or
 // chr1 <-> 1) and that every expression table lists. Splits: counts drawn by seed, a hold-out
 // by chromosome, or the splits of an earlier genes.tsv.
@@ -72,6 +76,10 @@ struct PrepareInterrupted : std::runtime_error {
   PrepareInterrupted() : std::runtime_error("nothing written, the temporary folder removed") {}
 };
 
+// How read counts are scaled: none keeps the published raw counts; cpm gives counts per million
+// of the library's usable reads (every read of the file that the bins' rules would count).
+enum class MarkNormalization { none, cpm };
+
 struct PrepareOptions {
   std::string samplesheet, annotation, out;
   int bins = 200;
@@ -86,6 +94,7 @@ struct PrepareOptions {
   int threads = 0;           // 0: omp_get_max_threads()
   bool use_index = true;     // read indexed BAMs by region
   bool checksums = true;     // FNV-1a of every input (one more read of each file)
+  MarkNormalization normalize_marks = MarkNormalization::none;
   std::function<void(const std::string&)> log;  // progress and notes (may be empty)
   // Called once the genes are known, before any signal is read; throws to refuse (may be empty).
   std::function<void(const PrepareSize&)> check_size;
@@ -103,10 +112,19 @@ struct PrepareSummary {
   double write_seconds = 0; // of which writing genes.tsv and prepare.json (the cells' files are written while reading)
   std::size_t peak_track_bytes = 0;  // the most bytes of counted values held at once
   std::vector<std::string> notes;
+  std::vector<std::string> warnings;  // what makes the data root measure depth rather than biology, and the fix
   std::vector<std::string> removed;  // leftovers of interrupted runs removed at the start (logged then)
 };
 
 namespace prepare_detail {
+
+// Which cell and assay a signal file is for: slot 0-4 the marks (mark_names()), kInputSlot the
+// input control. A cell's files are contiguous, marks first, in the sheet's order.
+constexpr std::size_t kInputSlot = 5;
+struct FileRole {
+  std::size_t cell = 0, slot = 0;
+};
+inline std::string slot_name(std::size_t slot) { return slot == kInputSlot ? "input" : mark_names()[slot]; }
 
 inline const std::array<const char*, 3>& split_names() {
   static const std::array<const char*, 3> n = {"train", "valid", "test"};
@@ -240,6 +258,70 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
   return split;
 }
 
+// The marks' values summed over all genes and bins, per cell: a cell whose sum is more than twice
+// another's makes the difference channels XA - XB measure sequencing depth (a mark's biology
+// changes some genes, not all of them by one factor).
+inline void depth_warnings(const std::vector<CellInputs>& cells, const std::vector<std::array<double, 5>>& totals,
+                           const std::vector<SignalFile>& files, const std::vector<FileRole>& roles, bool cpm,
+                           std::vector<std::string>& warnings) {
+  if (cells.size() < 2) return;
+  for (std::size_t m = 0; m < 5; ++m) {
+    std::size_t lo = 0, hi = 0;
+    for (std::size_t c = 1; c < cells.size(); ++c) {
+      if (totals[c][m] < totals[lo][m]) lo = c;
+      if (totals[c][m] > totals[hi][m]) hi = c;
+    }
+    if (!(totals[hi][m] > 2 * totals[lo][m])) continue;
+    bool bigwig = false;
+    for (std::size_t f = 0; f < files.size(); ++f)
+      if (roles[f].slot == m && roles[f].cell == hi && files[f].format == SignalFormat::bigwig) bigwig = true;
+    if (cpm && !bigwig) continue;  // already per million reads: what is left is not depth
+    char b[320];
+    std::snprintf(b, sizeof b, "%s: cell %s's values sum to %.2fx cell %s's over all genes and bins (%.4g vs %.4g)",
+                  mark_names()[m].c_str(), cells[hi].name.c_str(), totals[lo][m] > 0 ? totals[hi][m] / totals[lo][m] : INFINITY,
+                  cells[lo].name.c_str(), totals[hi][m], totals[lo][m]);
+    warnings.push_back(std::string(b) + ": the difference channels XA - XB would mostly measure sequencing depth; " +
+                       (bigwig ? "make the bigWigs with one normalization (e.g. bamCoverage --normalizeUsing CPM)"
+                               : "--normalize-marks cpm corrects it"));
+  }
+}
+
+// The median over the training genes of y = log2((eB + 1) / (eA + 1)) for every pair of cells
+// with expression: far from 0, y mostly says which cell was sequenced deeper.
+inline void expression_warnings(const std::vector<CellInputs>& cells, const std::vector<Gene>& genes,
+                                const std::vector<ExpressionValues>& expr, const std::vector<int>& split,
+                                std::vector<std::string>& warnings) {
+  std::vector<std::string> found;
+  std::size_t pairs = 0;
+  std::vector<double> y;
+  for (std::size_t a = 0; a < cells.size(); ++a)
+    for (std::size_t b = a + 1; b < cells.size(); ++b) {
+      if (cells[a].expression.empty() || cells[b].expression.empty()) continue;
+      y.clear();
+      for (std::size_t g = 0; g < genes.size(); ++g)
+        if (split[g] == 0)
+          y.push_back(std::log2((expr[b].value.at(genes[g].id) + 1.0) / (expr[a].value.at(genes[g].id) + 1.0)));
+      if (y.empty()) continue;
+      const std::size_t h = y.size() / 2;
+      std::nth_element(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(h), y.end());
+      double med = y[h];
+      if (y.size() % 2 == 0) med = (med + *std::max_element(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(h))) / 2;
+      ++pairs;
+      if (std::fabs(med) <= 0.5) continue;
+      char t[200];
+      std::snprintf(t, sizeof t, "%s over %s: %+.2f", cells[b].name.c_str(), cells[a].name.c_str(), med);
+      found.push_back(t);
+    }
+  if (found.empty()) return;
+  std::string list;
+  for (std::size_t i = 0; i < found.size() && i < 5; ++i) list += (i ? "; " : "") + found[i];
+  if (found.size() > 5) list += "; and " + std::to_string(found.size() - 5) + " more";
+  warnings.push_back("expression: the median target y = log2((eB+1)/(eA+1)) over the training genes is farther than 0.5 from 0 "
+                     "for " + std::to_string(found.size()) + " of " + std::to_string(pairs) + " cell pairs (" + list +
+                     "): y would mostly measure the cells' sequencing depth; `deepdiff train --expression-scale size-factors` "
+                     "corrects it");
+}
+
 inline void append_int(std::string& s, long long v) {
   char b[24];
   const auto r = std::to_chars(b, b + sizeof b, v);
@@ -259,19 +341,22 @@ inline void append_double(std::string& s, double v) {
 }
 
 // What the run will need (see PrepareSize). Counted values: at most threads + 1 cells in flight
-// (prepare_data_root's queue), five tracks each (counts 4 bytes a value, bigWig means 8). The
+// (prepare_data_root's queue), one track per file (counts 4 bytes a value, bigWig means 8). The
 // write buffer: the text of one output file per thread at a time, a split at most all genes.
-inline PrepareSize estimate_size(const std::vector<Gene>& genes, const std::vector<SignalFile>& files, int bins,
-                                 std::int64_t bin_size, int threads) {
+// cell_files: cell c's files are [cell_files[c], cell_files[c + 1]). fractional: values are
+// written as decimals (scaled counts), longer than counts.
+inline PrepareSize estimate_size(const std::vector<Gene>& genes, const std::vector<SignalFile>& files,
+                                 const std::vector<std::size_t>& cell_files, int bins, std::int64_t bin_size, int threads,
+                                 bool fractional) {
   PrepareSize z;
   z.genes = genes.size();
-  z.cells = files.size() / 5;
+  z.cells = cell_files.size() - 1;
   z.files = files.size();
   const double R = static_cast<double>(genes.size()), T = static_cast<double>(bins);
-  double cell_bytes = 0;  // the largest cell's five tracks, per value
+  double cell_bytes = 0;  // the largest cell's tracks, per value
   for (std::size_t c = 0; c < z.cells; ++c) {
     double b = 0;
-    for (std::size_t m = 0; m < 5; ++m) b += files[c * 5 + m].format == SignalFormat::bigwig ? 8 : 4;
+    for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f) b += files[f].format == SignalFormat::bigwig ? 8 : 4;
     cell_bytes = std::max(cell_bytes, b);
   }
   z.values_bytes = static_cast<double>(std::min<std::size_t>(z.cells, static_cast<std::size_t>(threads) + 1)) * cell_bytes * R * T;
@@ -287,7 +372,7 @@ inline PrepareSize estimate_size(const std::vector<Gene>& genes, const std::vect
   z.lookup_bytes = R * (span / block + 2) * 2 * sizeof(int);
   for (const auto& c : last_end) z.lookup_bytes += (c.second / block + 1) * sizeof(std::vector<int>);
   // A row: ID_SYMBOL_BIN and five values (counts: a few digits each; bigWig means more).
-  const double row = (R > 0 ? name_chars / R : 0) + 2 + std::log10(T + 1) + 1 + 5 * 6 + 1;
+  const double row = (R > 0 ? name_chars / R : 0) + 2 + std::log10(T + 1) + 1 + 5 * (fractional ? 18 : 6) + 1;
   z.output_bytes = static_cast<double>(z.cells) * R * T * row;
   z.write_bytes = std::min<double>(threads, static_cast<double>(z.cells)) * R * T * 48;
   return z;
@@ -413,15 +498,63 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   // 1. Inputs: sheet, files (format by content), annotation, expression.
   const std::vector<CellInputs> cells = read_samplesheet(o.samplesheet);
   sum.cells = cells.size();
-  const std::vector<std::string>& marks = mark_names();
-  std::vector<std::string> paths;  // file f = cell * 5 + mark
-  for (const CellInputs& c : cells)
-    for (const std::string& p : c.marks) paths.push_back(p);
+  const bool cpm = o.normalize_marks == MarkNormalization::cpm;
+  std::vector<std::string> paths;  // in cell order: cell c's files are [cell_files[c], cell_files[c + 1])
+  std::vector<pd::FileRole> roles;
+  std::vector<std::size_t> cell_files(cells.size() + 1, 0);
+  for (std::size_t c = 0; c < cells.size(); ++c) {
+    cell_files[c] = paths.size();
+    for (std::size_t m = 0; m < 6; ++m)
+      for (const std::string& p : m < 5 ? cells[c].marks[m] : cells[c].input) {
+        paths.push_back(p);
+        roles.push_back({c, m});
+      }
+  }
+  cell_files[cells.size()] = paths.size();
+  // "E003 H3K4me1", "E003 H3K4me1 (replicate 2 of 3)"
+  auto role = [&](std::size_t f) {
+    const CellInputs& c = cells[roles[f].cell];
+    const std::vector<std::string>& reps = roles[f].slot < 5 ? c.marks[roles[f].slot] : c.input;
+    std::string s = c.name + " " + pd::slot_name(roles[f].slot);
+    if (reps.size() > 1)
+      s += " (replicate " + std::to_string(std::find(reps.begin(), reps.end(), paths[f]) - reps.begin() + 1) + " of " +
+           std::to_string(reps.size()) + ")";
+    return s;
+  };
   std::vector<SignalFile> files(paths.size());
   for (std::size_t f = 0; f < paths.size(); ++f) {
     files[f] = inspect_signal(paths[f]);
     if (!o.use_index) files[f].indexed = false;
   }
+  // Replicates are pooled value by value, so they must be values of one kind; an input control
+  // is reads to subtract (a bigWig is most often already normalized against its input).
+  for (std::size_t f = 0; f < paths.size(); ++f) {
+    const std::size_t first = cell_files[roles[f].cell];
+    std::size_t g = first;
+    while (roles[g].slot != roles[f].slot) ++g;
+    if ((files[f].format == SignalFormat::bigwig) != (files[g].format == SignalFormat::bigwig))
+      throw DataError(paths[f], role(f) + " is " + format_name(files[f].format) + ", but " + role(g) + " is " +
+                                    format_name(files[g].format) + " (" + paths[g] + ")",
+                      "replicates are pooled value by value: give all of a mark's files as reads (BAM, tagAlign) or all as bigWig");
+    if (roles[f].slot == pd::kInputSlot && files[f].format == SignalFormat::bigwig)
+      throw DataError(paths[f], "an input control must be reads (BAM, tagAlign/BED), not bigWig",
+                      "input is subtracted from read counts; a bigWig track is usually already normalized against its input");
+  }
+  // Library sizes (for cpm and for scaling an input) are the file's usable reads, all of them:
+  // an indexed BAM read by region would see only the reads near genes, so it is read whole.
+  for (std::size_t f = 0; f < paths.size(); ++f)
+    if (files[f].indexed && (cpm || !cells[roles[f].cell].input.empty())) {
+      files[f].indexed = false;
+      files[f].notes.push_back(std::string("read whole, not by its index: ") +
+                               (cpm ? "--normalize-marks cpm" : "scaling the input control") +
+                               " needs the number of its usable reads");
+    }
+  for (std::size_t f = 0; f < paths.size(); ++f)
+    if (files[f].format == SignalFormat::bigwig && roles[f].slot < 5) {
+      if (cpm) sum.notes.push_back(role(f) + " is a bigWig: left as it is by --normalize-marks cpm (normalize it when making it, e.g. bamCoverage --normalizeUsing CPM)");
+      if (!cells[roles[f].cell].input.empty())
+        sum.notes.push_back(role(f) + " is a bigWig: the input control is not subtracted from it (only from read counts)");
+    }
   Annotation ann = read_annotation(o.annotation);
   sum.genes_annotated = ann.genes.size();
   if (ann.format == AnnotationFormat::windows) {
@@ -449,13 +582,17 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   // one file given twice (two marks, or one mark of two cells): legal, but hardly meant.
   for (const SignalFile& f : files)
     for (const std::string& n : f.notes) sum.notes.push_back(f.path + ": " + n);
-  auto role = [&](std::size_t f) { return cells[f / 5].name + " " + marks[f % 5]; };
   for (std::size_t a = 0; a < paths.size(); ++a)
     for (std::size_t b = a + 1; b < paths.size(); ++b) {
       std::error_code eq;
-      if (paths[a] == paths[b] || fs::equivalent(paths[a], paths[b], eq))
-        sum.notes.push_back(paths[b] + " is given for both " + role(a) + " and " + role(b) +
-                            (paths[a] == paths[b] ? "" : " (as " + paths[a] + ")") + ": the same reads for both");
+      if (!(paths[a] == paths[b] || fs::equivalent(paths[a], paths[b], eq))) continue;
+      // Within one cell and assay it would be pooled with itself: its reads counted twice.
+      if (roles[a].cell == roles[b].cell && roles[a].slot == roles[b].slot)
+        throw DataError(paths[b], "given twice for " + cells[roles[a].cell].name + " " + pd::slot_name(roles[a].slot) +
+                                      " (also as " + paths[a] + "): replicates would count its reads twice",
+                        "list each replicate's file once");
+      sum.notes.push_back(paths[b] + " is given for both " + role(a) + " and " + role(b) +
+                          (paths[a] == paths[b] ? "" : " (as " + paths[a] + ")") + ": the same reads for both");
     }
 
   // 2. Genes with all inputs.
@@ -521,7 +658,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   }
   sum.genes_used = genes.size();
   if (o.check_size) {
-    PrepareSize z = pd::estimate_size(genes, files, o.bins, o.bin_size, threads);
+    bool fractional = cpm;
+    for (const CellInputs& c : cells) fractional = fractional || !c.input.empty();
+    PrepareSize z = pd::estimate_size(genes, files, cell_files, o.bins, o.bin_size, threads, fractional);
     const fs::space_info sp = fs::space(writable, ec);
     if (!ec) z.free_bytes = static_cast<double>(sp.available);
     o.check_size(z);
@@ -564,8 +703,8 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   std::vector<std::size_t> first_task(cells.size() + 1, 0);
   for (std::size_t c = 0; c < cells.size(); ++c) {
     first_task[c] = tasks.size();
-    for (std::size_t m = 0; m < 5; ++m)
-      for (const SignalTask& t : plan_tasks(files[c * 5 + m], c * 5 + m, win)) tasks.push_back(t);
+    for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f)
+      for (const SignalTask& t : plan_tasks(files[f], f, win)) tasks.push_back(t);
     // Whole-file tasks are the largest; then by size.
     std::stable_sort(tasks.begin() + static_cast<std::ptrdiff_t>(first_task[c]), tasks.end(),
                      [&](const SignalTask& a, const SignalTask& b) {
@@ -580,7 +719,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   const int io_threads = static_cast<int>(std::max<std::size_t>(1, static_cast<std::size_t>(threads) / std::max<std::size_t>(1, tasks.size())));
   std::vector<TaskStats> stats(tasks.size());
   std::vector<std::uint64_t> sums(checksum_jobs, 0);
-  std::vector<std::vector<Track>> tracks(cells.size());
+  std::vector<Track> tracks(files.size());  // made when the cell's first task starts, freed once it is written
+  std::vector<char> cell_started(cells.size(), 0);
+  std::vector<std::array<double, 5>> mark_totals(cells.size());  // the values written, summed (depth warning)
   std::vector<std::atomic<std::size_t>> remaining(cells.size());
   for (std::size_t c = 0; c < cells.size(); ++c) remaining[c] = first_task[c + 1] - first_task[c];
   std::vector<std::vector<std::string>> file_notes(files.size());  // in file order at the end
@@ -590,8 +731,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
   // A cell whose files are all counted: checks on what was read, then its three CSVs and its
   // expression table, then its tracks are freed.
   auto finish_cell = [&](std::size_t c, const fs::path& tmp) {
-    for (std::size_t m = 0; m < 5; ++m) {
-      const std::size_t f = c * 5 + m;
+    for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f) {
       TaskStats& p = per_file[f];
       for (std::size_t k = first_task[c]; k < first_task[c + 1]; ++k)
         if (tasks[k].file == f) {
@@ -612,7 +752,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                         "the annotation has " + pd::chrom_list(ann.chroms));
       // Genes whose window holds no read: expected for some, but a whole chromosome of them
       // means the file lacks it (a tagAlign of another build or of chr1 only).
-      const Track& tr = tracks[c][m];
+      const Track& tr = tracks[f];
       std::size_t empty = 0;
       std::vector<std::string> bare;
       for (std::size_t ci = 0; ci < win.chroms.size(); ++ci) {
@@ -630,6 +770,49 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                                 (files[f].format == SignalFormat::bigwig ? "no signal" : "no read") + " in their window" +
                                 (bare.empty() ? "" : "; none at all on " + pd::chrom_list(bare)));
     }
+    // What each mark's column holds: its replicates pooled (read counts summed as one library,
+    // bigWig means averaged), minus the input scaled to the mark's library (floored at 0: a
+    // negative count has no meaning), times 1e6 / library for cpm. Plain counts stay integers.
+    struct Column {
+      std::vector<const Track*> reps;
+      bool counts = true, integer = true;
+      double input_scale = 0, scale = 1;
+    };
+    std::array<Column, 5> col;
+    std::vector<const Track*> input;
+    double input_reads = 0;
+    for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f)
+      if (roles[f].slot == pd::kInputSlot) {
+        input.push_back(&tracks[f]);
+        input_reads += static_cast<double>(per_file[f].usable);
+      }
+    for (std::size_t m = 0; m < 5; ++m) {
+      Column& k = col[m];
+      double reads = 0;
+      for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f)
+        if (roles[f].slot == m) {
+          k.reps.push_back(&tracks[f]);
+          reads += static_cast<double>(per_file[f].usable);
+        }
+      k.counts = k.integer = k.reps[0]->is_counts();
+      if (!k.counts) continue;  // bigWig: left as it is (notes at the start)
+      if (!input.empty() && input_reads > 0) k.input_scale = reads / input_reads;
+      if (cpm && reads > 0) k.scale = 1e6 / reads;
+      k.integer = input.empty() && !cpm;
+    }
+    auto value = [&](const Column& k, std::size_t i) {
+      double v = 0;
+      for (const Track* r : k.reps) v += (*r)[i];
+      if (!k.counts) return v / static_cast<double>(k.reps.size());
+      if (k.input_scale > 0) {
+        double in = 0;
+        for (const Track* r : input) in += (*r)[i];
+        v = std::max(0.0, v - in * k.input_scale);
+      }
+      return v * k.scale;
+    };
+    std::array<double, 5>& totals = mark_totals[c];
+    totals.fill(0);
     std::string text;
     for (int s = 0; s < 3; ++s) {
       if (interrupted()) throw PrepareInterrupted();
@@ -647,10 +830,19 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
           text += '_';
           pd::append_int(text, static_cast<long long>(b + 1));
           for (std::size_t m = 0; m < 5; ++m) {
-            const Track& tr = tracks[c][m];
+            const Column& k = col[m];
+            const std::size_t i = g * T + t;
             text += ',';
-            if (tr.is_counts()) pd::append_int(text, static_cast<long long>(tr.counts[g * T + t]));
-            else pd::append_double(text, tr.means[g * T + t]);
+            if (k.integer) {
+              long long n = 0;
+              for (const Track* r : k.reps) n += r->counts[i];
+              totals[m] += static_cast<double>(n);
+              pd::append_int(text, n);
+            } else {
+              const double v = value(k, i);
+              totals[m] += v;
+              pd::append_double(text, v);
+            }
           }
           text += '\n';
         }
@@ -658,9 +850,10 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       write_file_atomic((tmp / (cells[c].name + "." + pd::split_names()[static_cast<std::size_t>(s)] + ".csv")).string(), text);
     }
     std::size_t freed = 0;
-    for (const Track& tr : tracks[c]) freed += tr.bytes();
-    tracks[c].clear();
-    tracks[c].shrink_to_fit();
+    for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f) {
+      freed += tracks[f].bytes();
+      tracks[f] = Track();
+    }
     track_bytes -= freed;
     if (!cells[c].expression.empty()) {
       text.clear();
@@ -691,18 +884,19 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       try {
         if (k < tasks.size()) {
           const SignalTask& t = tasks[k];
-          const std::size_t c = t.file / 5;
+          const std::size_t c = roles[t.file].cell;
 #pragma omp critical(deepdiff_prepare_tracks)
-          if (tracks[c].empty()) {
+          if (!cell_started[c]) {
+            cell_started[c] = 1;
             std::size_t bytes = 0;
-            for (std::size_t m = 0; m < 5; ++m) {
-              tracks[c].emplace_back(files[c * 5 + m].format, R * T);
-              bytes += tracks[c].back().bytes();
+            for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f) {
+              tracks[f] = Track(files[f].format, R * T);
+              bytes += tracks[f].bytes();
             }
             const std::size_t now = track_bytes += bytes;
             if (now > peak_track_bytes) peak_track_bytes = now;
           }
-          stats[k] = run_task(files[t.file], t, win, tracks[c][t.file % 5], io_threads, o.interrupt);
+          stats[k] = run_task(files[t.file], t, win, tracks[t.file], io_threads, o.interrupt);
           if (--remaining[c] == 0 && !failed.load() && !interrupted()) {
             finish_cell(c, tmp);
             ++cells_done;
@@ -735,6 +929,8 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     sum.peak_track_bytes = peak_track_bytes.load();
     for (const TaskStats& p : per_file) sum.notes.insert(sum.notes.end(), p.notes.begin(), p.notes.end());
     for (const auto& fn : file_notes) sum.notes.insert(sum.notes.end(), fn.begin(), fn.end());
+    pd::depth_warnings(cells, mark_totals, files, roles, cpm, sum.warnings);
+    pd::expression_warnings(cells, genes, expr, split, sum.warnings);
 
     const double write_start = elapsed();
     std::string tsv = "gene\tsymbol\tchrom\ttss\tstrand\tsplit\n";
@@ -755,7 +951,15 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                                                                                 : "genomic"},
                      {"seed", o.seed},
                      {"threads", threads},
-                     {"use_index", o.use_index}};
+                     {"use_index", o.use_index},
+                     {"normalize_marks", cpm ? "cpm" : "none"}};
+    {
+      bool any_input = false;
+      for (const CellInputs& c : cells) any_input = any_input || !c.input.empty();
+      if (any_input)
+        j["settings"]["input_control"] = "subtracted from each read-count mark of its cell after scaling by the mark's "
+                                         "library / the input's library, floored at 0";
+    }
     if (!o.split_from.empty()) j["settings"]["split_from"] = o.split_from;
     else if (!o.test_chroms.empty()) j["settings"]["test_chromosomes"] = o.test_chroms, j["settings"]["valid_chromosomes"] = o.valid_chroms;
     else j["settings"]["split"] = o.split_counts[0] < 0 ? "default" : "counts";
@@ -772,14 +976,21 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
     j["annotation"]["genes"] = ann.genes.size();
     nlohmann::ordered_json in = nlohmann::ordered_json::array();
     for (std::size_t c = 0; c < cells.size(); ++c) {
-      for (std::size_t m = 0; m < 5; ++m) {
-        const std::size_t f = c * 5 + m;
+      for (std::size_t f = cell_files[c]; f < cell_files[c + 1]; ++f) {
         nlohmann::ordered_json x = input(paths[f], f);
-        x["cell"] = cells[c].name;
-        x["assay"] = marks[m];
+        const CellInputs& ci = cells[c];
+        const std::vector<std::string>& reps = roles[f].slot < 5 ? ci.marks[roles[f].slot] : ci.input;
+        x["cell"] = ci.name;
+        x["assay"] = pd::slot_name(roles[f].slot);
+        if (reps.size() > 1) {
+          x["replicate"] = std::find(reps.begin(), reps.end(), paths[f]) - reps.begin() + 1;
+          x["replicates"] = reps.size();
+        }
         x["format"] = files[f].detail + (files[f].indexed ? " (indexed)" : "");
         x["records_read"] = per_file[f].records;
         x["records_in_bins"] = per_file[f].used;
+        // Read whole, a file's usable reads are its library size (cpm, input scaling).
+        if (files[f].format != SignalFormat::bigwig && !files[f].indexed) x["library_reads"] = per_file[f].usable;
         in.push_back(x);
       }
       if (!cells[c].expression.empty()) {
@@ -800,6 +1011,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                   {"test", sum.split_sizes[2]},
                   {"unused", R - sum.split_sizes[0] - sum.split_sizes[1] - sum.split_sizes[2]}};
     j["notes"] = sum.notes;
+    j["warnings"] = sum.warnings;
     if (!sum.removed.empty()) j["removed_leftovers"] = sum.removed;
     sum.write_seconds = elapsed() - write_start;
     sum.seconds = elapsed();

@@ -1,7 +1,9 @@
 // The samplesheet of `deepdiff prepare`: CSV with the header cell,assay,path and one row per
-// cell and assay. assay is one of the five marks (data/marks.hpp) or `expression`; every
-// cell needs all five marks, expression is optional. Relative paths are relative to the
-// sheet's folder. An expression path may end in `#COLUMN`, the column of a genes x samples
+// cell, assay and file. assay is one of the five marks (data/marks.hpp), `input` (the cell's
+// input control, optional) or `expression` (optional, one per cell); every cell needs all five
+// marks. Several rows for one cell and mark (or input) are replicates, pooled by prepare; the
+// same path twice for them is refused (counting one library twice is never meant). Relative
+// paths are relative to the sheet's folder. An expression path may end in `#COLUMN`, the column of a genes x samples
 // matrix to take (without it a matrix gives the column named like the cell); a file whose
 // own name holds '#' is taken whole.
 #pragma once
@@ -27,7 +29,8 @@ namespace genomics {
 
 struct CellInputs {
   std::string name;
-  std::array<std::string, 5> marks;  // paths, in mark order (mark_names())
+  std::array<std::vector<std::string>, 5> marks;  // paths per mark, in mark order (mark_names()); several: replicates
+  std::vector<std::string> input;    // the input control's paths (assay `input`); empty: none
   std::string expression;            // empty: none
   std::string expression_column;     // `path#COLUMN`'s COLUMN; empty: the cell's name, for a matrix
   std::size_t line = 0;              // first row of the cell in the sheet
@@ -71,34 +74,44 @@ inline std::vector<CellInputs> read_samplesheet(const std::string& path) {
         throw DataError(path, ln, "cell name " + dd::quote(cell) + " may hold only letters, digits, '-', '.', '+'",
                         "it becomes part of file names (CELL.train.csv); '_' separates fields there");
     const auto mk = std::find(marks.begin(), marks.end(), assay);
-    if (mk == marks.end() && assay != "expression") {
+    const bool expression = assay == "expression", input = assay == "input";
+    if (mk == marks.end() && !expression && !input) {
       std::string known;
       for (const auto& m : marks) known += m + ", ";
-      throw DataError(path, ln, "unknown assay " + dd::quote(assay), "one of " + known + "expression");
+      throw DataError(path, ln, "unknown assay " + dd::quote(assay), "one of " + known + "input, expression");
     }
-    const auto ins = seen.emplace(std::make_pair(cell, assay), ln);
-    if (!ins.second)
-      throw DataError(path, ln, "duplicate row: cell " + cell + ", assay " + assay + " is already at line " +
-                                    std::to_string(ins.first->second));
     if (file[0] != '/' && !folder.empty()) file = folder + "/" + file;
+    // Replicates of a mark are rows with other files; one expression table per cell.
+    const auto ins = seen.emplace(std::make_pair(cell, expression ? assay : assay + "\n" + file), ln);
+    if (!ins.second)
+      throw DataError(path, ln,
+                      expression ? "duplicate row: cell " + cell + " already has an expression table at line " +
+                                       std::to_string(ins.first->second)
+                                 : "duplicate row: cell " + cell + ", " + assay + " already reads " + file + " at line " +
+                                       std::to_string(ins.first->second),
+                      expression ? "one expression table per cell"
+                                 : "rows of one cell and assay with different files are replicates (pooled); the same file "
+                                   "twice would count its reads twice");
     std::string column;
     const std::size_t hash = file.rfind('#');
-    if (mk == marks.end() && hash != std::string::npos && !std::filesystem::exists(file)) {
+    if (expression && hash != std::string::npos && !std::filesystem::exists(file)) {
       column = file.substr(hash + 1);
       file.erase(hash);
       if (column.empty()) throw DataError(path, ln, "empty column name after '#'", "write path#COLUMN, e.g. matrix.gz#E003");
     }
     auto it = std::find_if(cells.begin(), cells.end(), [&](const CellInputs& c) { return c.name == cell; });
     if (it == cells.end()) {
-      cells.push_back(CellInputs{cell, {}, {}, {}, ln});
+      cells.push_back(CellInputs{cell, {}, {}, {}, {}, ln});
       it = cells.end() - 1;
     }
-    if (mk == marks.end()) {
+    if (expression) {
       it->expression = file;
       it->expression_column = column;
+    } else if (input) {
+      it->input.push_back(file);
+    } else {
+      it->marks[static_cast<std::size_t>(mk - marks.begin())].push_back(file);
     }
-    else
-      it->marks[static_cast<std::size_t>(mk - marks.begin())] = file;
   }
   if (cells.empty()) throw DataError(path, "no rows after the header");
   for (const CellInputs& c : cells)
