@@ -21,6 +21,7 @@ expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --split 10,5,x;  contains 
 expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --bin-order sideways;  contains "--bin-order"
 expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --split 10,5,5 --test-chromosomes chr1;  contains "exclude each other"
 expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --valid-chromosomes chr2;  contains "--test-chromosomes"
+expect 2 P --samples "$I/samples.csv" --out "$WORK/x" --normalize-marks tpm;  contains "--normalize-marks must be none or cpm"
 [ -e "$WORK/x" ] && bad "a usage error created the output folder" || ok
 
 # --- bad input: exit 1, the message names the file, nothing in DIR ---
@@ -102,6 +103,20 @@ cp "$I/A.expr.csv" "$I/A_copy.expr.csv"
 sed 's/B.expr.csv/A_copy.expr.csv/' "$I/samples.csv" > "$I/s_copy_expr.csv"
 expect 0 P --samples "$I/s_copy_expr.csv" --out "$WORK/copy" --split 36,12,12;  contains "A_copy.expr.csv give the same value for all 60 genes used"
 expect 0 P --samples "$I/samples.csv" --out "$WORK/differ" --split 36,12,12;  lacks "identical expression"
+
+# --- a lab's own pair (issue 25): B's H3K4me3 is A's library sequenced 4x deeper, plus a
+#     replicate; the depth is flagged last, with the option; cpm makes the two agree ---
+for k in 1 2 3 4; do cat "$I/A.k4me3.tagAlign"; done > "$I/A4.k4me3.tagAlign"
+{ sheet A; sheet A | tail -n +2 | sed 's/^A,/B,/; s/A.k4me3.tagAlign/A4.k4me3.tagAlign/; s/A.expr.csv/B.expr.csv/'
+  echo "A,H3K27me3,B.k27me3.bed"; } > "$I/s_deep.csv"
+expect 0 P --samples "$I/s_deep.csv" --out "$WORK/deep" --split 36,12,12 --quiet
+contains "warning: H3K4me3: cell B's values sum to 4.00x cell A's"; contains "--normalize-marks cpm corrects it"
+[ "$(tail -1 "$WORK/out" | cut -c1-8)" = "warning:" ] && ok || bad "the warning is not the last thing printed"
+grep -q '"replicates": 2' "$WORK/deep/prepare.json" && ok || bad "prepare.json does not list A's two H3K27me3 replicates"
+expect 0 P --samples "$I/s_deep.csv" --out "$WORK/deep_cpm" --split 36,12,12 --normalize-marks cpm --quiet
+lacks "warning: H3K4me3"
+paste -d, "$WORK/deep_cpm/A.train.csv" "$WORK/deep_cpm/B.train.csv" | awk -F, '$3 != $9 { d++ } END { exit d > 0 }' \
+  && ok || bad "with cpm, B's H3K4me3 (A's reads 4x) differs from A's"
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -10,11 +10,14 @@ the annotation says chr1, chr2, chrM. Then compares every gene, bin and mark of
   tagAlign bedtools intersect -c -a BINS -b X.tagAlign   (exact)
   bigWig   computeMatrix reference-point --referencePoint TSS -b F -a F --binSize S
            --missingDataAsZero                           (1e-5 relative)
-and checks --bin-order genomic, the same output for the same seed, and for 1 and 2 threads.
+and checks --bin-order genomic, the same output for the same seed, and for 1 and 2 threads;
+then two BAMs for one mark (replicates): multicov over both summed, plain and per million
+usable reads (samtools view -c -F 0x600) with --normalize-marks cpm.
 
 usage: test_prepare_reference.py DEEPDIFF_BINARY WORK_DIR      (exit 77: a tool is missing)
 """
 import gzip
+import json
 import os
 import random
 import shutil
@@ -352,6 +355,75 @@ prepare(out_s, "--seed", "2")
 if open(os.path.join(out, "genes.tsv")).read() == open(os.path.join(out_s, "genes.tsv")).read():
     failures += 1
     print("seeds 1 and 2 gave the same split")
+
+# Replicates: a second BAM for CellA's H3K4me1 (indexed) and CellB's H3K36me3 (unindexed,
+# chromosomes 1, 2, MT) are pooled: the sum of bedtools multicov's two columns. With
+# --normalize-marks cpm, that sum per million of the two files' usable reads, counted by
+# `samtools view -c -F 0x600` (all but duplicates and QC failures, as the bins count them).
+REPS = {("CellA", "H3K4me1"): True, ("CellB", "H3K36me3"): False}
+with open(os.path.join(WORK, "samples_rep.csv"), "w") as f:
+    f.write(open(os.path.join(WORK, "samples.csv")).read())
+    for (cell, mark), index in REPS.items():
+        rep = os.path.join(WORK, "inputs", "%s.%s.rep2.bam" % (cell, mark))
+        write_sam_bam(rep, cells[cell][0], 2500, index=index)
+        f.write("%s,%s,inputs/%s\n" % (cell, mark, os.path.basename(rep)))
+
+
+def prepare_rep(out, *extra):
+    cmd = [DEEPDIFF, "prepare", "--samples", os.path.join(WORK, "samples_rep.csv"), "--genes",
+           os.path.join(WORK, "genes.gtf"), "--out", out, "--bins", str(BINS), "--bin-size", str(BIN_SIZE),
+           "--split", "8,4,4", "--quiet"] + list(extra)
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        print(r.stdout, r.stderr)
+        sys.exit("deepdiff prepare failed: " + " ".join(cmd))
+
+
+rep_plain, rep_cpm = os.path.join(WORK, "root_rep"), os.path.join(WORK, "root_rep_cpm")
+prepare_rep(rep_plain)
+prepare_rep(rep_cpm, "--normalize-marks", "cpm")
+got_plain, got_cpm = read_root(rep_plain), read_root(rep_cpm)
+rep_checked = 0
+for (cell, mark), _ in REPS.items():
+    names = cells[cell][0]
+    paths = [os.path.join(WORK, "inputs", cells[cell][1][mark][1]),
+             os.path.join(WORK, "inputs", "%s.%s.rep2.bam" % (cell, mark))]
+    refs = []
+    for k, p in enumerate(paths):
+        ref = os.path.join(WORK, "%s.%s.rep%d.ref.bam" % (cell, mark, k + 1))
+        shutil.copy(p, ref)
+        subprocess.run(["samtools", "index", ref], check=True)
+        refs.append(ref)
+    library = sum(int(subprocess.run(["samtools", "view", "-c", "-F", "0x600", r], check=True, capture_output=True,
+                                     text=True).stdout) for r in refs)
+    bins_bed = os.path.join(WORK, cell + ".bins.bed")
+    res = subprocess.run(["bedtools", "multicov", "-bams"] + refs + ["-bed", bins_bed], check=True, capture_output=True,
+                         text=True).stdout
+    mi = MARKS.index(mark)
+    for line in res.splitlines():
+        f = line.split("\t")
+        gi, t = map(int, f[3].split(":"))
+        g = GENES[gi]
+        key = (cell, g[0].split(".")[0], BINS - 1 - t if g[5] == "-" else t)
+        want = float(int(f[-2]) + int(f[-1]))
+        rep_checked += 1
+        if got_plain[key][mi] != want:
+            failures += 1
+            print("MISMATCH replicates %s %s %s genomic bin %d: ours %r, multicov summed %r" % (cell, mark, g[1], t,
+                                                                                           got_plain[key][mi], want))
+        want_cpm = want * 1e6 / library
+        if abs(got_cpm[key][mi] - want_cpm) > 1e-12 * max(want_cpm, 1.0):
+            failures += 1
+            print("MISMATCH cpm %s %s %s genomic bin %d: ours %r, multicov x 1e6 / %d = %r" % (
+                cell, mark, g[1], t, got_cpm[key][mi], library, want_cpm))
+    listed = [x for x in json.load(open(os.path.join(rep_cpm, "prepare.json")))["inputs"]
+              if x["cell"] == cell and x["assay"] == mark]
+    if sorted(x["path"] for x in listed) != sorted(paths) or sum(x["library_reads"] for x in listed) != library:
+        failures += 1
+        print("prepare.json does not list both replicates of %s %s with %d reads: %r" % (cell, mark, library, listed))
+print("replicates: %d bins compared with bedtools multicov summed over two BAMs (plain and cpm)" % rep_checked)
+if rep_checked == 0:
+    sys.exit("no replicate bin compared")
 
 total = sum(checked.values())
 print("compared %d values (multicov %d, intersect -c %d, computeMatrix %d): %d mismatches" %
