@@ -92,7 +92,10 @@ inline int cmd_prepare_impl(int argc, char** argv) {
       ("genes", "gene annotation: GTF or GFF3 (gene records) or BED6; or a gene-window file (chrom, start, end, "
                 "ID_SYMBOL: the windows as they are, each --bins x --bin-size long, bins in genomic order)",
        cxxopts::value<std::string>())
-      ("out", "output folder (must not exist, or be empty)", cxxopts::value<std::string>());
+      ("out", "output folder (must not exist, or be empty)", cxxopts::value<std::string>())
+      ("gene-types", "only genes of these types, from a GTF/GFF3's gene_type (GENCODE) or gene_biotype (Ensembl), "
+                     "e.g. protein_coding (the authors' genes) or protein_coding,lincRNA; counts per type go to "
+                     "prepare.json", cxxopts::value<std::string>());
   o.add_options("layout")
       ("bins", "bins per gene (even, at most 100000; the window is TSS +/- bins*bin-size/2, at most 20 Mb in all)", cxxopts::value<long long>()->default_value("200"))
       ("bin-size", "bin width in bp", cxxopts::value<long long>()->default_value("100"))
@@ -107,6 +110,8 @@ inline int cmd_prepare_impl(int argc, char** argv) {
       ("valid-chromosomes", "with --test-chromosomes: these chromosomes are the validation split (default: drawn)",
        cxxopts::value<std::string>())
       ("split-from", "reuse the splits of an earlier DIR/genes.tsv", cxxopts::value<std::string>())
+      ("no-overlap", "draw the splits (--split, the default, or --test-chromosomes' valid genes) by whole clusters "
+                     "of overlapping TSS windows, so that no read lies in two splits' windows (not with --split-from)")
       ("seed", "seed of the split draw", cxxopts::value<unsigned long long>()->default_value("1"));
   o.add_options("depth")
       ("normalize-marks", "none: read counts as the published recipe has them; cpm: counts per million usable "
@@ -169,6 +174,15 @@ inline int cmd_prepare_impl(int argc, char** argv) {
   }
   if (r.count("valid-chromosomes")) p.valid_chroms = split_list(r["valid-chromosomes"].as<std::string>());
   if (r.count("split-from")) p.split_from = r["split-from"].as<std::string>();
+  // Given splits are taken as they are: --no-overlap would have to drop or move genes of them.
+  if (r.count("no-overlap") && r.count("split-from"))
+    throw UsageError("--no-overlap and --split-from exclude each other: --split-from's splits are used as given "
+                     "(prepare.json's split_overlap reports what they share)");
+  p.no_overlap = r.count("no-overlap") > 0;
+  if (r.count("gene-types")) {
+    p.gene_types = split_list(r["gene-types"].as<std::string>());
+    if (p.gene_types.empty()) throw UsageError("--gene-types needs at least one type (e.g. protein_coding)");
+  }
   p.seed = r["seed"].as<unsigned long long>();
   p.threads = threads_flag(r);
   p.use_index = r.count("ignore-index") == 0;
@@ -208,6 +222,7 @@ inline int cmd_prepare_impl(int argc, char** argv) {
                 s.genes_used, s.split_sizes[0], s.split_sizes[1], s.split_sizes[2], p.bins, p.out.c_str(), s.seconds);
   }
   // Last, so that they are what a reader sees (also under --quiet: they change what the data means).
+  std::fflush(stdout);
   for (const std::string& w : s.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   return 0;
 }

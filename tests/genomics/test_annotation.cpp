@@ -127,3 +127,55 @@ TEST_CASE("a gene-window file: the window as written, no strand, ID_SYMBOL requi
   d.write("bg.txt", "chr1\t0\t100\t2.5\n");
   CHECK(data_error([&] { read_annotation(d.file("bg.txt")); }).line == 1);
 }
+
+TEST_CASE("annotation gene types: GENCODE gene_type, Ensembl gene_biotype / biotype, none in BED", "[genomics][annotation]") {
+  TempDir d("deepdiff_genomics");
+  d.write("gencode.gtf",
+          "chr1\tHAVANA\tgene\t100\t200\t.\t+\t.\tgene_id \"ENSG01.1\"; gene_type \"protein_coding\"; gene_name \"A\";\n"
+          "chr1\tHAVANA\tgene\t300\t400\t.\t-\t.\tgene_id \"ENSG02.1\"; gene_type \"lincRNA\"; gene_name \"B\";\n"
+          "chr1\tHAVANA\tgene\t500\t600\t.\t+\t.\tgene_id \"ENSG03.1\"; gene_type \"protein_coding\"; gene_name \"C\";\n"
+          "chr1\tHAVANA\tgene\t700\t800\t.\t+\t.\tgene_id \"ENSG04.1\"; gene_name \"D\";\n");
+  d.write("ensembl.gtf",
+          "1\tensembl\tgene\t100\t200\t.\t+\t.\tgene_id \"ENSG01\"; gene_version \"1\"; gene_name \"A\"; gene_biotype \"protein_coding\";\n"
+          "1\tensembl\tgene\t300\t400\t.\t-\t.\tgene_id \"ENSG02\"; gene_name \"B\"; gene_biotype \"lncRNA\";\n");
+  d.write("ensembl.gff3",
+          "##gff-version 3\n"
+          "1\tensembl\tgene\t100\t200\t.\t+\t.\tID=gene:ENSG01;Name=A;biotype=protein_coding\n"
+          "1\tensembl\tncRNA_gene\t300\t400\t.\t-\t.\tID=gene:ENSG02;Name=B;biotype=lncRNA\n");
+  d.write("untyped.gtf", "chr1\tX\tgene\t100\t200\t.\t+\t.\tgene_id \"ENSG01\"; gene_name \"A\";\n");
+  d.write("a.bed", "chr1\t99\t200\tENSG01_A\t0\t+\n");
+  d.write("w.txt", "chr1\t0\t200\tENSG01_A\n");
+
+  const Annotation gencode = read_annotation(d.file("gencode.gtf"));
+  REQUIRE(gencode.genes.size() == 4);
+  CHECK(gencode.genes[0].type == "protein_coding");
+  CHECK(gencode.genes[1].type == "lincRNA");
+  CHECK(gencode.genes[3].type.empty());
+  CHECK(gene_type_counts(gencode.genes) ==
+        std::map<std::string, std::size_t>{{"protein_coding", 2}, {"lincRNA", 1}, {"(none)", 1}});
+  for (const char* name : {"ensembl.gtf", "ensembl.gff3"}) {
+    INFO(name);
+    const Annotation a = read_annotation(d.file(name));
+    REQUIRE(a.genes.size() == 2);
+    CHECK(a.genes[0].type == "protein_coding");
+    CHECK(a.genes[1].type == "lncRNA");
+  }
+  CHECK(read_annotation(d.file("a.bed")).genes[0].type.empty());
+
+  // --gene-types: known types pass; an unknown one is refused listing the file's types,
+  // most frequent first; an annotation without types is refused naming the file and why.
+  CHECK_NOTHROW(check_gene_types(gencode, {"protein_coding", "lincRNA"}));
+  CHECK_NOTHROW(check_gene_types(read_annotation(d.file("a.bed")), {}));
+  DataError e = data_error([&] { check_gene_types(gencode, {"protein_coding", "lncRNA"}); });
+  CHECK(e.file == d.file("gencode.gtf"));
+  CHECK(e.reason == "--gene-types lncRNA: no gene of the annotation has this type");
+  CHECK(e.hint == "the types it has, with their genes: protein_coding (2), lincRNA (1)");
+  for (const char* name : {"a.bed", "w.txt", "untyped.gtf"}) {
+    INFO(name);
+    e = data_error([&] { check_gene_types(read_annotation(d.file(name)), {"protein_coding"}); });
+    CHECK(e.file == d.file(name));
+    CHECK(e.reason.find("--gene-types needs each gene's type, but this ") == 0);
+    CHECK(e.hint.find(std::string(name) == "untyped.gtf" ? "no gene record has a gene_type" : "carries no gene type") !=
+          std::string::npos);
+  }
+}

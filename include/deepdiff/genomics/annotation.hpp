@@ -17,7 +17,9 @@
 // prepare checks it); with no strand to orient by, its bins are in genomic order.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -37,6 +39,10 @@ struct Gene {
   char strand = '+';                // '+' or '-' ('.' and others are read as '+')
   std::size_t line = 0;             // where it was read, for messages
   bool window = false;  // from a gene-window file: [start, end) is the window, strand '.'
+  // GTF gene_type (GENCODE) or gene_biotype (Ensembl); GFF3 gene_type, biotype or gene_biotype.
+  // Empty when the record has none (always for BED6 and gene-window files). --gene-types
+  // selects on it. Last, so that brace-initialised Genes keep their fields' order.
+  std::string type{};
   // The window's centre for a gene-window file (its window is then [start, end) again).
   std::int64_t tss() const { return window ? start + (end - start) / 2 : strand == '-' ? end : start; }
 };
@@ -185,14 +191,15 @@ inline Annotation read_annotation(const std::string& path) {
   std::unordered_map<std::string, std::size_t> seen;
   std::unordered_map<std::string, int> chrom_seen;
   std::size_t records = 0;
-  std::string id_text, name_text;  // GFF3 values, percent-decoded
+  std::string id_text, name_text, type_text;  // GFF3 values, percent-decoded
   while (in.next(l)) {
     if (ad::is_comment(l)) continue;
     const std::size_t ln = in.line();
     split_on(l, '\t', f);
     Gene g;
     g.line = ln;
-    std::string_view id, name;
+    std::string_view id, name, biotype;
+    type_text.clear();
     if (a.format == AnnotationFormat::bed) {
       if (f.size() < 6)
         throw DataError(path, ln, "expected 6 tab-separated columns (chrom, start, end, name, score, strand), found " +
@@ -235,6 +242,8 @@ inline Annotation read_annotation(const std::string& path) {
       if (a.format == AnnotationFormat::gtf) {
         id = ad::gtf_attribute(f[8], "gene_id");
         name = ad::gtf_attribute(f[8], "gene_name");
+        biotype = ad::gtf_attribute(f[8], "gene_type");
+        if (biotype.empty()) biotype = ad::gtf_attribute(f[8], "gene_biotype");
       } else {
         id_text = ad::percent_decode(ad::gff3_attribute(f[8], "gene_id"));
         if (id_text.empty()) {
@@ -243,8 +252,12 @@ inline Annotation read_annotation(const std::string& path) {
         }
         name_text = ad::percent_decode(ad::gff3_attribute(f[8], "gene_name"));
         if (name_text.empty()) name_text = ad::percent_decode(ad::gff3_attribute(f[8], "Name"));
+        // GENCODE's GFF3 says gene_type, Ensembl's biotype (older releases gene_biotype).
+        for (const char* key : {"gene_type", "biotype", "gene_biotype"})
+          if (type_text.empty()) type_text = ad::percent_decode(ad::gff3_attribute(f[8], key));
         id = id_text;
         name = name_text;
+        biotype = type_text;
       }
       if (id.empty())
         throw DataError(path, ln, "gene record without a gene id",
@@ -259,6 +272,7 @@ inline Annotation read_annotation(const std::string& path) {
       continue;
     }
     g.symbol = name.empty() ? g.id : std::string(name);
+    g.type = std::string(biotype);
     for (char& c : g.symbol)
       if (c == ',' || c == '"' || c == '\t') c = '-';  // the row id ID_SYMBOL_BIN is a bare CSV field
     g.chrom = std::string(f[0]);
@@ -273,6 +287,42 @@ inline Annotation read_annotation(const std::string& path) {
     throw DataError(path, records == 0 ? "no gene records in the " + format_name(a.format) + " annotation"
                                        : "no usable gene ids in the annotation");
   return a;
+}
+
+// Genes per type (Gene::type), by name; genes without one are counted under "(none)".
+inline std::map<std::string, std::size_t> gene_type_counts(const std::vector<Gene>& genes) {
+  std::map<std::string, std::size_t> n;
+  for (const Gene& g : genes) ++n[g.type.empty() ? "(none)" : g.type];
+  return n;
+}
+
+// Refuses a --gene-types list that cannot select what was meant, before any gene is dropped:
+// an annotation without types (a BED6 or gene-window file, or a GTF/GFF3 whose records carry
+// no gene_type / gene_biotype) would keep no gene, and a type no gene has is most often a
+// misspelling or another release's name (GENCODE 10 says lincRNA, later releases lncRNA),
+// so the message lists the types the file has, most frequent first.
+inline void check_gene_types(const Annotation& a, const std::vector<std::string>& types) {
+  if (types.empty()) return;
+  std::map<std::string, std::size_t> n;
+  for (const Gene& g : a.genes)
+    if (!g.type.empty()) ++n[g.type];
+  if (n.empty())
+    throw DataError(a.path, "--gene-types needs each gene's type, but this " + format_name(a.format) + " has none",
+                    a.format == AnnotationFormat::gtf || a.format == AnnotationFormat::gff3
+                        ? "no gene record has a gene_type (GENCODE) or gene_biotype (Ensembl) attribute; give such a "
+                          "GTF/GFF3, or leave out --gene-types"
+                        : "a " + format_name(a.format) + " carries no gene type; give a GTF/GFF3 with gene_type "
+                          "(GENCODE) or gene_biotype (Ensembl), or leave out --gene-types");
+  for (const std::string& t : types) {
+    if (n.count(t)) continue;
+    std::vector<std::pair<std::size_t, std::string>> by_count;
+    for (const auto& kv : n) by_count.emplace_back(kv.second, kv.first);
+    std::stable_sort(by_count.begin(), by_count.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    std::string have;
+    for (const auto& kv : by_count) have += (have.empty() ? "" : ", ") + kv.second + " (" + std::to_string(kv.first) + ")";
+    throw DataError(a.path, "--gene-types " + t + ": no gene of the annotation has this type",
+                    "the types it has, with their genes: " + have);
+  }
 }
 
 }  // namespace genomics

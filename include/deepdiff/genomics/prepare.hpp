@@ -45,6 +45,7 @@
 #include "deepdiff/genomics/expression.hpp"
 #include "deepdiff/genomics/samplesheet.hpp"
 #include "deepdiff/genomics/signal.hpp"
+#include "deepdiff/genomics/split_overlap.hpp"
 #include "deepdiff/io/atomic_file.hpp"
 #include "deepdiff/io/checksum.hpp"
 #include "deepdiff/io/csv.hpp"
@@ -90,6 +91,11 @@ struct PrepareOptions {
   std::array<long long, 3> split_counts = {-1, -1, -1};
   std::vector<std::string> test_chroms, valid_chroms;
   std::string split_from;
+  // Genes of these types only (Gene::type: GTF gene_type / gene_biotype); empty: all genes.
+  std::vector<std::string> gene_types;
+  // Draw the splits by clusters of overlapping windows (split_overlap.hpp), so that no read
+  // lies in the windows of two splits; not with split_from (those splits are given).
+  bool no_overlap = false;
   std::uint64_t seed = 1;
   int threads = 0;           // 0: omp_get_max_threads()
   bool use_index = true;     // read indexed BAMs by region
@@ -151,17 +157,38 @@ inline std::string seconds_text(double s) {
   return b;
 }
 
-// split index per gene (0 train, 1 valid, 2 test, -1 unused).
+// split index per gene (0 train, 1 valid, 2 test, -1 unused). With no_overlap the random
+// draws take whole clusters of overlapping windows (split_overlap.hpp), so no read lies in the
+// windows of two splits. How much the splits share is logged once they are drawn, before any
+// signal is read, so that a long run can be stopped and drawn again another way.
 inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector<Gene>& genes,
                                       std::vector<std::string>& notes) {
   const std::size_t n = genes.size();
   std::vector<int> split(n, -1);
   Rng rng(o.seed);
+  // split_from's splits are given: dropping its overlapping genes would silently change them.
+  if (o.no_overlap && !o.split_from.empty())
+    throw std::invalid_argument("no_overlap and split_from exclude each other (the splits of split_from are given)");
   auto draw = [&](std::vector<std::size_t> pool, const std::array<long long, 3>& counts) {
     rng.shuffle(pool);
     std::size_t k = 0;
     for (int s = 0; s < 3; ++s)
       for (long long i = 0; i < counts[static_cast<std::size_t>(s)]; ++i) split[pool[k++]] = s;
+  };
+  // no_overlap: the clusters of all genes used (one never spans two chromosomes, so a hold-out
+  // by chromosome leaves the others' clusters whole).
+  const std::vector<std::size_t> cluster_of = o.no_overlap ? window_clusters(genes, o.bins, o.bin_size) : std::vector<std::size_t>();
+  auto cluster_draw = [&](const std::vector<std::size_t>& pool, const std::array<long long, 3>& counts,
+                          const std::vector<int>& order) {
+    const ClusterFill f = fill_by_clusters(pool, cluster_of, counts, order, rng, split);
+    notes.push_back("--no-overlap: the " + std::to_string(pool.size()) + " genes drawn form " + std::to_string(f.clusters) +
+                    " clusters of overlapping windows (the largest holds " + std::to_string(f.largest) +
+                    " genes), each drawn whole into one split");
+    return f;
+  };
+  auto done = [&]() {
+    if (o.log) o.log("prepare: " + split_overlap_text(split_overlap(genes, split, o.bins, o.bin_size)));
+    return split;
   };
   if (!o.split_from.empty()) {
     std::map<std::string, std::pair<int, std::size_t>> from;  // gene -> split, line
@@ -199,7 +226,7 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
       else split[g] = it->second.first;
     }
     if (missing) notes.push_back(std::to_string(missing) + " genes are not in " + o.split_from + ": unused");
-    return split;
+    return done();
   }
   if (!o.test_chroms.empty()) {
     auto on = [&](const std::vector<std::string>& list, const std::string& c) {
@@ -222,13 +249,21 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
     if (o.valid_chroms.empty()) {
       // valid: the published valid share of the genes left for training
       const long long nv = std::llround(static_cast<double>(rest.size()) * kPublishedValid / (kPublishedTrain + kPublishedValid));
-      draw(rest, {static_cast<long long>(rest.size()) - nv, nv, 0});
+      if (!o.no_overlap) {
+        draw(rest, {static_cast<long long>(rest.size()) - nv, nv, 0});
+      } else {
+        // Valid first, by clusters; every cluster that does not fit goes to train, which takes the rest.
+        const ClusterFill f = cluster_draw(rest, {static_cast<long long>(rest.size()), nv, 0}, {1, 0});
+        if (f.filled[1] < nv)
+          notes.push_back("--no-overlap: the valid split holds " + std::to_string(f.filled[1]) + " genes, not " +
+                          std::to_string(nv) + ": the clusters left did not fit the room exactly (the others train)");
+      }
     } else {
       for (std::size_t g : rest) split[g] = 0;
     }
     if (std::count(split.begin(), split.end(), 0) == 0)
       throw DataError(o.annotation, "no gene left for the train split after the held-out chromosomes");
-    return split;
+    return done();
   }
   std::array<long long, 3> c = o.split_counts;
   const long long total = static_cast<long long>(n);
@@ -254,8 +289,26 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
   }
   std::vector<std::size_t> all(n);
   for (std::size_t g = 0; g < n; ++g) all[g] = g;
-  draw(all, c);
-  return split;
+  if (!o.no_overlap) {
+    draw(all, c);
+    return done();
+  }
+  const ClusterFill f = cluster_draw(all, c, {0, 1, 2});
+  const long long short_by = c[0] + c[1] + c[2] - f.filled[0] - f.filled[1] - f.filled[2];
+  if (short_by > 0) {
+    std::string held;
+    for (std::size_t s = 0; s < 3; ++s)
+      held += std::string(s ? ", " : "") + split_names()[s] + " " + std::to_string(f.filled[s]) + " of " + std::to_string(c[s]);
+    notes.push_back("--no-overlap: " + std::to_string(short_by) +
+                    " genes unused because their clusters fit the room left in no split (" + held + ")");
+  }
+  for (std::size_t s = 0; s < 3; ++s)
+    if (f.filled[s] == 0)
+      throw DataError(o.annotation, std::string("--no-overlap: no cluster of overlapping windows fits the ") + split_names()[s] +
+                                        " split of " + std::to_string(c[s]) + " genes",
+                      "the largest cluster holds " + std::to_string(f.largest) + " genes; ask for more genes per split, "
+                      "or use --test-chromosomes");
+  return done();
 }
 
 // The marks' values summed over all genes and bins, per cell: a cell whose sum is more than twice
@@ -265,6 +318,7 @@ inline void depth_warnings(const std::vector<CellInputs>& cells, const std::vect
                            const std::vector<SignalFile>& files, const std::vector<FileRole>& roles, bool cpm,
                            std::vector<std::string>& warnings) {
   if (cells.size() < 2) return;
+  std::string reads, bigwigs;  // "H3K4me1 B 4.00x A (5692 vs 1423)", per kind of file
   for (std::size_t m = 0; m < 5; ++m) {
     std::size_t lo = 0, hi = 0;
     for (std::size_t c = 1; c < cells.size(); ++c) {
@@ -277,13 +331,17 @@ inline void depth_warnings(const std::vector<CellInputs>& cells, const std::vect
       if (roles[f].slot == m && roles[f].cell == hi && files[f].format == SignalFormat::bigwig) bigwig = true;
     if (cpm && !bigwig) continue;  // already per million reads: what is left is not depth
     char b[320];
-    std::snprintf(b, sizeof b, "%s: cell %s's values sum to %.2fx cell %s's over all genes and bins (%.4g vs %.4g)",
-                  mark_names()[m].c_str(), cells[hi].name.c_str(), totals[lo][m] > 0 ? totals[hi][m] / totals[lo][m] : INFINITY,
-                  cells[lo].name.c_str(), totals[hi][m], totals[lo][m]);
-    warnings.push_back(std::string(b) + ": the difference channels XA - XB would mostly measure sequencing depth; " +
-                       (bigwig ? "make the bigWigs with one normalization (e.g. bamCoverage --normalizeUsing CPM)"
-                               : "--normalize-marks cpm corrects it"));
+    std::snprintf(b, sizeof b, "%s %s %.2fx %s (%.4g vs %.4g)", mark_names()[m].c_str(), cells[hi].name.c_str(),
+                  totals[lo][m] > 0 ? totals[hi][m] / totals[lo][m] : INFINITY, cells[lo].name.c_str(), totals[hi][m],
+                  totals[lo][m]);
+    std::string& list = bigwig ? bigwigs : reads;
+    list += (list.empty() ? "" : ", ") + std::string(b);
   }
+  const std::string what = "the marks' values summed over all genes and bins differ more than 2x between cells: ";
+  const std::string why = ": the difference channels XA - XB would mostly measure sequencing depth; ";
+  if (!reads.empty()) warnings.push_back(what + reads + why + "--normalize-marks cpm corrects it");
+  if (!bigwigs.empty())
+    warnings.push_back(what + bigwigs + why + "make the bigWigs with one normalization (e.g. bamCoverage --normalizeUsing CPM)");
 }
 
 // The median over the training genes of y = log2((eB + 1) / (eA + 1)) for every pair of cells
@@ -613,8 +671,15 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       sum.notes.push_back(f.path + ": chromosome names differ from the annotation's; matched as deepTools does (chr1 <-> 1, chrM <-> MT)");
   }
   std::vector<Gene> genes;
-  std::size_t no_chrom = 0, no_expr = 0;
+  std::size_t no_chrom = 0, no_expr = 0, no_type = 0;
+  // --gene-types first: a list that cannot select anything as meant is refused before any
+  // gene is dropped for it (annotation.hpp, check_gene_types).
+  check_gene_types(ann, o.gene_types);
   for (const Gene& g : ann.genes) {
+    if (!o.gene_types.empty() && std::find(o.gene_types.begin(), o.gene_types.end(), g.type) == o.gene_types.end()) {
+      ++no_type;
+      continue;
+    }
     bool ok = true;
     for (const SignalFile& f : files)
       if (f.format != SignalFormat::reads && find_chrom(f.chroms, g.chrom) < 0) ok = false;
@@ -629,6 +694,11 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       continue;
     }
     genes.push_back(g);
+  }
+  if (no_type) {
+    std::string list;
+    for (const std::string& t : o.gene_types) list += (list.empty() ? "" : ",") + t;
+    sum.notes.push_back(std::to_string(no_type) + " genes are not of --gene-types " + list + ": not used");
   }
   if (no_chrom) sum.notes.push_back(std::to_string(no_chrom) + " genes lie on chromosomes missing from a BAM/bigWig header: not used");
   if (no_expr) sum.notes.push_back(std::to_string(no_expr) + " genes have no row in an expression table: not used");
@@ -952,7 +1022,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                      {"seed", o.seed},
                      {"threads", threads},
                      {"use_index", o.use_index},
-                     {"normalize_marks", cpm ? "cpm" : "none"}};
+                     {"normalize_marks", cpm ? "cpm" : "none"},
+                     {"gene_types", o.gene_types.empty() ? nlohmann::ordered_json("all") : nlohmann::ordered_json(o.gene_types)},
+                     {"no_overlap", o.no_overlap}};
     {
       bool any_input = false;
       for (const CellInputs& c : cells) any_input = any_input || !c.input.empty();
@@ -1010,6 +1082,28 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
                   {"valid", sum.split_sizes[1]},
                   {"test", sum.split_sizes[2]},
                   {"unused", R - sum.split_sizes[0] - sum.split_sizes[1] - sum.split_sizes[2]}};
+    {
+      // Genes per type (when the annotation gives types): all of the annotation's, and those
+      // kept (of --gene-types and with all inputs: the rows of genes.tsv).
+      bool typed = false;
+      for (const Gene& g : ann.genes) typed = typed || !g.type.empty();
+      if (typed) {
+        nlohmann::ordered_json t;
+        t["selected"] = o.gene_types.empty() ? nlohmann::ordered_json("all") : nlohmann::ordered_json(o.gene_types);
+        t["annotated"] = gene_type_counts(ann.genes);
+        t["kept"] = gene_type_counts(genes);
+        j["gene_types"] = t;
+      }
+      // How much the splits share (split_overlap.hpp): valid and test genes whose window overlaps
+      // a training gene's window, and the bp of their windows that training windows cover;
+      // valid_test: test genes against the valid windows.
+      const SplitOverlap so = split_overlap(genes, split, o.bins, o.bin_size);
+      auto count = [](const OverlapCount& c) { return nlohmann::ordered_json{{"genes", c.genes}, {"bp", c.bp}}; };
+      j["split_overlap"] = {{"valid", count(so.valid)},
+                            {"test", count(so.test)},
+                            {"valid_test", count(so.valid_test)},
+                            {"no_overlap", o.no_overlap}};
+    }
     j["notes"] = sum.notes;
     j["warnings"] = sum.warnings;
     if (!sum.removed.empty()) j["removed_leftovers"] = sum.removed;
