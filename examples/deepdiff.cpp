@@ -127,7 +127,9 @@ int cmd_train(int argc, char** argv) {
                      "checkpoint.bin, state.bin (for --resume), metrics.json, predictions.csv,\n"
                      "attention_beta.csv, attention_alpha.csv, training_curves.svg, scatter.svg,\n"
                      "attention_beta.svg, attention_alpha.svg. A --save-root that already holds a run\n"
-                     "(metrics.json, checkpoint.bin or state.bin) needs --resume or --force.");
+                     "(metrics.json, checkpoint.bin or state.bin) needs --resume or --force.\n"
+                     "Sequencing depth: when the median y of the training genes is farther than 0.5 from 0, a\n"
+                     "warning on stderr says so; --expression-scale size-factors (or cpm) scales it out.");
   add_common(o);
   add_data_options(o);
   o.add_options("training")
@@ -139,12 +141,13 @@ int cmd_train(int argc, char** argv) {
       ("seed", "seed of the initialization and of the shuffling", cxxopts::value<unsigned long long>()->default_value("1"))
       ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
       ("encoder-path", "level-1 implementation: fused (fast) or composed (autograd reference, slow)", cxxopts::value<std::string>()->default_value("fused"))
+      ("expression-scale", kExpressionScaleHelp, cxxopts::value<std::string>()->default_value("none"))
       ("save-root", "output folder (created)", cxxopts::value<std::string>())
       ("resume", "continue from SAVE_ROOT/state.bin if it exists")
       ("force", "train afresh into a --save-root that holds an earlier run, removing its files first")
       ("no-plots", "do not write SVG plots")
       ("no-alpha-csv", "do not write attention_alpha.csv (large: genes x channels x bins)")
-      ("quiet", "print nothing but errors");
+      ("quiet", "print nothing but errors and warnings");
   auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
     std::cout << o.help() << "\n";
@@ -167,6 +170,7 @@ int cmd_train(int argc, char** argv) {
   ro.train.batch_size = static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch));
   ro.train.clip = real_flag(r, "clip", 0, kMaxClip);
   ro.train.seed = r["seed"].as<unsigned long long>();
+  ro.train.expression_scale = expression_scale_flag(r);
   ro.hidden1 = static_cast<Index>(hidden_flag(r));
   // The parameters do not depend on the bins: refuse a model too large for this machine
   // before anything is read or created (run_training checks again with the data's bins).
@@ -208,11 +212,22 @@ Loaded load_for(const cxxopts::ParseResult& r, ExpressionMode mode, bool needs_a
     throw std::runtime_error("the checkpoint " + ck + " holds a " + model.name +
                              " model, which has no attention to export (attention: a DeepDiff variant or "
                              "attentivechrome_diff; predict and eval read it)");
+  // The targets of the scale the model was trained on (its checkpoint says; none for files
+  // without the entry), with this data's divisors: the same as training's on the same tables.
+  const ExpressionScaling& trained = model.target_scaling;
   Split s = load_split(need(r, "data-root"), r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>(),
-                       r["split"].as<std::string>(), mode);
+                       r["split"].as<std::string>(), mode, trained.scale);
   if (s.bins != any_bins(model) || s.marks != any_marks(model))
     throw std::runtime_error("the checkpoint " + ck + " expects " + std::to_string(any_bins(model)) + " bins x " +
                              std::to_string(any_marks(model)) + " marks, the data has " + describe(s));
+  if (s.has_expression && s.scaling != trained)
+    std::fprintf(stderr,
+                 "note: the checkpoint was trained on targets of expression scale %s with divisors %s (cell 1) and %s "
+                 "(cell 2); these expression tables give %s and %s, which the targets here use (other tables or cells "
+                 "than training's)\n",
+                 expression_scale_name(trained.scale), format_number(trained.divisor_a).c_str(),
+                 format_number(trained.divisor_b).c_str(), format_number(s.scaling.divisor_a).c_str(),
+                 format_number(s.scaling.divisor_b).c_str());
   return Loaded{std::move(model), std::move(s), ck};
 }
 
@@ -245,7 +260,9 @@ Index inference_batch(const cxxopts::ParseResult& r) { return static_cast<Index>
 
 int cmd_eval(int argc, char** argv) {
   cxxopts::Options o("deepdiff eval", "Score a checkpoint on a split: Pearson correlation (PCC) and MSE of the\n"
-                                      "predicted log2 fold change (and of the aux heads where the variant has them).");
+                                      "predicted log2 fold change (and of the aux heads where the variant has them).\n"
+                                      "The targets use the expression scale the checkpoint was trained with\n"
+                                      "(train --expression-scale), its divisors computed from these expression tables.");
   const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
     x.add_options("output")("json", "also write the scores to this JSON file", cxxopts::value<std::string>());
   });
@@ -257,8 +274,11 @@ int cmd_eval(int argc, char** argv) {
   Predictions p = predict_any(l.model, l.split, batch, false);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double pcc = pearson(p.pred, p.target), mse = mean_squared_error(p.pred, p.target);
-  std::printf("%s (%s, %lld genes): PCC %.4f  MSE %.4f", l.split.name.c_str(), l.model.name.c_str(),
-              static_cast<long long>(l.split.genes()), pcc, mse);
+  const ExpressionScaling& sc = l.split.scaling;
+  const std::string scale_note =
+      sc.scale == ExpressionScale::none ? "" : std::string(", expression scale ") + expression_scale_name(sc.scale);
+  std::printf("%s (%s, %lld genes%s): PCC %.4f  MSE %.4f", l.split.name.c_str(), l.model.name.c_str(),
+              static_cast<long long>(l.split.genes()), scale_note.c_str(), pcc, mse);
   if (!p.pred_a.empty())
     std::printf("  aux PCC A %.4f  B %.4f", pearson(p.pred_a, p.target_a), pearson(p.pred_b, p.target_b));
   std::printf("  (%.1f genes/s)\n", static_cast<double>(l.split.genes()) / secs);
@@ -272,6 +292,9 @@ int cmd_eval(int argc, char** argv) {
       j["pcc_a"] = pearson(p.pred_a, p.target_a);
       j["pcc_b"] = pearson(p.pred_b, p.target_b);
     }
+    j["expression_scale"] = expression_scale_name(sc.scale);
+    j["expression_divisor_1"] = sc.divisor_a;
+    j["expression_divisor_2"] = sc.divisor_b;
     write_file_atomic(r["json"].as<std::string>(), json_text(j));
   }
   return 0;
@@ -281,7 +304,8 @@ int cmd_predict(int argc, char** argv) {
   cxxopts::Options o("deepdiff predict",
                      "Apply a checkpoint to the genes of CELL.SPLIT.csv (expression not needed). Writes one row per\n"
                      "gene: gene_id, prediction, then the aux heads' predictions (prediction_a, prediction_b) where\n"
-                     "the variant has them, then target (and target_a, target_b) when CELL.expr.csv is present.");
+                     "the variant has them, then target (and target_a, target_b) when CELL.expr.csv is present,\n"
+                     "of the expression scale the checkpoint was trained with (train --expression-scale).");
   const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
     x.add_options("output")("out", "output CSV file", cxxopts::value<std::string>());
   });

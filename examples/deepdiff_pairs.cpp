@@ -44,7 +44,9 @@ usage:
 
 Data: the public layout, DIR/E123.{train,valid,test}.csv and DIR/E123.expr.csv for every
 epigenome id of the chosen pairs. A pair E123-E003 has cell 1 = E123 (A) and cell 2 = E003
-(B); the target is log2((eB+1)/(eA+1)). Default pairs, the paper's ten:
+(B); the target is log2((eB+1)/(eA+1)), of counts divided by each cell's depth with
+--expression-scale cpm or size-factors (default none: the paper's raw counts; docs/usage.md).
+Default pairs, the paper's ten:
   E123-E003 E116-E003 E123-E116 E003-E005 E003-E006 E006-E007 E005-E006 E003-E004 E004-E006 E037-E038
 Default models, all eleven: the seven DeepDiff variants raw_d raw_c raw aux raw_aux aux_siamese
 raw_aux_siamese and the four baselines ridge xgboost deepchrome attentivechrome_diff (spec,
@@ -74,7 +76,7 @@ Outputs in OUT:
 
 Resume: running the same command again skips every finished run (metrics.json says
 "complete": true; its row is read back from there) and continues an interrupted run from its
-state.bin. A run folder trained with other settings (lr, batch, hidden, data) is an error: use
+state.bin. A run folder trained with other settings (lr, batch, hidden, expression scale, data) is an error: use
 another OUT. A larger --epochs extends finished runs from their state. A run folder is locked
 (train.lock) while it trains: a run another live process is training is skipped, then waited
 for at the end and its result read back, so two copies on one OUT (or two shards given the
@@ -296,7 +298,10 @@ int run_study(const StudyOptions& o) {
       h << "; shard " << o.shard_i << " of " << o.shard_n << ": " << mine.size() << " run" << (mine.size() == 1 ? "" : "s");
     const deepdiff::TrainOptions& t = o.settings.train;
     h << "; " << t.epochs << " epoch" << (t.epochs == 1 ? "" : "s") << ", lr " << t.lr << ", batch " << t.batch_size
-      << ", hidden " << o.settings.hidden << "; data " << (o.synthetic ? "synthetic" : data_abs) << "; results in "
+      << ", hidden " << o.settings.hidden;
+    if (t.expression_scale != deepdiff::ExpressionScale::none)
+      h << ", expression scale " << deepdiff::expression_scale_name(t.expression_scale);
+    h << "; data " << (o.synthetic ? "synthetic" : data_abs) << "; results in "
       << (fs::path(o.save_root) / (table_stem(o) + ".csv")).string();
     std::cout << h.str() << std::endl;
   }
@@ -344,10 +349,14 @@ int run_study(const StudyOptions& o) {
     }
     rows.push_back(r);
   }
-  const std::string source = o.synthetic ? "Data: synthetic stand-ins (rule " + deepdiff::synth_rule_name(o.rule) +
-                                               ") generated in " + (fs::path(o.save_root) / synthetic_folder(o.rule)).string() +
-                                               "/<pair>/."
-                                         : "Data: " + data_abs + ".";
+  std::string source = o.synthetic ? "Data: synthetic stand-ins (rule " + deepdiff::synth_rule_name(o.rule) +
+                                         ") generated in " + (fs::path(o.save_root) / synthetic_folder(o.rule)).string() +
+                                         "/<pair>/."
+                                   : "Data: " + data_abs + ".";
+  // The table has no column for it: a study of scaled targets says so under its title.
+  if (o.settings.train.expression_scale != deepdiff::ExpressionScale::none)
+    source += std::string(" Targets of expression scale ") +
+              deepdiff::expression_scale_name(o.settings.train.expression_scale) + " (each run's divisors in its metrics.json).";
   write_tables(o, rows, source);
 
   std::size_t left_to_train = 0;
@@ -518,10 +527,11 @@ int cmd_study(int argc, char** argv) {
       ("verbose", "also print every epoch line (always in each run's train.log)")
       ("no-alpha-csv", "do not write attention_alpha.csv per run (large: test genes x channels x bins; ~200 MB per raw* run on 6,100 test genes)");
   o.add_options("recipe")
-      ("epochs", "epochs per run (the paper: 120)", cxxopts::value<long long>()->default_value("120"))
+      ("epochs", "epochs per run (paper: 120)", cxxopts::value<long long>()->default_value("120"))
       ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
       ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
-      ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"));
+      ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
+      ("expression-scale", std::string(deepdiff_cli::kExpressionScaleHelp) + "; every run of the study uses it", cxxopts::value<std::string>()->default_value("none"));
   o.add_options("synthetic")
       ("synthetic", "generate a stand-in for every pair (OUT/synthetic-data/<pair>/, its own seed and effect 0.6..1.5) and study those")
       ("genes", "synthetic genes per pair (split 60/20/20)", cxxopts::value<long long>()->default_value("200"))
@@ -592,6 +602,7 @@ int cmd_study(int argc, char** argv) {
   s.settings.train.lr = deepdiff_cli::real_flag(r, "lr", 0, deepdiff_cli::kMaxLr, /*lo_open=*/true);
   s.settings.train.batch_size = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "batch-size", 1, deepdiff_cli::kMaxBatch));
   s.settings.hidden = static_cast<deepdiff::Index>(deepdiff_cli::hidden_flag(r));
+  s.settings.train.expression_scale = deepdiff_cli::expression_scale_flag(r);
   s.threads = deepdiff_cli::threads_flag(r);
   s.genes = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "genes", 10, deepdiff_cli::kMaxSynthGenes));
   s.bins = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "bins", 1, deepdiff_cli::kMaxSynthBins));

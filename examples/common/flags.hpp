@@ -6,10 +6,12 @@
 
 #include <cxxopts.hpp>
 
+#include <deepdiff/data/expression_scale.hpp>
 #include <deepdiff/model/memory.hpp>
 
 #include <cmath>
 #include <cstdio>
+#include <stdexcept>
 #include <string>
 
 #include <unistd.h>
@@ -81,6 +83,22 @@ inline long long hidden_flag(const cxxopts::ParseResult& r) {
   if (h % 2) throw UsageError("--hidden must be an even number (got " + std::to_string(h) + ")");
   return h;
 }
+
+// --expression-scale: none, cpm or size-factors (data/expression_scale.hpp).
+inline deepdiff::ExpressionScale expression_scale_flag(const cxxopts::ParseResult& r) {
+  try {
+    return deepdiff::parse_expression_scale(r["expression-scale"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--expression-scale: ") + e.what());
+  }
+}
+
+// The help text of --expression-scale, one for `deepdiff train` and `deepdiff-pairs`.
+inline constexpr const char* kExpressionScaleHelp =
+    "divide each cell's expression counts before y = log2((eB/sB+1)/(eA/sA+1)): none (s = 1, the paper's "
+    "targets), cpm (s = the cell's total / 1e6) or size-factors (DESeq2's median of ratios over the genes both "
+    "tables hold above 0); for cells of different sequencing depth (docs/usage.md). Recorded in metrics.json "
+    "and checkpoint.bin: eval and predict use it too";
 
 inline void check_cells_differ(const std::string& c1, const std::string& c2) {
   if (c1 == c2)

@@ -5,7 +5,8 @@
 //   {"complete": bool,
 //    "settings": {data_root, cell_1, cell_2, model_name, epochs, lr, batch_size, clip, seed,
 //                 threads, encoder_path, precision, bins, marks, hidden1, hidden2,
-//                 train_genes, valid_genes[, test_genes]},
+//                 train_genes, valid_genes[, test_genes], expression_scale,
+//                 expression_divisor_1, expression_divisor_2[, median_y_train]},
 //    "best_epoch": int, "best_valid_pcc": number,
 //    "epochs": [{epoch, train_loss, train_pcc, train_mse, valid_pcc, valid_mse,
 //                train_seconds, valid_seconds}, ...],
@@ -20,6 +21,7 @@
 // order above (ordered_json), so a file reads top-down like the run did.
 #pragma once
 
+#include <deepdiff/data/expression_scale.hpp>
 #include <deepdiff/model/deepdiff_model.hpp>
 #include <deepdiff/train/trainer.hpp>
 
@@ -56,6 +58,10 @@ struct RunSettings {
   long long bins = 0, marks = 0, hidden1 = 0, hidden2 = 0;
   long long train_genes = 0, valid_genes = 0;
   std::optional<long long> test_genes;
+  // train.expression_scale's divisors of cell 1 (A) and cell 2 (B), 1 for none, and the median
+  // target y of the training genes (deepdiff train warns when it is far from 0).
+  double expression_divisor_1 = 1, expression_divisor_2 = 1;
+  std::optional<double> median_y_train;
 };
 
 struct TestScores {
@@ -99,6 +105,10 @@ inline void to_json(Json& j, const RunSettings& s) {
            {"train_genes", s.train_genes},
            {"valid_genes", s.valid_genes}};
   if (s.test_genes) j["test_genes"] = *s.test_genes;
+  j["expression_scale"] = deepdiff::expression_scale_name(s.train.expression_scale);
+  j["expression_divisor_1"] = s.expression_divisor_1;
+  j["expression_divisor_2"] = s.expression_divisor_2;
+  if (s.median_y_train) j["median_y_train"] = *s.median_y_train;
 }
 
 inline void from_json(const Json& j, RunSettings& s) {
@@ -123,6 +133,12 @@ inline void from_json(const Json& j, RunSettings& s) {
   j.at("valid_genes").get_to(s.valid_genes);
   if (j.contains("test_genes")) s.test_genes = j.at("test_genes").get<long long>();
   else s.test_genes.reset();
+  // Files written before the option: the paper's raw counts.
+  s.train.expression_scale = deepdiff::parse_expression_scale(j.value("expression_scale", std::string("none")));
+  s.expression_divisor_1 = j.contains("expression_divisor_1") ? json_number(j.at("expression_divisor_1")) : 1.0;
+  s.expression_divisor_2 = j.contains("expression_divisor_2") ? json_number(j.at("expression_divisor_2")) : 1.0;
+  if (j.contains("median_y_train") && !j.at("median_y_train").is_null()) s.median_y_train = j.at("median_y_train").get<double>();
+  else s.median_y_train.reset();
 }
 
 inline void to_json(Json& j, const TestScores& t) {

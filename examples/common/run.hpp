@@ -5,6 +5,7 @@
 #pragma once
 
 #include <deepdiff/data/dataset.hpp>
+#include <deepdiff/data/expression_scale.hpp>
 #include <deepdiff/io/atomic_file.hpp>
 #include <deepdiff/io/csv.hpp>
 #include <deepdiff/io/read_file.hpp>
@@ -20,6 +21,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <unistd.h>
@@ -101,7 +103,7 @@ struct ModelSizes {
 inline std::string metrics_json(const RunOptions& o, const ModelSizes& cfg, const Split& train, const Split& valid,
                                 const Split* test, const TrainState<float>& st, const Predictions* tp, bool complete,
                                 double total_seconds, int threads, const Json& details = Json(),
-                                double fit_seconds = -1) {
+                                double fit_seconds = -1, std::optional<double> median_y_train = std::nullopt) {
   RunMetrics m;
   m.complete = complete;
   RunSettings& s = m.settings;
@@ -118,6 +120,9 @@ inline std::string metrics_json(const RunOptions& o, const ModelSizes& cfg, cons
   s.train_genes = train.genes();
   s.valid_genes = valid.genes();
   if (test) s.test_genes = test->genes();
+  s.expression_divisor_1 = train.scaling.divisor_a;
+  s.expression_divisor_2 = train.scaling.divisor_b;
+  s.median_y_train = median_y_train;
   m.best_epoch = st.best_epoch;
   m.best_valid_pcc = st.best_valid_pcc;
   m.epochs = st.history;
@@ -261,13 +266,35 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   if (o.model_name == "xgboost" && !xgboost_available()) throw std::runtime_error(xgboost_missing_reason());
   check_save_root_free(o);
 
-  Split train = load_split(o.data_root, o.cell1, o.cell2, "train");
-  Split valid = load_split(o.data_root, o.cell1, o.cell2, "valid");
-  Split test = load_split(o.data_root, o.cell1, o.cell2, "test");
+  // The one scale of the run: each split's divisors come from the whole expression tables, so
+  // train, valid and test (and eval / predict on the same data root later) get the same ones.
+  const ExpressionScale scale = o.train.expression_scale;
+  Split train = load_split(o.data_root, o.cell1, o.cell2, "train", ExpressionMode::required, scale);
+  Split valid = load_split(o.data_root, o.cell1, o.cell2, "valid", ExpressionMode::required, scale);
+  Split test = load_split(o.data_root, o.cell1, o.cell2, "test", ExpressionMode::required, scale);
   if (train.bins != valid.bins || train.bins != test.bins || train.marks != valid.marks || train.marks != test.marks)
     throw std::runtime_error("train, valid and test files have different bins or marks (" + describe(train) + "; " +
                              describe(valid) + "; " + describe(test) + ")");
-  if (!o.quiet) log << "data: " << describe(train) << "; " << describe(valid) << "; " << describe(test) << "\n";
+  if (!o.quiet) {
+    log << "data: " << describe(train) << "; " << describe(valid) << "; " << describe(test) << "\n";
+    if (scale != ExpressionScale::none)
+      log << "expression scale " << expression_scale_name(scale) << ": counts divided by " << format_number(train.scaling.divisor_a)
+          << " (" << o.cell1 << ") and " << format_number(train.scaling.divisor_b) << " (" << o.cell2 << ")\n";
+  }
+  // A y that is mostly the cells' depth ratio: said on stderr, whatever --quiet says, and in
+  // the run's log when that is a file (deepdiff-pairs' train.log).
+  std::optional<double> median_y_train;
+  {
+    std::vector<double> ys;
+    ys.reserve(static_cast<std::size_t>(train.genes()));
+    for (Index g = 0; g < train.genes(); ++g) ys.push_back(train.y(g));
+    median_y_train = median_of(std::move(ys));
+    const std::string w = depth_warning(*median_y_train, train.genes(), o.cell1, o.cell2, scale);
+    if (!w.empty()) {
+      std::cerr << "warning: " << w << std::endl;
+      if (log.rdbuf() != std::cout.rdbuf() && log.rdbuf() != std::cerr.rdbuf()) log << "warning: " << w << "\n";
+    }
+  }
   // fit refuses a constant target too; checked here first so that nothing is created in the
   // save-root, and named with the tables it comes from.
   try {
@@ -342,13 +369,15 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
       if (part.empty() && (s.best_epoch == s.epochs_done || !file_exists(ckpt_path))) {
         Checkpoint ck = model.deepdiff ? model_checkpoint(*model.deepdiff, &s.best_params)
                                        : model_checkpoint(*model.deepchrome, &s.best_params);
+        expression_scaling_to_meta(model.target_scaling, ck.meta);
         write_checkpoint(ckpt_path, ck);
       }
       write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, part == "cell B" ? st : s, nullptr,
-                                                   false, elapsed(), threads));
+                                                   false, elapsed(), threads, Json(), -1, median_y_train));
     };
   };
   init_any_model(model, o.train.seed);
+  model.target_scaling = train.scaling;  // into every checkpoint.bin, for eval and predict
   AnyFitOptions fo;
   fo.fit.train = o.train;
   fo.fit.state_file = (root / "state.bin").string();
@@ -379,6 +408,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
     std::string msg = "--resume: " + e.path + " was trained with other settings:";
     for (std::string d : e.differences) {
       if (d.rfind("batch_size", 0) == 0) d.replace(0, 10, "batch-size");
+      if (d.rfind("expression_scale", 0) == 0) d.replace(0, 16, "expression-scale");
       msg += "\n  --" + d;
     }
     throw UsageError(msg + "\nresume with the same settings, or train afresh in another --save-root");
@@ -436,7 +466,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   }
   res.total_seconds = elapsed();
   write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, st, &tp, true, res.total_seconds, threads,
-                                               details, train_seconds));
+                                               details, train_seconds, median_y_train));
   if (!o.quiet) {
     char line[256];
     if (res.best_epoch > 0)

@@ -20,6 +20,7 @@
 #include "deepdiff/train/fit.hpp"
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/data/dataset.hpp"
+#include "deepdiff/data/expression_scale.hpp"
 #include "deepdiff/data/metrics.hpp"
 #include "deepdiff/data/synthetic.hpp"
 #include "deepdiff/io/errors.hpp"

@@ -19,6 +19,8 @@ expect 2 "$BIN" frobnicate;            contains "unknown command"
 expect 2 "$BIN" train --save-root "$WORK/x";  contains "--data-root is required"
 expect 2 "$BIN" train --data-root "$WORK" --save-root "$WORK/x" --model-name rawd;  contains "unknown model name"
 expect 2 "$BIN" train --data-root "$WORK" --save-root "$WORK/x" --epochs zero
+expect 0 "$BIN" train --help;          contains "expression-scale"; contains "size-factors"
+expect 2 "$BIN" train --data-root "$WORK" --save-root "$WORK/x" --expression-scale tpm;  contains "\-\-expression-scale: 'tpm'"; contains "none, cpm or size-factors"
 expect 1 "$BIN" train --data-root "$WORK/nowhere" --save-root "$WORK/x";  contains "nowhere/Cell1.train.csv"
 
 D="$WORK/synth"
@@ -35,6 +37,7 @@ for f in checkpoint.bin state.bin metrics.json predictions.csv attention_beta.cs
 done
 grep -q '"complete": true' "$R/metrics.json" && ok || bad "metrics.json not complete"
 grep -q '"test"' "$R/metrics.json" && ok || bad "metrics.json has no test section"
+grep -q '"expression_scale": "none"' "$R/metrics.json" && ok || bad "metrics.json does not record expression_scale none"
 [ "$(head -1 "$R/predictions.csv")" = "gene_id,prediction,target" ] && ok || bad "predictions.csv header: $(head -1 "$R/predictions.csv")"
 
 # resume: two more epochs continue from state.bin

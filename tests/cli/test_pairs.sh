@@ -26,6 +26,7 @@ expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --shard 3/2;  contains
 expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --shard 1-2
 expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --epochs 0
 expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --seeds 1,x
+expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --expression-scale sizefactors;  contains "\-\-expression-scale: 'sizefactors'"
 expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --genes 40;  contains "only with --synthetic"
 expect 2 "$BIN" --synthetic --data-root "$WORK" --save-root "$WORK/x"
 expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --frobnicate
@@ -82,7 +83,15 @@ grep -q '"complete": true' "$M" && ok || bad "the resumed run is not complete"
 expect 1 "$BIN" "${STUDY[@]}" --save-root "$F" --lr 2e-3 --pairs E123-E003 --model-names raw_d
 contains "other settings"; contains "lr"
 grep -q ',"error: ' "$F/results.csv" && ok || bad "the table lacks the error row"
+expect 1 "$BIN" "${STUDY[@]}" --save-root "$F" --expression-scale cpm --pairs E123-E003 --model-names raw_d
+contains "other settings"; contains "expression_scale none (wanted cpm)"
 expect 0 "$BIN" "${STUDY[@]}" --save-root "$F"   # and the original study is still complete
+# --expression-scale reaches every run
+expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/scaled" --expression-scale size-factors --pairs E037-E038 --model-names raw_d
+contains "expression scale size-factors"
+grep -q '"expression_scale": "size-factors"' "$WORK/scaled/E037-E038/raw_d/seed1/metrics.json" && ok \
+  || bad "the run of a --expression-scale size-factors study does not record it"
+grep -q "Targets of expression scale size-factors" "$WORK/scaled/results.md" && ok || bad "results.md does not say the scale"
 
 # --- shards 1/2 and 2/2, then merge ---
 expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/s1" --shard 1/2;  contains "shard 1 of 2: 2 runs"

@@ -32,6 +32,10 @@ RunMetrics sample() {
   m.settings.train_genes = 10;
   m.settings.valid_genes = 5;
   m.settings.test_genes = 5;
+  m.settings.train.expression_scale = deepdiff::ExpressionScale::size_factors;
+  m.settings.expression_divisor_1 = 2.0604038942347853;
+  m.settings.expression_divisor_2 = 0.48534173459781327;
+  m.settings.median_y_train = -0.1;
   m.best_epoch = 2;
   m.best_valid_pcc = 0.1 + 0.2;  // 0.30000000000000004
   deepdiff::EpochRecord e;
@@ -72,7 +76,10 @@ TEST_CASE("metrics.json: keys, order and the spelling the readers grep for", "[m
   for (const auto& kv : j.at("settings").items()) keys.push_back(kv.key());
   CHECK(keys == std::vector<std::string>{"data_root", "cell_1", "cell_2", "model_name", "epochs", "lr", "batch_size",
                                          "clip", "seed", "threads", "encoder_path", "precision", "bins", "marks",
-                                         "hidden1", "hidden2", "train_genes", "valid_genes", "test_genes"});
+                                         "hidden1", "hidden2", "train_genes", "valid_genes", "test_genes",
+                                         "expression_scale", "expression_divisor_1", "expression_divisor_2",
+                                         "median_y_train"});
+  CHECK(t.find("\"expression_scale\": \"size-factors\"") != std::string::npos);
   CHECK(j.at("test").size() == 5);
   CHECK(j.at("test").at("pcc_b").is_null());
 }
@@ -88,6 +95,10 @@ TEST_CASE("metrics.json: what is written reads back the same, bit for bit", "[me
   CHECK(b.settings.train.batch_size == a.settings.train.batch_size);
   CHECK(b.settings.train.path == deepdiff::EncoderPath::composed);
   CHECK(b.settings.test_genes == a.settings.test_genes);
+  CHECK(b.settings.train.expression_scale == deepdiff::ExpressionScale::size_factors);
+  CHECK(b.settings.expression_divisor_1 == a.settings.expression_divisor_1);
+  CHECK(b.settings.expression_divisor_2 == a.settings.expression_divisor_2);
+  CHECK(b.settings.median_y_train == a.settings.median_y_train);
   CHECK(b.best_valid_pcc == a.best_valid_pcc);
   REQUIRE(b.epochs.size() == 2);
   CHECK(b.epochs[1].epoch == 2);
@@ -110,6 +121,16 @@ TEST_CASE("metrics.json: what is written reads back the same, bit for bit", "[me
   const RunMetrics pb = parse_metrics(pt);
   CHECK_FALSE(pb.test.has_value());
   CHECK_FALSE(pb.settings.test_genes.has_value());
+
+  // A file written before --expression-scale: the paper's raw counts.
+  Json old = Json::parse(json_text(a));
+  for (const char* k : {"expression_scale", "expression_divisor_1", "expression_divisor_2", "median_y_train"})
+    old.at("settings").erase(k);
+  const RunMetrics ob = parse_metrics(old.dump());
+  CHECK(ob.settings.train.expression_scale == deepdiff::ExpressionScale::none);
+  CHECK(ob.settings.expression_divisor_1 == 1.0);
+  CHECK(ob.settings.expression_divisor_2 == 1.0);
+  CHECK_FALSE(ob.settings.median_y_train.has_value());
 }
 
 TEST_CASE("metrics.json: a damaged file throws, naming what is wrong", "[metrics]") {

@@ -122,3 +122,23 @@ TEST_CASE("any_model: fit, write, read back, predict the same, 1 and 2 threads t
   AnyModel wrong_size = make_any_model("raw_d", 10, 5, 4);
   CHECK_THROWS(predict_any(wrong_size, test, 5, false));
 }
+
+TEST_CASE("any_model: the checkpoint keeps the targets' expression scale, none writes nothing", "[train][any_model][scale]") {
+  const Split train = split_of("tr", 60, 20, 1), valid = split_of("va", 20, 20, 2);
+  TempDir d;
+  AnyModel m = trained("ridge", train, valid);
+  const Checkpoint plain = any_checkpoint(m);
+  CHECK(plain.meta.count("expression_scale") == 0);
+  write_checkpoint(d.file("plain.bin"), plain);
+  CHECK(load_any_model(d.file("plain.bin")).target_scaling == ExpressionScaling{});
+
+  m.target_scaling = ExpressionScaling{ExpressionScale::cpm, 211.229747, 58.367197};
+  write_checkpoint(d.file("cpm.bin"), any_checkpoint(m));
+  CHECK(load_any_model(d.file("cpm.bin")).target_scaling == m.target_scaling);
+
+  Checkpoint bad = any_checkpoint(m);
+  bad.meta["expression_divisor_b"] = "-3";
+  write_checkpoint(d.file("bad.bin"), bad);
+  CHECK_THROWS_AS(load_any_model(d.file("bad.bin")), CheckpointError);
+  CHECK_THROWS_WITH(load_any_model(d.file("bad.bin")), Catch::Contains("bad.bin") && Catch::Contains("expression_divisor_b"));
+}

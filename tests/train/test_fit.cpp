@@ -183,6 +183,27 @@ TEST_CASE("fit: refuses bad options and splits that do not fit the model", "[tra
   refuses(o, broken, va, "is inconsistent");
 }
 
+TEST_CASE("fit: splits of another expression scale than the recipe's, or of other divisors, are refused",
+          "[train][fit][scale]") {
+  const Split tr = small_split("train", 6, 5, 5), va = small_split("valid", 4, 5, 6);
+  DeepDiff<float> m = small_model(5);
+  FitOptions o = small_options(1);
+  o.train.expression_scale = ExpressionScale::size_factors;
+  CHECK_THROWS_WITH(fit(m, FitData{tr, va, nullptr}, o),
+                    Catch::Contains("train split 'train' has targets of expression scale none") &&
+                        Catch::Contains("the recipe's expression_scale is size-factors"));
+  Split str = tr, sva = va;
+  str.scaling = sva.scaling = ExpressionScaling{ExpressionScale::size_factors, 2.0, 0.5};
+  CHECK_THROWS_WITH(fit(m, FitData{str, va, nullptr}, o),
+                    Catch::Contains("valid split 'valid' has targets of expression scale none, the train split of "
+                                    "size-factors (divisors 2, 0.5)"));
+  Split other = sva;
+  other.scaling.divisor_b = 0.25;
+  CHECK_THROWS_WITH(fit(m, FitData{str, sva, &other}, o), Catch::Contains("test split 'valid'"));
+  const FitResult<float> r = fit(m, FitData{str, sva, nullptr}, o);  // the same scale throughout: trains
+  CHECK(r.state.epochs_done == 1);
+}
+
 TEST_CASE("fit: refuses a target that is the same for every gene, before any epoch", "[train][fit]") {
   // Identical expression tables for the two cells: y = log2((eB+1)/(eA+1)) = 0 for every gene.
   // Before, fit trained on a loss of 0, the valid PCC was nan on every epoch, no epoch became

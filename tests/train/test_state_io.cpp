@@ -73,6 +73,26 @@ TEST_CASE("issue 14.3: the state file stores the recipe, recipe_differences name
   CHECK(restore_error(old).empty());
 }
 
+TEST_CASE("issue 25: the state file stores an expression scale other than none, its absence is none",
+          "[train][reliability][scale]") {
+  const TrainedState& t = trained_state();
+  CHECK(t.ck.meta.count("expression_scale") == 0);  // none: the file the paper's recipe always wrote
+  TrainOptions sf = t.opt;
+  sf.expression_scale = ExpressionScale::size_factors;
+  std::vector<std::string> unchecked;
+  CHECK(recipe_differences(t.ck, sf, &unchecked) ==
+        std::vector<std::string>{"expression_scale: none in the state file, size-factors now"});
+  CHECK(unchecked.empty());  // not "unchecked": a file without the entry was trained with none
+  DeepDiff<float> m(t.cfg);
+  TrainState<float> st;
+  restore_training(m, st, t.ck, "state.bin");
+  const Checkpoint scaled = training_checkpoint(m, st, sf);
+  CHECK(scaled.meta.at("expression_scale") == "size-factors");
+  CHECK(recipe_differences(scaled, sf).empty());
+  CHECK(recipe_differences(scaled, t.opt) ==
+        std::vector<std::string>{"expression_scale: size-factors in the state file, none now"});
+}
+
 TEST_CASE("issue 14.6: non-finite parameters and inconsistent counters are refused on load", "[train][reliability]") {
   const TrainedState& t = trained_state();
   CHECK(restore_error(t.ck).empty());

@@ -414,6 +414,8 @@ inline RunCheck inspect_run(const std::string& dir, const Row& want, const std::
     if (deepdiff::model_has_hidden(want.variant))
       differs("hidden1", std::to_string(s.hidden1), std::to_string(want.settings.hidden));
     differs("clip", num(s.train.clip), num(want.settings.train.clip));
+    differs("expression_scale", deepdiff::expression_scale_name(s.train.expression_scale),
+            deepdiff::expression_scale_name(want.settings.train.expression_scale));
     if (diff.empty()) {
       const std::string& dr = s.data_root;
       if (synthetic) {

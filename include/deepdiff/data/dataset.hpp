@@ -10,6 +10,10 @@
 // into the buffer; std::from_chars, a digit loop for the usual small integers): the full-size files have millions of rows.
 // Every defect is a DataError "FILE:LINE: reason"; load_split either returns a complete
 // Split or throws, it never returns part of one.
+//
+// Sequencing depth: load_split's ExpressionScale (data/expression_scale.hpp) divides each
+// cell's counts in the targets by a number computed from its whole CELL.expr.csv; the Split
+// keeps the counts as read and the divisors beside them (Split::scaling).
 #pragma once
 
 #include <algorithm>
@@ -28,6 +32,7 @@
 #include <utility>
 #include <vector>
 
+#include "deepdiff/data/expression_scale.hpp"
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/io/csv.hpp"
 #include "deepdiff/io/errors.hpp"
@@ -47,12 +52,17 @@ struct Split {
   std::vector<float> xa, xb;              // [G, T, M] row-major, one contiguous block per cell
   bool has_expression = false;
   std::vector<double> ea, eb;             // raw expression counts per gene (empty when !has_expression)
+  // What the targets divide ea and eb by (none: 1 and 1, the paper's targets exactly, as x / 1.0
+  // is x). The same for every split of a pair: computed from the whole expression tables.
+  ExpressionScaling scaling;
 
   Index genes() const { return static_cast<Index>(gene_ids.size()); }
-  // Targets (spec, "The task"): differential and per-cell log expression.
-  double y(Index g) const { return std::log2((eb.at(static_cast<std::size_t>(g)) + 1.0) / (ea.at(static_cast<std::size_t>(g)) + 1.0)); }
-  double ya(Index g) const { return std::log2(ea.at(static_cast<std::size_t>(g)) + 1.0); }
-  double yb(Index g) const { return std::log2(eb.at(static_cast<std::size_t>(g)) + 1.0); }
+  // Targets (spec, "The task"): differential and per-cell log expression, of the scaled counts.
+  double y(Index g) const { return std::log2((scaled_b(g) + 1.0) / (scaled_a(g) + 1.0)); }
+  double ya(Index g) const { return std::log2(scaled_a(g) + 1.0); }
+  double yb(Index g) const { return std::log2(scaled_b(g) + 1.0); }
+  double scaled_a(Index g) const { return ea.at(static_cast<std::size_t>(g)) / scaling.divisor_a; }
+  double scaled_b(Index g) const { return eb.at(static_cast<std::size_t>(g)) / scaling.divisor_b; }
   // Heap memory held, in bytes (capacities, so it is what the process really pays).
   std::size_t bytes() const {
     std::size_t n = sizeof(Split) + name.capacity();
@@ -378,10 +388,22 @@ inline std::vector<double> lookup_expression(const MarksTable& m, const Expressi
   return e;
 }
 
+inline ExpressionCounts expression_counts(const ExpressionTable& table) {
+  ExpressionCounts c;
+  c.reserve(table.size());
+  for (const auto& kv : table) c.emplace(kv.first, kv.second.count);
+  return c;
+}
+
 }  // namespace data_detail
 
+// `scale`: what the targets divide each cell's counts by (data/expression_scale.hpp), computed
+// from the two whole expression tables, so every split of the pair gets the same divisors.
+// A table a scale cannot use (cpm: all zeros; size-factors: no gene above 0 in both) is a
+// DataError naming both tables. Without expression the split's scaling stays none.
 inline Split load_split(const std::string& data_root, const std::string& cell1, const std::string& cell2,
-                        const std::string& split, ExpressionMode mode = ExpressionMode::required) {
+                        const std::string& split, ExpressionMode mode = ExpressionMode::required,
+                        ExpressionScale scale = ExpressionScale::none) {
   const std::string pa = split_path(data_root, cell1, split), pb = split_path(data_root, cell2, split);
   const std::string what = split + " split of cell ";
   data_detail::require_file(pa, data_root, what + cell1, split);
@@ -410,9 +432,19 @@ inline Split load_split(const std::string& data_root, const std::string& cell1, 
 
   Split s;
   if (with_expr) {
-    s.ea = data_detail::lookup_expression(a, data_detail::parse_expression(ea_path, data_detail::read_data_file(ea_path)), ea_path);
-    s.eb = data_detail::lookup_expression(b, data_detail::parse_expression(eb_path, data_detail::read_data_file(eb_path)), eb_path);
+    const data_detail::ExpressionTable ta = data_detail::parse_expression(ea_path, data_detail::read_data_file(ea_path));
+    const data_detail::ExpressionTable tb = data_detail::parse_expression(eb_path, data_detail::read_data_file(eb_path));
+    s.ea = data_detail::lookup_expression(a, ta, ea_path);
+    s.eb = data_detail::lookup_expression(b, tb, eb_path);
     s.has_expression = true;
+    if (scale != ExpressionScale::none) {
+      try {
+        s.scaling = expression_scaling(scale, data_detail::expression_counts(ta), data_detail::expression_counts(tb),
+                                       ea_path, eb_path);
+      } catch (const std::invalid_argument& e) {
+        throw DataError(eb_path, e.what(), "the scale none keeps the raw counts");
+      }
+    }
   }
   s.name = split;
   s.bins = a.bins;

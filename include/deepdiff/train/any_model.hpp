@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "deepdiff/data/dataset.hpp"
+#include "deepdiff/data/expression_scale.hpp"
 #include "deepdiff/io/checkpoint.hpp"
 #include "deepdiff/model/attentivechrome.hpp"
 #include "deepdiff/model/baseline_io.hpp"
@@ -61,6 +62,9 @@ struct AnyModel {
 #ifdef DEEPDIFF_HAVE_XGBOOST
   std::optional<XGBoostModel> xgboost;                    // xgboost
 #endif
+  // The scaling of the targets it was trained on (data/expression_scale.hpp), kept in its
+  // checkpoint's metadata, so that eval and predict score it on targets of the same scale.
+  ExpressionScaling target_scaling;
 };
 
 // A model of kind `name` for data of `bins` x `marks` (hidden1: the level-1 size of the
@@ -166,6 +170,7 @@ inline AnyFitResult fit_any(AnyModel& m, const FitData& data, const AnyFitOption
       r.parts.emplace_back(part, fit(b ? *m.cell_b : *m.cell_a, no_test, fo, hooks(part)));
     }
   } else {
+    check_split_scaling(data, opt.fit.train);  // fit checks it for the neural kinds
     const auto t0 = std::chrono::steady_clock::now();
     if (m.name == "ridge") {
       m.ridge = fit_ridge(data.train, data.valid);
@@ -231,16 +236,20 @@ inline std::vector<std::string> any_alpha_names(const AnyModel& m) {
 }
 inline bool has_attention(const AnyModel& m) { return m.deepdiff || m.cell_a; }
 
-// The model as a checkpoint (docs/checkpoint-format.md): meta "model" names its kind.
+// The model as a checkpoint (docs/checkpoint-format.md): meta "model" names its kind, and
+// the expression_scale entries its target_scaling (none: no entries).
 inline Checkpoint any_checkpoint(const AnyModel& m) {
-  if (m.deepdiff) return model_checkpoint(*m.deepdiff);
-  if (m.deepchrome) return model_checkpoint(*m.deepchrome);
-  if (m.cell_a) return attentivechrome_diff_checkpoint(*m.cell_a, *m.cell_b);
-  if (m.ridge) return ridge_checkpoint(*m.ridge);
+  Checkpoint ck;
+  if (m.deepdiff) ck = model_checkpoint(*m.deepdiff);
+  else if (m.deepchrome) ck = model_checkpoint(*m.deepchrome);
+  else if (m.cell_a) ck = attentivechrome_diff_checkpoint(*m.cell_a, *m.cell_b);
+  else if (m.ridge) ck = ridge_checkpoint(*m.ridge);
 #ifdef DEEPDIFF_HAVE_XGBOOST
-  if (m.xgboost) return xgboost_checkpoint(*m.xgboost);
+  else if (m.xgboost) ck = xgboost_checkpoint(*m.xgboost);
 #endif
-  throw std::logic_error("AnyModel holds no model");
+  else throw std::logic_error("AnyModel holds no model");
+  expression_scaling_to_meta(m.target_scaling, ck.meta);
+  return ck;
 }
 
 // Reads a checkpoint of any kind. A baseline this build cannot run (xgboost without XGBoost)
@@ -267,6 +276,11 @@ inline AnyModel load_any_model(const std::string& path) {
 #endif
   } else {
     throw CheckpointError(path, "model '" + m.name + "' has no loader");  // check_model_name knows it: a gap here
+  }
+  try {
+    m.target_scaling = expression_scaling_from_meta(ck.meta);
+  } catch (const std::invalid_argument& e) {
+    throw CheckpointError(path, e.what());
   }
   return m;
 }

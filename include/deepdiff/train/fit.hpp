@@ -27,6 +27,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "deepdiff/io/number_format.hpp"
@@ -126,6 +127,29 @@ void check_split_for(const Model& model, const Split& s, const char* role) {
                                 " genes x " + std::to_string(s.bins) + " bins x " + std::to_string(s.marks) + " marks");
 }
 
+// The splits' targets must be scaled as the recipe says (TrainOptions::expression_scale), and
+// valid and test with train's divisors: a model selected on targets of another scale than it
+// was trained on would be selected on a shifted y. load_split of one data root and one scale
+// gives every split the same divisors; this catches splits loaded otherwise.
+inline void check_split_scaling(const FitData& data, const TrainOptions& opt) {
+  const auto text = [](const ExpressionScaling& s) {
+    std::string t = expression_scale_name(s.scale);
+    if (s.scale != ExpressionScale::none) t += " (divisors " + format_number(s.divisor_a) + ", " + format_number(s.divisor_b) + ")";
+    return t;
+  };
+  const ExpressionScaling& t = data.train.scaling;
+  if (data.train.has_expression && t.scale != opt.expression_scale)
+    throw std::invalid_argument("train split '" + data.train.name + "' has targets of expression scale " + text(t) +
+                                ", the recipe's expression_scale is " + expression_scale_name(opt.expression_scale) +
+                                ": load the splits with the recipe's scale");
+  const std::pair<const Split*, const char*> others[] = {{&data.valid, "valid"}, {data.test, "test"}};
+  for (const auto& o : others)
+    if (o.first && o.first->has_expression && data.train.has_expression && o.first->scaling != t)
+      throw std::invalid_argument(std::string(o.second) + " split '" + o.first->name + "' has targets of expression scale " +
+                                  text(o.first->scaling) + ", the train split of " + text(t) +
+                                  ": load every split of a pair from the same expression tables with the same scale");
+}
+
 // A split whose differential target log2((eB+1)/(eA+1)) is the same for every gene - two
 // identical expression tables give 0 everywhere - cannot train or pick a model: a constant
 // training target leaves nothing to learn (the loss is 0 from the first batch), and the
@@ -175,6 +199,7 @@ FitResult<T> fit(Net<T>& model, const FitData& data, const FitOptions& opt, cons
   if (data.test) check_split_for(model, *data.test, "test");
   check_target_varies(model, data.train, "train");
   check_target_varies(model, data.valid, "valid");
+  check_split_scaling(data, opt.train);
   Trainer<T, Net<T>> trainer(model, opt.train);
   TrainState<T>& st = trainer.state();
   FitResult<T> res;

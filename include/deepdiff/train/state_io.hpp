@@ -26,6 +26,9 @@ Checkpoint training_checkpoint(const Net<T>& model, const TrainState<T>& st, con
   ck.meta["batch_size"] = std::to_string(opt.batch_size);
   ck.meta["lr"] = model_io_detail::exact_number(opt.lr);
   ck.meta["clip"] = model_io_detail::exact_number(opt.clip);
+  // Only a scale other than none: a file without the entry was trained with none (every state
+  // file written before the option), so the paper's recipe writes the same file as before.
+  if (opt.expression_scale != ExpressionScale::none) ck.meta[kExpressionScaleKey] = expression_scale_name(opt.expression_scale);
   auto flat = [](const std::string& name, const AlignedVector<T>& v) {
     NamedArray a{name, Shape{static_cast<Index>(v.size())}, std::vector<double>(v.begin(), v.end())};
     return a;
@@ -133,6 +136,12 @@ inline std::vector<std::string> recipe_differences(const Checkpoint& ck, const T
   compare("batch_size", std::to_string(opt.batch_size), false);
   compare("lr", model_io_detail::exact_number(opt.lr), true);
   compare("clip", model_io_detail::exact_number(opt.clip), true);
+  {
+    // Absent means none (not "unchecked"): the files written before the option were all none.
+    const auto it = ck.meta.find(kExpressionScaleKey);
+    const std::string was = it == ck.meta.end() ? "none" : it->second, now = expression_scale_name(opt.expression_scale);
+    if (was != now) diff.push_back(std::string(kExpressionScaleKey) + ": " + was + " " + file + ", " + now + " now");
+  }
   const auto e = ck.meta.find("epochs_done");
   if (e != ck.meta.end()) {
     long long done = 0;

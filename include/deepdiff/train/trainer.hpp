@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "deepdiff/data/dataset.hpp"
+#include "deepdiff/data/expression_scale.hpp"
 #include "deepdiff/data/metrics.hpp"
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/adam.hpp"
@@ -33,6 +34,10 @@ struct TrainOptions {
   std::uint64_t seed = 1;
   bool shuffle = true;
   EncoderPath path = EncoderPath::fused;
+  // How the splits' targets are scaled for sequencing depth (data/expression_scale.hpp). Not
+  // used by the training step - the splits carry their divisors - but part of the recipe: fit
+  // refuses splits loaded with another scale, and a resume with another one (state_io.hpp).
+  ExpressionScale expression_scale = ExpressionScale::none;
 };
 
 struct EpochRecord {
