@@ -20,24 +20,15 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prepare_checks import check, failures, require_prepare  # noqa: E402
+
 DEEPDIFF, ROADMAP, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 GTF = os.path.join(ROADMAP, "gencode_10_genes.gtf.gz")
 MATRIX = os.path.join(ROADMAP, "57epigenomes.N.pc.gz")
 GENEFILE = os.path.join(ROADMAP, "GeneFile.txt.gz")
 MARKS = ["H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"]
-failures = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-
-probe = subprocess.run([DEEPDIFF, "prepare", "--help"], capture_output=True, text=True)
-if "built without" in probe.stdout + probe.stderr:
-    print("skipped: deepdiff was built without htslib/libBigWig (no prepare command)")
-    sys.exit(77)
+require_prepare(DEEPDIFF)
 for f in (GTF, MATRIX, GENEFILE):
     if not os.path.exists(f):
         sys.exit("missing " + f + ": the project's data/roadmap/ should hold it")

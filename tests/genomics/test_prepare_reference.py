@@ -24,23 +24,15 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prepare_checks import require_prepare, skip  # noqa: E402
+
 DEEPDIFF, WORK = sys.argv[1], sys.argv[2]
 BINS, BIN_SIZE = 20, 50          # window TSS +/- 500 bp
 F = BINS * BIN_SIZE // 2
 MARKS = ["H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"]
 
-
-def skip(why):
-    print("skipped: " + why)
-    sys.exit(77)
-
-
-probe = subprocess.run([DEEPDIFF, "prepare", "--help"], capture_output=True, text=True)
-if "built without" in probe.stdout + probe.stderr:
-    skip("deepdiff was built without htslib/libBigWig (no prepare command)")
-for tool in ("samtools", "bedtools"):
-    if shutil.which(tool) is None:
-        skip(tool + " is not installed (apt-get install samtools bedtools python3-deeptools)")
+require_prepare(DEEPDIFF, ["samtools", "bedtools"])
 try:
     import pyBigWig
 except ImportError:
@@ -226,8 +218,8 @@ with open(os.path.join(WORK, "samples.csv"), "w") as f:
         f.write("%s,expression,inputs/%s.expr.tsv\n" % (cell, cell))
 
 
-def prepare(out, *extra):
-    cmd = [DEEPDIFF, "prepare", "--samples", os.path.join(WORK, "samples.csv"), "--genes",
+def prepare(out, *extra, samples="samples.csv"):
+    cmd = [DEEPDIFF, "prepare", "--samples", os.path.join(WORK, samples), "--genes",
            os.path.join(WORK, "genes.gtf"), "--out", out, "--bins", str(BINS), "--bin-size", str(BIN_SIZE),
            "--split", "8,4,4", "--quiet"] + list(extra)
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -369,19 +361,9 @@ with open(os.path.join(WORK, "samples_rep.csv"), "w") as f:
         f.write("%s,%s,inputs/%s\n" % (cell, mark, os.path.basename(rep)))
 
 
-def prepare_rep(out, *extra):
-    cmd = [DEEPDIFF, "prepare", "--samples", os.path.join(WORK, "samples_rep.csv"), "--genes",
-           os.path.join(WORK, "genes.gtf"), "--out", out, "--bins", str(BINS), "--bin-size", str(BIN_SIZE),
-           "--split", "8,4,4", "--quiet"] + list(extra)
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        print(r.stdout, r.stderr)
-        sys.exit("deepdiff prepare failed: " + " ".join(cmd))
-
-
 rep_plain, rep_cpm = os.path.join(WORK, "root_rep"), os.path.join(WORK, "root_rep_cpm")
-prepare_rep(rep_plain)
-prepare_rep(rep_cpm, "--normalize-marks", "cpm")
+prepare(rep_plain, samples="samples_rep.csv")
+prepare(rep_cpm, "--normalize-marks", "cpm", samples="samples_rep.csv")
 got_plain, got_cpm = read_root(rep_plain), read_root(rep_cpm)
 rep_checked = 0
 for (cell, mark), _ in REPS.items():

@@ -27,6 +27,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prepare_checks import check, failures, require_prepare  # noqa: E402
+
 DEEPDIFF, ROADMAP, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
 MARKS = ["H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"]
 BINS, BIN_SIZE, HALF = 200, 100, 10000
@@ -59,25 +62,7 @@ HAND = [
     ("ENSG00000102974", "CTCF", "chr16", 67596310, 67673086, "+"),
 ]
 
-failures = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def skip(why):
-    print("skipped: " + why)
-    sys.exit(77)
-
-
-probe = subprocess.run([DEEPDIFF, "prepare", "--help"], capture_output=True, text=True)
-if "built without" in probe.stdout + probe.stderr:
-    skip("deepdiff was built without htslib/libBigWig (no prepare command)")
-if shutil.which("bedtools") is None:
-    skip("bedtools is not installed (apt-get install bedtools)")
+require_prepare(DEEPDIFF, ["bedtools"])
 for f in (MATRIX, GTF, GENEFILE):
     if not os.path.exists(f):
         sys.exit("missing " + f + ": the project's data/roadmap/ should hold it")

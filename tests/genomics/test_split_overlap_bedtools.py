@@ -24,29 +24,14 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from prepare_checks import check, failures, require_prepare  # noqa: E402
+
 DEEPDIFF, WORK = sys.argv[1], sys.argv[2]
 BINS, BIN_SIZE = 20, 50
 F = BINS * BIN_SIZE // 2  # windows TSS +/- 500 bp
 MARKS = ["H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"]
-failures = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def skip(why):
-    print("skipped: " + why)
-    sys.exit(77)
-
-
-probe = subprocess.run([DEEPDIFF, "prepare", "--help"], capture_output=True, text=True)
-if "built without" in probe.stdout + probe.stderr:
-    skip("deepdiff was built without htslib/libBigWig (no prepare command)")
-if shutil.which("bedtools") is None:
-    skip("bedtools is not installed (apt-get install bedtools)")
+require_prepare(DEEPDIFF, ["bedtools"])
 shutil.rmtree(WORK, ignore_errors=True)
 os.makedirs(WORK)
 rng = random.Random(25)
