@@ -83,12 +83,21 @@ class Split:
         """M, marks per bin."""
     @property
     def has_expression(self) -> bool: ...
+    @property
+    def expression_scale(self) -> str:
+        """The targets' expression scale: 'none', 'cpm' or 'size-factors' (load's expression_scale)."""
+    @property
+    def expression_divisors(self) -> Tuple[float, float]:
+        """(sA, sB): what cell A's and cell B's counts are divided by in the targets (1, 1 for 'none')."""
     def __len__(self) -> int: ...
 
-def load(data_root: _Path, cell1: str, cell2: str, split: str, expression: str = "required") -> Split:
+def load(
+    data_root: _Path, cell1: str, cell2: str, split: str, expression: str = "required", expression_scale: str = "none"
+) -> Split:
     """Load DATA_ROOT/{CELL1,CELL2}.SPLIT.csv (+ CELL.expr.csv): the files `deepdiff train` reads.
 
     expression: "required" (default), "optional" (read the tables when both exist) or "ignore".
+    expression_scale: "none" (default), "cpm" or "size-factors", as `deepdiff train --expression-scale`.
     Raises FileNotFoundError, OSError, or DataError (a ValueError) naming file and line.
     """
 

@@ -465,6 +465,7 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
   o.batch_size = static_cast<Index>(batch_size);
   o.clip = clip;
   o.seed = m.seed.value_or(1);
+  o.expression_scale = train->scaling.scale;  // the targets as loaded; fit checks valid's against them
   if (!seed.is_none()) {
     if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
       raise(PyExc_TypeError, "seed must be an int or None, got " + std::string(py::str(py::type::of(seed).attr("__name__"))));
@@ -558,6 +559,7 @@ py::list fit(Model& m, const py::handle& train_obj, const py::handle& valid_obj,
     py::gil_scoped_release nogil;
     r = deepdiff::fit_any(m.any, deepdiff::FitData{*train, *valid}, fo);
   }
+  m.any.target_scaling = train->scaling;  // Model.save records the scale the model learned
   if (!m.any.deepdiff && !m.any.deepchrome) {
     // Not one model trained in epochs: the validation PCC is of y by the fitted model (for
     // attentivechrome_diff f_B - f_A, its cells having been selected on their own targets),
@@ -765,6 +767,10 @@ Args:
     split: "train", "valid", "test" (or any NAME with CELL.NAME.csv files).
     expression: "required" (default: the expression tables must exist and list every gene),
         "optional" (read them when both exist: prediction-only data otherwise) or "ignore".
+    expression_scale: "none" (default: the paper's targets), "cpm" or "size-factors" (DESeq2's
+        median of ratios): each cell's counts are divided by a number from its whole expression
+        table before y = log2((eB/sB + 1) / (eA/sA + 1)), as `deepdiff train --expression-scale`.
+        Model.fit trains on the scale of its splits and Model.save records it.
 
 Returns:
     Split: xa, xb float32 [N, T, M] (read-only views, no copy), y/ya/yb, genes.
@@ -933,25 +939,36 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("bins", [](const deepdiff::Split& s) { return s.bins; }, "T, bins per gene.")
       .def_property_readonly("marks", [](const deepdiff::Split& s) { return s.marks; }, "M, marks per bin.")
       .def_property_readonly("has_expression", [](const deepdiff::Split& s) { return s.has_expression; })
+      .def_property_readonly("expression_scale", [](const deepdiff::Split& s) { return deepdiff::expression_scale_name(s.scaling.scale); },
+                             "The targets' expression scale: 'none', 'cpm' or 'size-factors' (load's expression_scale).")
+      .def_property_readonly("expression_divisors", [](const deepdiff::Split& s) { return py::make_tuple(s.scaling.divisor_a, s.scaling.divisor_b); },
+                             "(sA, sB): what cell A's and cell B's counts are divided by in the targets (1, 1 for 'none').")
       .def("__len__", [](const deepdiff::Split& s) { return s.genes(); })
       .def("__repr__", [](const deepdiff::Split& s) { return "<deepdiff.Split " + deepdiff::describe(s) + ">"; });
 
   m.def("load",
         [](const py::object& root, const std::string& cell1, const std::string& cell2, const std::string& split,
-           const std::string& expression) {
+           const std::string& expression, const std::string& expression_scale) {
           const std::string dir = path_arg(root, "data_root");
           deepdiff::ExpressionMode mode = deepdiff::ExpressionMode::required;
           if (expression == "optional") mode = deepdiff::ExpressionMode::optional;
           else if (expression == "ignore") mode = deepdiff::ExpressionMode::ignore;
           else if (expression != "required")
             raise(PyExc_ValueError, "expression must be 'required', 'optional' or 'ignore', got '" + expression + "'");
+          deepdiff::ExpressionScale scale = deepdiff::ExpressionScale::none;
+          try {
+            scale = deepdiff::parse_expression_scale(expression_scale);
+          } catch (const std::invalid_argument& e) {
+            raise(PyExc_ValueError, std::string("expression_scale: ") + e.what());
+          }
           for (const std::string* s : {&cell1, &cell2, &split})
             if (s->empty() || s->find('/') != std::string::npos || s->find('\0') != std::string::npos)
               raise(PyExc_ValueError, "cell and split names must be non-empty, without '/': got '" + *s + "'");
           py::gil_scoped_release nogil;
-          return std::make_shared<deepdiff::Split>(deepdiff::load_split(dir, cell1, cell2, split, mode));
+          return std::make_shared<deepdiff::Split>(deepdiff::load_split(dir, cell1, cell2, split, mode, scale));
         },
-        kLoadDoc, "data_root"_a, "cell1"_a, "cell2"_a, "split"_a, "expression"_a = "required");
+        kLoadDoc, "data_root"_a, "cell1"_a, "cell2"_a, "split"_a, "expression"_a = "required",
+        "expression_scale"_a = "none");
 
   py::class_<Model>(m, "Model", kModelDoc)
       .def(py::init(&new_model), "variant"_a = "raw_d", py::kw_only(), "seed"_a = 1, "hidden"_a = 32, "bins"_a = 200,

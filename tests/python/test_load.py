@@ -1,5 +1,7 @@
 """deepdiff.load and deepdiff.Split: the CLI's data loader, numpy views, arrays in."""
+import json
 import os
+import subprocess
 
 import numpy as np
 import pytest
@@ -83,3 +85,40 @@ def test_split_from_arrays():
     assert s.genes[5] == "g5" and s.name == "mine"
     t = deepdiff.Split(xa, xb)
     assert not t.has_expression and t.genes[:2] == ["gene1", "gene2"]
+
+
+def test_expression_scale(sample_dir, tmp_path, cli):
+    """load(expression_scale=...) divides the counts as `deepdiff train --expression-scale` does
+    (DESeq2's median of ratios computed here with numpy over the whole CELL.expr.csv tables);
+    Model.fit trains on that scale and Model.save records it for `deepdiff eval`."""
+    def table(cell):
+        rows = [l.split(",") for l in open(os.path.join(sample_dir, cell + ".expr.csv")) if l.strip()]
+        return {r[0]: float(r[1]) for r in rows}
+    a, b = table("Cell1"), table("Cell2")
+    both = [g for g in a if g in b and a[g] > 0 and b[g] > 0]
+    la, lb = np.log([a[g] for g in both]), np.log([b[g] for g in both])
+    lg = (la + lb) / 2
+    sa, sb = np.exp(np.median(la - lg)), np.exp(np.median(lb - lg))
+    tr = deepdiff.load(sample_dir, "Cell1", "Cell2", "train", expression_scale="size-factors")
+    va = deepdiff.load(sample_dir, "Cell1", "Cell2", "valid", expression_scale="size-factors")
+    assert tr.expression_scale == "size-factors"
+    assert np.allclose(tr.expression_divisors, (sa, sb), rtol=1e-12, atol=0)
+    assert va.expression_divisors == tr.expression_divisors  # of the tables, not of the split
+    assert np.allclose(tr.y, np.log2((tr.eb / sb + 1) / (tr.ea / sa + 1)), rtol=1e-12, atol=1e-12)
+    plain = deepdiff.load(sample_dir, "Cell1", "Cell2", "train")
+    assert plain.expression_scale == "none" and plain.expression_divisors == (1.0, 1.0)
+    assert not np.allclose(plain.y, tr.y)
+    with pytest.raises(ValueError, match="expression_scale"):
+        deepdiff.load(sample_dir, "Cell1", "Cell2", "train", expression_scale="tpm")
+    # a model fitted on scaled splits refuses unscaled validation, and its checkpoint says its scale
+    m = deepdiff.Model("raw_d", hidden=4)
+    with pytest.raises(ValueError, match="expression scale"):
+        m.fit(tr, deepdiff.load(sample_dir, "Cell1", "Cell2", "valid"), epochs=1, verbose=False)
+    m.fit(tr, va, epochs=1, verbose=False)
+    m.save(tmp_path / "m.bin")
+    out = tmp_path / "eval.json"
+    subprocess.run([cli, "eval", "--data-root", sample_dir, "--cell-1", "Cell1", "--cell-2", "Cell2", "--checkpoint",
+                    str(tmp_path / "m.bin"), "--split", "test", "--json", str(out)], check=True, capture_output=True)
+    j = json.load(open(out))
+    assert j["expression_scale"] == "size-factors"
+    assert np.isclose(j["expression_divisor_1"], sa, rtol=1e-12) and np.isclose(j["expression_divisor_2"], sb, rtol=1e-12)
