@@ -111,7 +111,7 @@ inline int cmd_prepare_impl(int argc, char** argv) {
        cxxopts::value<std::string>())
       ("split-from", "reuse the splits of an earlier DIR/genes.tsv", cxxopts::value<std::string>())
       ("no-overlap", "draw the splits (--split, the default, or --test-chromosomes' valid genes) by whole clusters "
-                     "of overlapping TSS windows, so that no read lies in two splits' windows (not with --split-from)")
+                     "of overlapping TSS windows, so that no base lies in two splits' windows (not with --split-from)")
       ("seed", "seed of the split draw", cxxopts::value<unsigned long long>()->default_value("1"));
   o.add_options("depth")
       ("normalize-marks", "none: read counts as the published recipe has them; cpm: counts per million usable "

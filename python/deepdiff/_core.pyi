@@ -54,13 +54,13 @@ class Split:
         """float32 [N, T, M]: cell B's marks (read-only view, no copy)."""
     @property
     def y(self) -> Optional[npt.NDArray[np.float64]]:
-        """float64 [N]: log2((eb + 1) / (ea + 1)); None without expression."""
+        """float64 [N]: log2((eb/sB + 1) / (ea/sA + 1)), sA, sB = expression_divisors; None without expression."""
     @property
     def ya(self) -> Optional[npt.NDArray[np.float64]]:
-        """float64 [N]: log2(ea + 1); None without expression."""
+        """float64 [N]: log2(ea/sA + 1); None without expression."""
     @property
     def yb(self) -> Optional[npt.NDArray[np.float64]]:
-        """float64 [N]: log2(eb + 1); None without expression."""
+        """float64 [N]: log2(eb/sB + 1); None without expression."""
     @property
     def ea(self) -> Optional[npt.NDArray[np.float64]]:
         """float64 [N]: expression counts of cell A; None without expression."""

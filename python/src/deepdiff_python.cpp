@@ -790,8 +790,9 @@ targets are computed. genes defaults to "gene1", "gene2", ...
 
 Attributes:
     xa, xb: float32 [N, T, M] read-only numpy views of cell A's and cell B's marks.
-    y: float64 [N], log2((eb + 1) / (ea + 1)), the differential target (None without expression).
-    ya, yb: float64 [N], log2(ea + 1) and log2(eb + 1), the aux targets (None without expression).
+    y: float64 [N], log2((eb/sB + 1) / (ea/sA + 1)), the differential target (None without
+        expression; sA = sB = 1 unless loaded with an expression_scale: expression_divisors).
+    ya, yb: float64 [N], log2(ea/sA + 1) and log2(eb/sB + 1), the aux targets (None without expression).
     ea, eb: float64 [N] raw expression counts (None without expression).
     genes: list of gene ids (ENSG...); symbols: the gene symbols of the row ids.
     name, bins (T), marks (M), has_expression; len(split) is N.
@@ -926,11 +927,11 @@ PYBIND11_MODULE(_core, m) {
         return marks_view(self, s, s.xb);
       }, "float32 [N, T, M]: cell B's marks (read-only view).")
       .def_property_readonly("y", [](const deepdiff::Split& s) { return targets(s, &deepdiff::Split::y); },
-                             "float64 [N]: log2((eb + 1) / (ea + 1)), or None without expression.")
+                             "float64 [N]: log2((eb/sB + 1) / (ea/sA + 1)) (sA = sB = 1 unless loaded with an expression_scale), or None without expression.")
       .def_property_readonly("ya", [](const deepdiff::Split& s) { return targets(s, &deepdiff::Split::ya); },
-                             "float64 [N]: log2(ea + 1), or None.")
+                             "float64 [N]: log2(ea/sA + 1), or None.")
       .def_property_readonly("yb", [](const deepdiff::Split& s) { return targets(s, &deepdiff::Split::yb); },
-                             "float64 [N]: log2(eb + 1), or None.")
+                             "float64 [N]: log2(eb/sB + 1), or None.")
       .def_property_readonly("ea", [](const deepdiff::Split& s) { return counts(s, s.ea); }, "float64 [N] expression counts of cell A, or None.")
       .def_property_readonly("eb", [](const deepdiff::Split& s) { return counts(s, s.eb); }, "float64 [N] expression counts of cell B, or None.")
       .def_property_readonly("genes", [](const deepdiff::Split& s) { return s.gene_ids; }, "Gene ids, one per row.")

@@ -185,6 +185,16 @@ TEST_CASE("load_split: every split of a pair gets the divisors of the whole tabl
   // Tables a scale cannot use: a DataError naming them.
   d.write("B.expr.csv", "g1,0\ng2,0\ng3,0\n");
   CHECK_THROWS_AS(load_split(d.path, "A", "B", "train", ExpressionMode::required, ExpressionScale::cpm), DataError);
+  try {  // cpm's problem is one table's: the error's file is that table, not the other cell's
+    d.write("A.expr.csv", "g1,0\ng2,0\ng3,0\n");
+    d.write("B.expr.csv", "g1,10\ng2,5\ng3,2\n");
+    load_split(d.path, "A", "B", "train", ExpressionMode::required, ExpressionScale::cpm);
+    FAIL("no DataError for a table that sums to 0");
+  } catch (const DataError& e) {
+    CHECK(e.file == d.file("A.expr.csv"));
+  }
+  d.write("A.expr.csv", "g1,40\ng2,5\ng3,8\ng4,160\ng5,1\ng6,0\n");
+  d.write("B.expr.csv", "g1,0\ng2,0\ng3,0\n");
   CHECK_THROWS_WITH(load_split(d.path, "A", "B", "train", ExpressionMode::required, ExpressionScale::size_factors),
                     Catch::Contains("B.expr.csv") && Catch::Contains("no gene has a count above 0"));
 }

@@ -438,11 +438,21 @@ inline Split load_split(const std::string& data_root, const std::string& cell1, 
     s.eb = data_detail::lookup_expression(b, tb, eb_path);
     s.has_expression = true;
     if (scale != ExpressionScale::none) {
-      try {
-        s.scaling = expression_scaling(scale, data_detail::expression_counts(ta), data_detail::expression_counts(tb),
-                                       ea_path, eb_path);
-      } catch (const std::invalid_argument& e) {
-        throw DataError(eb_path, e.what(), "the scale none keeps the raw counts");
+      const ExpressionCounts ca = data_detail::expression_counts(ta), cb = data_detail::expression_counts(tb);
+      // A problem of one table (cpm: it sums to 0) names that table; size factors need both.
+      const auto named = [](const std::string& file, const auto& compute) {
+        try {
+          return compute();
+        } catch (const std::invalid_argument& e) {
+          throw DataError(file, e.what(), "the scale none keeps the raw counts");
+        }
+      };
+      if (scale == ExpressionScale::cpm) {
+        s.scaling.scale = scale;
+        s.scaling.divisor_a = named(ea_path, [&] { return cpm_divisor(ca, ea_path); });
+        s.scaling.divisor_b = named(eb_path, [&] { return cpm_divisor(cb, eb_path); });
+      } else {
+        s.scaling = named(eb_path, [&] { return expression_scaling(scale, ca, cb, ea_path, eb_path); });
       }
     }
   }

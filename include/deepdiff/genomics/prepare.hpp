@@ -93,7 +93,7 @@ struct PrepareOptions {
   std::string split_from;
   // Genes of these types only (Gene::type: GTF gene_type / gene_biotype); empty: all genes.
   std::vector<std::string> gene_types;
-  // Draw the splits by clusters of overlapping windows (split_overlap.hpp), so that no read
+  // Draw the splits by clusters of overlapping windows (split_overlap.hpp), so that no base
   // lies in the windows of two splits; not with split_from (those splits are given).
   bool no_overlap = false;
   std::uint64_t seed = 1;
@@ -158,8 +158,10 @@ inline std::string seconds_text(double s) {
 }
 
 // split index per gene (0 train, 1 valid, 2 test, -1 unused). With no_overlap the random
-// draws take whole clusters of overlapping windows (split_overlap.hpp), so no read lies in the
-// windows of two splits. How much the splits share is logged once they are drawn, before any
+// draws take whole clusters of overlapping windows (split_overlap.hpp), so no base lies in the
+// windows of two splits (a read across the gap between two windows that abut or nearly do can
+// still count in both: windows closer than a read are rare, and joining them would need a
+// read length that prepare does not know before reading). How much the splits share is logged once they are drawn, before any
 // signal is read, so that a long run can be stopped and drawn again another way.
 inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector<Gene>& genes,
                                       std::vector<std::string>& notes) {
@@ -311,9 +313,10 @@ inline std::vector<int> assign_splits(const PrepareOptions& o, const std::vector
   return done();
 }
 
-// The marks' values summed over all genes and bins, per cell: a cell whose sum is more than twice
-// another's makes the difference channels XA - XB measure sequencing depth (a mark's biology
-// changes some genes, not all of them by one factor).
+// The marks' pooled read counts (bigWig: means) summed over all genes and bins, per cell, before
+// an input is subtracted or cpm applied: a cell whose sum is more than twice another's makes the
+// difference channels XA - XB measure sequencing depth (a mark's biology changes some genes, not
+// all of them by one factor), and cpm is what corrects that.
 inline void depth_warnings(const std::vector<CellInputs>& cells, const std::vector<std::array<double, 5>>& totals,
                            const std::vector<SignalFile>& files, const std::vector<FileRole>& roles, bool cpm,
                            std::vector<std::string>& warnings) {
@@ -870,9 +873,9 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       if (cpm && reads > 0) k.scale = 1e6 / reads;
       k.integer = input.empty() && !cpm;
     }
-    auto value = [&](const Column& k, std::size_t i) {
-      double v = 0;
-      for (const Track* r : k.reps) v += (*r)[i];
+    // v: the replicates' values summed (what the depth warning compares: before the input and
+    // cpm, which are not depth and the fix for it).
+    auto value = [&](const Column& k, std::size_t i, double v) {
       if (!k.counts) return v / static_cast<double>(k.reps.size());
       if (k.input_scale > 0) {
         double in = 0;
@@ -881,7 +884,7 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
       }
       return v * k.scale;
     };
-    std::array<double, 5>& totals = mark_totals[c];
+    std::array<double, 5>& totals = mark_totals[c];  // pooled counts (bigWig: means), before input and cpm
     totals.fill(0);
     std::string text;
     for (int s = 0; s < 3; ++s) {
@@ -909,9 +912,10 @@ inline PrepareSummary prepare_data_root(const PrepareOptions& o) {
               totals[m] += static_cast<double>(n);
               pd::append_int(text, n);
             } else {
-              const double v = value(k, i);
-              totals[m] += v;
-              pd::append_double(text, v);
+              double v = 0;
+              for (const Track* r : k.reps) v += (*r)[i];
+              totals[m] += k.counts ? v : v / static_cast<double>(k.reps.size());
+              pd::append_double(text, value(k, i, v));
             }
           }
           text += '\n';
