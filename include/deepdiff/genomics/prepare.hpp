@@ -40,6 +40,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deepdiff/io/errors.hpp"
+#include "deepdiff/data/expression_scale.hpp"
 #include "deepdiff/data/marks.hpp"
 #include "deepdiff/genomics/annotation.hpp"
 #include "deepdiff/genomics/expression.hpp"
@@ -348,7 +349,8 @@ inline void depth_warnings(const std::vector<CellInputs>& cells, const std::vect
 }
 
 // The median over the training genes of y = log2((eB + 1) / (eA + 1)) for every pair of cells
-// with expression: far from 0, y mostly says which cell was sequenced deeper.
+// with expression: far from 0, y mostly says which cell was sequenced deeper (the threshold and
+// median of train's own warning, data/expression_scale.hpp).
 inline void expression_warnings(const std::vector<CellInputs>& cells, const std::vector<Gene>& genes,
                                 const std::vector<ExpressionValues>& expr, const std::vector<int>& split,
                                 std::vector<std::string>& warnings) {
@@ -363,12 +365,9 @@ inline void expression_warnings(const std::vector<CellInputs>& cells, const std:
         if (split[g] == 0)
           y.push_back(std::log2((expr[b].value.at(genes[g].id) + 1.0) / (expr[a].value.at(genes[g].id) + 1.0)));
       if (y.empty()) continue;
-      const std::size_t h = y.size() / 2;
-      std::nth_element(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(h), y.end());
-      double med = y[h];
-      if (y.size() % 2 == 0) med = (med + *std::max_element(y.begin(), y.begin() + static_cast<std::ptrdiff_t>(h))) / 2;
+      const double med = median_of(y);
       ++pairs;
-      if (std::fabs(med) <= 0.5) continue;
+      if (!(std::fabs(med) > kDepthWarningMedian)) continue;
       char t[200];
       std::snprintf(t, sizeof t, "%s over %s: %+.2f", cells[b].name.c_str(), cells[a].name.c_str(), med);
       found.push_back(t);
