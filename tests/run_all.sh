@@ -5,7 +5,8 @@
 #      reference BLAS; pybind11, pip, venv, pytest and matplotlib for the Python package;
 #      htslib/libBigWig for deepdiff prepare and the tools its tests compare against; the XGBoost
 #      C library for the xgboost baseline, and scikit-learn, the XGBoost Python package and SciPy,
-#      the independent implementations the baselines' and statistics' tests compare against), and
+#      the independent implementations the baselines' and statistics' tests compare against;
+#      Chromium, ChromeDriver and Selenium, the real browser the HTML reports are tested in), and
 #      unpacks OpenBLAS into build/ when the machine has none: the Python tool tests run under
 #      each BLAS (tests/CMakeLists.txt)
 #   2. Release build: warnings are errors; all Catch2 tests, the installed-package test,
@@ -26,11 +27,13 @@ need=()
 # The fourth line is for deepdiff prepare: htslib, libBigWig, nlohmann-json to build it; samtools, bedtools,
 # deepTools and pyBigWig as the reference tools its tests compare against. The last: the study's baselines
 # (XGBoost's C library) and their oracles (scikit-learn's Ridge, XGBoost's Python package, SciPy's Wilcoxon).
+# The last: a real browser (headless Chromium driven by Selenium) for the HTML reports' tests (label browser).
 for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy libblas3 liblapack3 \
          python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev \
          python3-pytest python3-matplotlib \
          libhts-dev libbigwig-dev nlohmann-json3-dev pkg-config samtools bedtools python3-deeptools python3-pybigwig \
-         libxgboost-dev python3-xgboost python3-sklearn python3-scipy; do
+         libxgboost-dev python3-xgboost python3-sklearn python3-scipy \
+         chromium chromium-driver python3-selenium; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if ((${#need[@]})); then

@@ -11,12 +11,13 @@ HAVE_XGBOOST=${3:-OFF}
 rm -rf "$WORK" && mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 rows() { echo $(($(wc -l < "$1") - 1)); }
-# the rows without the timing column (15: train_seconds), sorted: what must agree between runs
-rowset() { tail -n +2 "$1" | cut -d, -f1-14,16- | sort; }
+# the rows without the timing column (16: train_seconds), sorted: what must agree between runs
+rowset() { tail -n +2 "$1" | cut -d, -f1-15,17- | sort; }
 
 # --- help and usage errors (exit 2) ---
 expect 0 "$BIN" --help;  contains "merge"; contains "--shard"; contains "E037-E038"; contains "default: 120"
 expect 0 "$BIN" merge --help;  contains "DIR"
+expect 0 "$BIN" --version;  contains "^deepdiff 0\.1\.0 (commit "
 expect 2 "$BIN"
 expect 2 "$BIN" --save-root "$WORK/x";  contains "--data-root is required"
 expect 2 "$BIN" --data-root "$WORK" --save-root "$WORK/x" --model-names raw_d,rawd;  contains "unknown model name"
@@ -43,7 +44,7 @@ contains "\[1/4\] E123-E003 raw_d seed 1"; contains "\[4/4\] E037-E038 aux seed 
 [ -f "$F/results.csv" ] && [ "$(rows "$F/results.csv")" -eq 4 ] && ok || bad "results.csv does not have 4 rows"
 head -1 "$F/results.csv" | grep -q "^pair,cell_1,cell_2,cells,variant,seed,.*best_epoch,valid_pcc,test_pcc,test_mse,train_seconds,status$" \
   && ok || bad "results.csv header: $(head -1 "$F/results.csv")"
-[ "$(cut -d, -f16 "$F/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "not every row is ok"
+[ "$(cut -d, -f17 "$F/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "not every row is ok"
 grep -q "| E037-E038 | CD4 memory vs CD4 naive primary T cells (synthetic) | aux | 1 |" "$F/results.md" && ok \
   || bad "results.md lacks the E037-E038 aux row"
 for f in summary_test_pcc.svg E123-E003/attention_summary.csv E123-E003/attention_summary.svg \
@@ -56,6 +57,17 @@ head -1 "$F/E123-E003/attention_summary.csv" | grep -q "H3K4me3" && grep -q ",al
 for f in checkpoint.bin state.bin metrics.json predictions.csv attention_beta.csv training_curves.svg train.log; do
   [ -s "$F/E037-E038/aux/seed1/$f" ] && ok || bad "run folder lacks $f"
 done
+# each run records where it came from: the deepdiff-pairs command and the data files it read
+python3 - "$F/E037-E038/aux/seed1/metrics.json" "$F" <<'PY' && ok || bad "a run's metrics.json provenance"
+import json, os, sys
+p = json.load(open(sys.argv[1]))["provenance"]
+assert p["version"] == "0.1.0" and p["commit"]
+assert "deepdiff-pairs --synthetic --pairs E123-E003,E037-E038" in p["command_line"], p["command_line"]
+assert p["data_root_absolute"] == os.path.join(os.path.abspath(sys.argv[2]), "synthetic-data", "E037-E038"), p
+assert [f["name"] for f in p["files"]][::4] == ["E037.train.csv", "E038.train.csv"], p["files"]
+PY
+grep -q "^deepdiff-pairs E037-E038 aux seed 1" "$F/E037-E038/aux/seed1/train.log" && grep -q "^epoch   2/2" "$F/E037-E038/aux/seed1/train.log" \
+  && ok || bad "a run's train.log lacks its header or epoch lines"
 # the pairs got different stand-ins (own seed and effect)
 cmp -s "$F/synthetic-data/E123-E003/E123.expr.csv" "$F/synthetic-data/E037-E038/E037.expr.csv" && bad "pairs share data" || ok
 cp "$F/results.csv" "$WORK/first.csv"
@@ -91,7 +103,11 @@ expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/scaled" --expression-scale size
 contains "expression scale size-factors"
 grep -q '"expression_scale": "size-factors"' "$WORK/scaled/E037-E038/raw_d/seed1/metrics.json" && ok \
   || bad "the run of a --expression-scale size-factors study does not record it"
-grep -q "Targets of expression scale size-factors" "$WORK/scaled/results.md" && ok || bad "results.md does not say the scale"
+grep -q "expression scaled by size-factors" "$WORK/scaled/results.md" && ok || bad "results.md does not say the scale"
+grep -q ",size-factors,.*,ok$" "$WORK/scaled/results.csv" && ok || bad "results.csv does not record the scale"
+# merge refuses tables of two scales (the unscaled study F and this one), naming the column
+expect 1 "$BIN" merge "$F" "$WORK/scaled" --save-root "$WORK/mixed"
+contains "differ in expression_scale none vs size-factors"
 
 # --- shards 1/2 and 2/2, then merge ---
 expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/s1" --shard 1/2;  contains "shard 1 of 2: 2 runs"
@@ -162,7 +178,7 @@ for run in E123-E003/raw_d E123-E003/aux E037-E038/raw_d E037-E038/aux; do
 done
 trained=$(cat "$WORK/two_a.out" "$WORK/two_b.out" | grep -c "seed 1: test PCC")
 [ "$trained" -eq 4 ] && ok || bad "the two copies trained $trained runs, wanted 4 in all"
-[ "$(cut -d, -f16 "$WORK/two/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "the shared table is not complete"
+[ "$(cut -d, -f17 "$WORK/two/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "the shared table is not complete"
 # a lock held by a live process is waited for; a stale lock file (its holder gone) is taken over
 M2="$WORK/two/E037-E038/aux/seed1/metrics.json"
 sed -i 's/"complete": true/"complete": false/' "$M2"
@@ -186,7 +202,7 @@ BASE=(--synthetic --pairs E123-E003,E037-E038,E116-E003 --model-names $MODELS --
 B="$WORK/base"
 NR=$((3 * (NB + 1) * 2))
 expect 0 "$BIN" "${BASE[@]}" --save-root "$B";  contains "$NR ok"; contains "comparisons.csv"
-[ "$(cut -d, -f16 "$B/results.csv" | grep -c '^ok$')" -eq "$NR" ] && ok || bad "not every baseline row is ok"
+[ "$(cut -d, -f17 "$B/results.csv" | grep -c '^ok$')" -eq "$NR" ] && ok || bad "not every baseline row is ok"
 grep -q "| pair | cells | raw_d | ridge |.* deepchrome | attentivechrome_diff |$" "$B/results.md" && ok \
   || bad "results.md header: $(grep '^| pair' "$B/results.md" | head -1)"
 grep -q '\*\*' "$B/results.md" && ok || bad "results.md marks no best model in bold"

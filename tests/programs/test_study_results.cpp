@@ -61,6 +61,7 @@ TEST_CASE("results CSV: what results_csv writes, read_results reads back", "[stu
                            make_row("foo-bar", "raw_aux_siamese", 1, -0.25)};
   rows[1].status = "error: a message, with a comma and \"quotes\"\nand a line break";
   rows[2].cells = "a, b | c";
+  rows[2].settings.train.expression_scale = deepdiff::ExpressionScale::size_factors;
   deepdiff::write_file_atomic(d.file("results.csv"), results_csv(rows));
   const std::vector<Row> back = read_results(d.file("results.csv"), "ROOT");
   REQUIRE(back.size() == rows.size());
@@ -76,6 +77,7 @@ TEST_CASE("results CSV: what results_csv writes, read_results reads back", "[stu
     CHECK(b.settings.train.lr == a.settings.train.lr);
     CHECK(b.settings.train.batch_size == a.settings.train.batch_size);
     CHECK(b.settings.hidden == a.settings.hidden);
+    CHECK(b.settings.train.expression_scale == a.settings.train.expression_scale);
     CHECK(b.best_epoch == a.best_epoch);
     CHECK(b.status == a.status);
     CHECK(b.source_root == "ROOT");
@@ -93,6 +95,28 @@ TEST_CASE("results CSV: what results_csv writes, read_results reads back", "[stu
   CHECK(results_csv(back) == results_csv(rows));
 }
 
+TEST_CASE("results CSV: a table from before the expression_scale column reads as scale none", "[study]") {
+  TempDir d;
+  std::vector<Row> rows = {make_row("E123-E003", "raw_d", 1, 0.5)};
+  std::string text = results_csv(rows);
+  // The same table as the older version wrote it: without the column (header and row).
+  text.replace(text.find(",expression_scale"), 17, "");
+  text.replace(text.find(",none,"), 6, ",");
+  d.write("old.csv", text);
+  const std::vector<Row> back = read_results(d.file("old.csv"), ".");
+  REQUIRE(back.size() == 1);
+  CHECK(back[0].settings.train.expression_scale == deepdiff::ExpressionScale::none);
+  CHECK(back[0].test_pcc == 0.5);
+  CHECK(back[0].status == rows[0].status);
+  CHECK(results_csv(back) == results_csv(rows));
+
+  std::string bad = results_csv(rows);
+  bad.replace(bad.find(",none,"), 6, ",tpm,");
+  d.write("bad_scale.csv", bad);
+  CHECK_THROWS_WITH(read_results(d.file("bad_scale.csv"), "."),
+                    Catch::Contains("bad_scale.csv:2: expression_scale: 'tpm' is not a valid value"));
+}
+
 TEST_CASE("read_results: a foreign or damaged table is refused with FILE:LINE", "[study]") {
   TempDir d;
   d.write("other.csv", "a,b\n1,2\n");
@@ -107,7 +131,7 @@ TEST_CASE("read_results: a foreign or damaged table is refused with FILE:LINE", 
   d.write("variant.csv", bad);
   CHECK_THROWS_WITH(read_results(d.file("variant.csv"), "."), Catch::Contains("variant.csv:2: variant: 'raw_x'"));
   d.write("ragged.csv", good + "E123-E003,E123\n");
-  CHECK_THROWS_WITH(read_results(d.file("ragged.csv"), "."), Catch::Contains("ragged.csv:3: 2 fields, the header has 16"));
+  CHECK_THROWS_WITH(read_results(d.file("ragged.csv"), "."), Catch::Contains("ragged.csv:3: 2 fields, the header has 17"));
   d.write("empty.csv", "");
   CHECK_THROWS_WITH(read_results(d.file("empty.csv"), "."), Catch::Contains("empty file"));
 }
@@ -128,6 +152,9 @@ TEST_CASE("check_merge: duplicates, another recipe, other cell names are refused
   other = rows;
   other[1].settings.train.epochs = 120;
   CHECK(contains(error_of(other), "differ in epochs 3 vs 120"));
+  other = rows;
+  other[1].settings.train.expression_scale = deepdiff::ExpressionScale::cpm;
+  CHECK(contains(error_of(other), "differ in expression_scale none vs cpm"));
   other = rows;
   other[1].settings.train.batch_size = 20;
   CHECK(contains(error_of(other), "differ in batch_size 10 vs 20"));

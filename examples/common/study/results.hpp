@@ -62,11 +62,21 @@ struct Row {
   }
 };
 
+// expression_scale (train --expression-scale) is a column so that merge can refuse to mix
+// scales: a y of raw counts and a y of size-factor-scaled counts are different targets.
 inline const std::vector<std::string>& table_columns() {
-  static const std::vector<std::string> c = {"pair",       "cell_1",    "cell_2",   "cells",    "variant",
-                                             "seed",       "epochs",    "lr",       "batch_size", "hidden",
-                                             "best_epoch", "valid_pcc", "test_pcc", "test_mse", "train_seconds",
-                                             "status"};
+  static const std::vector<std::string> c = {"pair",      "cell_1",    "cell_2",   "cells",     "variant",
+                                             "seed",      "epochs",    "lr",       "batch_size", "hidden",
+                                             "expression_scale", "best_epoch", "valid_pcc", "test_pcc", "test_mse",
+                                             "train_seconds", "status"};
+  return c;
+}
+
+// The header of tables written before the expression_scale column: read as scale none, the
+// only scale there was.
+inline std::vector<std::string> table_columns_without_scale() {
+  std::vector<std::string> c = table_columns();
+  c.erase(std::find(c.begin(), c.end(), "expression_scale"));
   return c;
 }
 
@@ -99,7 +109,7 @@ inline std::string results_csv(const std::vector<Row>& rows) {
     w.row(std::vector<std::string>{
         r.pair, r.cell1, r.cell2, r.cells, r.variant, std::to_string(r.seed()), std::to_string(r.settings.train.epochs),
         deepdiff::csv_number(r.settings.train.lr), std::to_string(r.settings.train.batch_size), std::to_string(r.settings.hidden),
-        r.best_epoch > 0 ? std::to_string(r.best_epoch) : std::string(), num_or_blank(r.valid_pcc),
+        deepdiff::expression_scale_name(r.settings.train.expression_scale), r.best_epoch > 0 ? std::to_string(r.best_epoch) : std::string(), num_or_blank(r.valid_pcc),
         num_or_blank(r.test_pcc), num_or_blank(r.test_mse), fixed(r.train_seconds, 3), r.status});
   }
   return w.str();
@@ -200,6 +210,8 @@ inline std::string results_md(const std::vector<Row>& rows, const std::string& t
                   s.train.epochs, s.train.lr, static_cast<long long>(s.train.batch_size),
                   static_cast<long long>(s.hidden), s.train.clip);
     o += b;
+    if (s.train.expression_scale != deepdiff::ExpressionScale::none)
+      o += std::string(" expression scaled by ") + deepdiff::expression_scale_name(s.train.expression_scale) + ";";
     o += seeds.size() == 1 ? " seed " : " seeds ";
     bool first = true;
     for (const std::string& x : seeds) o += (first ? "" : ", ") + x, first = false;
@@ -301,14 +313,16 @@ inline bool parse_integer(const std::string& s, long long& out) {
 // Rows of a results table written by results_csv (a study's, a shard's, or a merge's).
 inline std::vector<Row> read_results(const std::string& path, const std::string& source_root) {
   const deepdiff::CsvTable t = deepdiff::read_csv_table(path, deepdiff::read_file(path));
-  if (t.header != table_columns()) {
+  const bool scale_column = t.header == table_columns();
+  if (!scale_column && t.header != table_columns_without_scale()) {
     std::string want;
     for (const std::string& c : table_columns()) want += (want.empty() ? "" : ",") + c;
     throw deepdiff::DataError(path, 1, "not a deepdiff-pairs results table", "expected the header " + want);
   }
   std::vector<Row> rows;
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
-    const std::vector<std::string>& f = t.rows[i];
+    std::vector<std::string> f = t.rows[i];
+    if (!scale_column) f.insert(f.begin() + 10, "none");
     const std::size_t ln = t.lines[i];
     Row r;
     r.pair = f[0];
@@ -325,11 +339,16 @@ inline std::vector<Row> read_results(const std::string& path, const std::string&
     if (!parse_double(f[7], r.settings.train.lr) || !(r.settings.train.lr > 0)) throw bad("lr", f[7]);
     if (!parse_integer(f[8], batch) || batch < 1) throw bad("batch_size", f[8]);
     if (!parse_integer(f[9], hidden) || hidden < 1) throw bad("hidden", f[9]);
-    if (!f[10].empty() && !parse_integer(f[10], best)) throw bad("best_epoch", f[10]);
-    if (!parse_double(f[11], r.valid_pcc)) throw bad("valid_pcc", f[11]);
-    if (!parse_double(f[12], r.test_pcc)) throw bad("test_pcc", f[12]);
-    if (!parse_double(f[13], r.test_mse)) throw bad("test_mse", f[13]);
-    if (!parse_double(f[14], r.train_seconds)) throw bad("train_seconds", f[14]);
+    try {
+      r.settings.train.expression_scale = deepdiff::parse_expression_scale(f[10]);
+    } catch (const std::exception&) {
+      throw bad("expression_scale", f[10]);
+    }
+    if (!f[11].empty() && !parse_integer(f[11], best)) throw bad("best_epoch", f[11]);
+    if (!parse_double(f[12], r.valid_pcc)) throw bad("valid_pcc", f[12]);
+    if (!parse_double(f[13], r.test_pcc)) throw bad("test_pcc", f[13]);
+    if (!parse_double(f[14], r.test_mse)) throw bad("test_mse", f[14]);
+    if (!parse_double(f[15], r.train_seconds)) throw bad("train_seconds", f[15]);
     if (variant_index(r.variant) >= static_cast<int>(deepdiff::model_names().size())) throw bad("variant", r.variant);
     if (r.pair != r.cell1 + "-" + r.cell2) throw bad("pair", r.pair + " (cells " + r.cell1 + ", " + r.cell2 + ")");
     r.settings.train.seed = static_cast<std::uint64_t>(seed);
@@ -337,7 +356,7 @@ inline std::vector<Row> read_results(const std::string& path, const std::string&
     r.settings.train.batch_size = static_cast<Index>(batch);
     r.settings.hidden = static_cast<Index>(hidden);
     r.best_epoch = static_cast<int>(best);
-    r.status = f[15];
+    r.status = f[16];
     if (r.status.empty()) throw bad("status", "");
     r.source_root = source_root;
     r.origin = path + ":" + std::to_string(ln);
@@ -353,12 +372,8 @@ inline void check_merge(const std::vector<Row>& rows) {
   std::map<std::string, const Row*> pair_first;
   const Row* first = rows.empty() ? nullptr : &rows.front();
   for (const Row& r : rows) {
-    const std::string key = r.pair + " " + r.variant + " seed " + std::to_string(r.seed());
-    const auto ins = seen.emplace(key, &r);
-    if (!ins.second)
-      throw std::runtime_error("duplicate row for " + key + ": " + ins.first->second->origin + " and " + r.origin +
-                               " (the same run in two tables: were a shard's table or a folder given twice, or did "
-                               "two shards overlap?)");
+    // The recipe first: two studies of other settings also share jobs, and "duplicate" would
+    // hide why they cannot be merged.
     const deepdiff::TrainOptions& a = first->settings.train;
     const deepdiff::TrainOptions& b = r.settings.train;
     std::string diff;
@@ -368,9 +383,18 @@ inline void check_merge(const std::vector<Row>& rows) {
       diff = "batch_size " + std::to_string(a.batch_size) + " vs " + std::to_string(b.batch_size);
     else if (first->settings.hidden != r.settings.hidden)
       diff = "hidden " + std::to_string(first->settings.hidden) + " vs " + std::to_string(r.settings.hidden);
+    else if (a.expression_scale != b.expression_scale)
+      diff = std::string("expression_scale ") + deepdiff::expression_scale_name(a.expression_scale) + " vs " +
+             deepdiff::expression_scale_name(b.expression_scale);
     if (!diff.empty())
       throw std::runtime_error("inconsistent rows: " + first->origin + " and " + r.origin + " differ in " + diff +
                                " (they are not parts of one study)");
+    const std::string key = r.pair + " " + r.variant + " seed " + std::to_string(r.seed());
+    const auto ins = seen.emplace(key, &r);
+    if (!ins.second)
+      throw std::runtime_error("duplicate row for " + key + ": " + ins.first->second->origin + " and " + r.origin +
+                               " (the same run in two tables: were a shard's table or a folder given twice, or did "
+                               "two shards overlap?)");
     const auto pin = pair_first.emplace(r.pair, &r);
     if (!pin.second && pin.first->second->cells != r.cells)
       throw std::runtime_error("inconsistent rows: " + pin.first->second->origin + " and " + r.origin + " describe pair " +
