@@ -16,6 +16,7 @@ numbers `deepdiff train` gives on the same machine. Environment:
 import glob
 import os
 import re
+import subprocess
 import sysconfig
 
 import pybind11
@@ -52,6 +53,39 @@ def xgboost_paths():
     return None
 
 
+def git_commit():
+    """The short sha of the git checkout this source is, with "-dirty" when tracked files differ
+    from it: what cmake/build_info.cmake gives the programs. "unknown" without git, or when HERE
+    is not the top of a checkout (a copy pip made, a tarball inside another repository)."""
+    def git(*args):
+        return subprocess.run(["git", "-C", HERE] + list(args), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              universal_newlines=True, check=True).stdout.strip()
+    try:
+        if os.path.realpath(git("rev-parse", "--show-toplevel")) != os.path.realpath(HERE):
+            return "unknown"
+        sha = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("-dirty" if dirty else "")
+
+
+def build_info_header(version):
+    """deepdiff_build_info.hpp (the header the CMake build writes for the programs) in the build
+    folder, rewritten only when its text changes: it is among the extension's depends, so a new
+    commit rebuilds the module and deepdiff.__commit__ never names an older one."""
+    folder = os.path.join(HERE, "build", "python-setuptools", "build_info")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "deepdiff_build_info.hpp")
+    text = ("// Written by setup.py at build time; do not edit.\n#pragma once\n"
+            '#define DEEPDIFF_BUILD_VERSION "%s"\n#define DEEPDIFF_BUILD_COMMIT "%s"\n' % (version, git_commit()))
+    old = open(path).read() if os.path.isfile(path) else None
+    if old != text:
+        with open(path, "w") as f:
+            f.write(text)
+    return folder, path
+
+
 class BuildExt(build_ext):
     def build_extensions(self):
         # Python's own CFLAGS carry -g (debug info doubles the compile time of this
@@ -74,7 +108,11 @@ if os.environ.get("DEEPDIFF_NATIVE", "1") != "0":
 
 flags += ["-isystem", eigen_include()]  # as CMake does: Eigen's own warnings are not ours
 
-include_dirs, libraries, library_dirs, rpath = ["include", pybind11.get_include()], [], [], []
+with open(os.path.join(HERE, "python", "deepdiff", "__init__.py")) as f:
+    version = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
+build_info_dir, build_info = build_info_header(version)
+
+include_dirs, libraries, library_dirs, rpath = ["include", pybind11.get_include(), build_info_dir], [], [], []
 xgb = xgboost_paths()
 if xgb:
     flags.append("-DDEEPDIFF_HAVE_XGBOOST=1")
@@ -91,7 +129,7 @@ ext = Extension(
     "deepdiff._core",
     sources=["python/src/deepdiff_python.cpp"],
     include_dirs=include_dirs,
-    depends=sorted(glob.glob("include/deepdiff/**/*.hpp", recursive=True)),
+    depends=sorted(glob.glob("include/deepdiff/**/*.hpp", recursive=True)) + [build_info],
     extra_compile_args=flags,
     extra_link_args=["-fopenmp"],
     libraries=libraries,
@@ -99,9 +137,6 @@ ext = Extension(
     runtime_library_dirs=rpath,
     language="c++",
 )
-
-with open(os.path.join(HERE, "python", "deepdiff", "__init__.py")) as f:
-    version = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
 
 setup(
     version=version,

@@ -15,7 +15,9 @@
 #include "common/flags.hpp"
 #include "common/metrics.hpp"
 #include "common/prepare_cmd.hpp"
+#include "common/provenance.hpp"
 #include "common/run.hpp"
+#include "common/version.hpp"
 
 using namespace deepdiff;
 using namespace deepdiff_cli;
@@ -27,6 +29,7 @@ const char* kTopHelp = R"(deepdiff - DeepDiff (Sekhon, Singh & Qi 2018): differe
 cell types from five histone marks, with attention over marks and positions.
 
 usage: deepdiff <command> [options]      (deepdiff <command> --help for its options)
+       deepdiff --version                the version and the git commit it was built from
 
 commands:
   prepare    turn BAM / tagAlign / bigWig files, a gene annotation and expression tables into a data
@@ -119,14 +122,35 @@ int cmd_synth(int argc, char** argv) {
   return 0;
 }
 
+// --predict-splits: a comma list of train, valid and test, each at most once.
+std::vector<std::string> predict_splits_flag(const cxxopts::ParseResult& r) {
+  const std::string v = r["predict-splits"].as<std::string>();
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = v.find(',', start);
+    const std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (item != "train" && item != "valid" && item != "test")
+      throw UsageError("--predict-splits: '" + item + "' is not a split (train, valid or test, comma-separated)");
+    for (const std::string& seen : out)
+      if (seen == item) throw UsageError("--predict-splits: '" + item + "' given twice");
+    out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
 int cmd_train(int argc, char** argv) {
   cxxopts::Options o("deepdiff train",
                      "Train a DeepDiff variant with the published recipe (Adam, batch 10, gradient clipping 1,\n"
                      "shuffled genes, uniform(-0.1, 0.1) init from --seed); the epoch with the best validation PCC\n"
                      "(ties: the later) is kept and scored on the test split. Writes into --save-root:\n"
-                     "checkpoint.bin, state.bin (for --resume), metrics.json, predictions.csv,\n"
+                     "checkpoint.bin, state.bin (for --resume), metrics.json, predictions.csv (test genes;\n"
+                     "--predict-splits adds predictions_train.csv, predictions_valid.csv), top_genes.tsv,\n"
                      "attention_beta.csv, attention_alpha.csv, training_curves.svg, scatter.svg,\n"
-                     "attention_beta.svg, attention_alpha.svg. A --save-root that already holds a run\n"
+                     "attention_beta.svg, attention_alpha.svg, and train.log (what it prints; appended on\n"
+                     "--resume). A --save-root that already holds a run\n"
                      "(metrics.json, checkpoint.bin or state.bin) needs --resume or --force.\n"
                      "Sequencing depth: when the median y of the training genes is farther than 0.5 from 0, a\n"
                      "warning on stderr says so; --expression-scale size-factors (or cpm) scales it out.");
@@ -147,6 +171,7 @@ int cmd_train(int argc, char** argv) {
       ("force", "train afresh into a --save-root that holds an earlier run, removing its files first")
       ("no-plots", "do not write SVG plots")
       ("no-alpha-csv", "do not write attention_alpha.csv (large: genes x channels x bins)")
+      ("predict-splits", "comma list of the splits whose predictions are written: train, valid, test (test: predictions.csv, always; train, valid: predictions_train.csv, predictions_valid.csv)", cxxopts::value<std::string>()->default_value("test"))
       ("quiet", "print nothing but errors and warnings");
   auto r = parse_options(o, argc, argv);
   if (r.count("help")) {
@@ -193,6 +218,12 @@ int cmd_train(int argc, char** argv) {
   ro.plots = r.count("no-plots") == 0;
   ro.alpha_csv = r.count("no-alpha-csv") == 0;
   ro.quiet = r.count("quiet") > 0;
+  ro.predict_splits = predict_splits_flag(r);
+  ro.log_file = true;
+  ro.version = build_version();
+  ro.commit = build_commit();
+  // main passes argv + 1 (argv[0] here is "train"): argv[-1] is the program as it was called.
+  ro.command_line = quoted_command_line(argc + 1, argv - 1);
   run_training(ro, std::cout);
   return 0;
 }
@@ -258,9 +289,31 @@ std::optional<cxxopts::ParseResult> parse_checkpoint_command(cxxopts::Options& o
 
 Index inference_batch(const cxxopts::ParseResult& r) { return static_cast<Index>(int_flag(r, "batch-size", 1, kMaxBatch)); }
 
+// The training genes' mean y, the constant of eval's baseline MSE: from CELL.train.csv of the same
+// data root, with the targets' scale (the split's own when it is train). Without a readable
+// train split: nothing, and `why` says why (eval still scores the split).
+std::optional<double> training_mean_y(const cxxopts::ParseResult& r, const Loaded& l, std::string& why) {
+  const auto mean_y = [](const Split& s) {
+    std::vector<double> ys;
+    for (Index g = 0; g < s.genes(); ++g) ys.push_back(s.y(g));
+    return mean_of_values(ys);
+  };
+  if (l.split.name == "train") return mean_y(l.split);
+  try {
+    return mean_y(load_split(r["data-root"].as<std::string>(), r["cell-1"].as<std::string>(),
+                             r["cell-2"].as<std::string>(), "train", ExpressionMode::required,
+                             l.model.target_scaling.scale));
+  } catch (const std::exception& e) {
+    why = e.what();
+    return std::nullopt;
+  }
+}
+
 int cmd_eval(int argc, char** argv) {
   cxxopts::Options o("deepdiff eval", "Score a checkpoint on a split: Pearson correlation (PCC) and MSE of the\n"
-                                      "predicted log2 fold change (and of the aux heads where the variant has them).\n"
+                                      "predicted log2 fold change (and of the aux heads where the variant has them),\n"
+                                      "with its calibration: Spearman, R^2, the slope of y on the prediction, and the\n"
+                                      "MSE of predicting the training genes' mean y (from CELL.train.csv beside the split).\n"
                                       "The targets use the expression scale the checkpoint was trained with\n"
                                       "(train --expression-scale), its divisors computed from these expression tables.");
   const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
@@ -273,28 +326,49 @@ int cmd_eval(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   Predictions p = predict_any(l.model, l.split, batch, false);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double pcc = pearson(p.pred, p.target), mse = mean_squared_error(p.pred, p.target);
-  const ExpressionScaling& sc = l.split.scaling;
-  const std::string scale_note =
-      sc.scale == ExpressionScale::none ? "" : std::string(", expression scale ") + expression_scale_name(sc.scale);
-  std::printf("%s (%s, %lld genes%s): PCC %.4f  MSE %.4f", l.split.name.c_str(), l.model.name.c_str(),
-              static_cast<long long>(l.split.genes()), scale_note.c_str(), pcc, mse);
+  std::string no_train_mean;
+  const std::optional<double> mean_y_train = training_mean_y(r, l, no_train_mean);
+  const PredictionScores sc =
+      prediction_scores(p.pred, p.target, mean_y_train.value_or(std::numeric_limits<double>::quiet_NaN()));
+  const double pcc = sc.pcc, mse = sc.mse;
+  const ExpressionScaling& scaling = l.split.scaling;
+  const std::string scale_note = scaling.scale == ExpressionScale::none
+                                     ? ""
+                                     : std::string(", expression scale ") + expression_scale_name(scaling.scale);
+  std::printf("%s (%s, %lld genes%s): %s", l.split.name.c_str(), l.model.name.c_str(),
+              static_cast<long long>(l.split.genes()), scale_note.c_str(), scores_text("", sc).c_str());
+  if (!mean_y_train) std::printf(" (no training mean to compare the MSE with: %s)", no_train_mean.c_str());
   if (!p.pred_a.empty())
     std::printf("  aux PCC A %.4f  B %.4f", pearson(p.pred_a, p.target_a), pearson(p.pred_b, p.target_b));
   std::printf("  (%.1f genes/s)\n", static_cast<double>(l.split.genes()) / secs);
+  const std::string warning = near_constant_warning(sc, "the checkpoint", "the " + l.split.name + " genes");
+  if (!warning.empty()) {
+    std::fflush(stdout);
+    std::fprintf(stderr, "warning: %s\n", warning.c_str());
+  }
   if (r.count("json")) {
     Json j = {{"split", l.split.name},
               {"model_name", l.model.name},
               {"genes", static_cast<long long>(l.split.genes())},
               {"pcc", pcc},
+              {"spearman", sc.spearman},
+              {"r2", sc.r2},
+              {"slope", sc.slope},
               {"mse", mse}};
+    if (mean_y_train) {
+      j["mean_y_train"] = *mean_y_train;
+      j["mse_train_mean"] = sc.mse_train_mean;
+    }
+    j["sd_prediction"] = sc.sd_prediction;
+    j["sd_target"] = sc.sd_target;
     if (!p.pred_a.empty()) {
       j["pcc_a"] = pearson(p.pred_a, p.target_a);
       j["pcc_b"] = pearson(p.pred_b, p.target_b);
     }
-    j["expression_scale"] = expression_scale_name(sc.scale);
-    j["expression_divisor_1"] = sc.divisor_a;
-    j["expression_divisor_2"] = sc.divisor_b;
+    j["expression_scale"] = expression_scale_name(scaling.scale);
+    j["expression_divisor_1"] = scaling.divisor_a;
+    j["expression_divisor_2"] = scaling.divisor_b;
+    if (!warning.empty()) j["warnings"] = Json::array({warning});
     write_file_atomic(r["json"].as<std::string>(), json_text(j));
   }
   return 0;
@@ -302,10 +376,11 @@ int cmd_eval(int argc, char** argv) {
 
 int cmd_predict(int argc, char** argv) {
   cxxopts::Options o("deepdiff predict",
-                     "Apply a checkpoint to the genes of CELL.SPLIT.csv (expression not needed). Writes one row per\n"
-                     "gene: gene_id, prediction, then the aux heads' predictions (prediction_a, prediction_b) where\n"
-                     "the variant has them, then target (and target_a, target_b) when CELL.expr.csv is present,\n"
-                     "of the expression scale the checkpoint was trained with (train --expression-scale).");
+                     "Apply a checkpoint to the genes of CELL.SPLIT.csv (expression not needed). Writes a '#' line\n"
+                     "saying what y is, then one row per gene: gene_id (then symbol, chrom, tss, strand when the\n"
+                     "data root has genes.tsv), prediction, the aux heads' predictions (prediction_a, prediction_b)\n"
+                     "where the variant has them, then target (and target_a, target_b) and residual when\n"
+                     "CELL.expr.csv is present, of the expression scale the checkpoint was trained with.");
   const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
     x.add_options("output")("out", "output CSV file", cxxopts::value<std::string>());
   });
@@ -317,7 +392,9 @@ int cmd_predict(int argc, char** argv) {
   const auto t0 = std::chrono::steady_clock::now();
   Predictions p = predict_any(l.model, l.split, batch, false);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_file_atomic(out, predictions_csv(l.split, p));
+  const DataLabels data =
+      read_data_labels(r["data-root"].as<std::string>(), r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>());
+  write_file_atomic(out, predictions_csv(l.split, p, data.prediction_labels()));
   std::printf("%lld predictions written to %s (%.1f genes/s)\n", static_cast<long long>(l.split.genes()), out.c_str(),
               static_cast<double>(l.split.genes()) / secs);
   return 0;
@@ -338,9 +415,11 @@ int cmd_attention(int argc, char** argv) {
   const std::string dir = need(r, "out-dir");
   Loaded l = load_for(r, ExpressionMode::optional, /*needs_attention=*/true);
   Predictions p = predict_any(l.model, l.split, batch, true);
+  const DataLabels data =
+      read_data_labels(r["data-root"].as<std::string>(), r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>());
   make_directories(dir);
   std::vector<std::string> files =
-      write_split_outputs(dir, l.split.name, l.split, l.model, p, true, r.count("no-plots") == 0);
+      write_split_outputs(dir, l.split.name, l.split, l.model, p, true, r.count("no-plots") == 0, data);
   std::cout << "attention of " << l.split.genes() << " genes written to " << dir << ":";
   for (const std::string& f : files) std::cout << " " << f;
   std::cout << "\n";
@@ -358,6 +437,10 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "-h" || cmd == "--help" || cmd == "help") {
       std::fputs(kTopHelp, stdout);
+      return 0;
+    }
+    if (cmd == "--version") {
+      std::printf("%s\n", version_line().c_str());
       return 0;
     }
     if (cmd == "prepare") return cmd_prepare(argc - 1, argv + 1);

@@ -12,22 +12,25 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <streambuf>
 #include <string>
 #include <vector>
 
 #include "common/cli.hpp"
 #include "common/flags.hpp"
 #include "common/metrics.hpp"
+#include "common/provenance.hpp"
 #include "common/run.hpp"
+#include "common/run_log.hpp"
 #include "common/study/comparisons.hpp"
 #include "common/study/pairs.hpp"
 #include "common/study/results.hpp"
 #include "common/study/summaries.hpp"
+#include "common/version.hpp"
 
 using namespace deepdiff_study;
 namespace fs = std::filesystem;
 using deepdiff_cli::parse_options;
+using deepdiff_cli::TeeBuf;
 using deepdiff_cli::UsageError;
 
 namespace {
@@ -41,6 +44,7 @@ usage:
   deepdiff-pairs --data-root DIR --save-root OUT [options]      run the study (or a shard of it)
   deepdiff-pairs --synthetic --save-root OUT [options]          the same on synthetic stand-ins
   deepdiff-pairs merge --save-root OUT DIR...                   join shards' tables
+  deepdiff-pairs --version                                      the version and git commit
 
 Data: the public layout, DIR/E123.{train,valid,test}.csv and DIR/E123.expr.csv for every
 epigenome id of the chosen pairs. A pair E123-E003 has cell 1 = E123 (A) and cell 2 = E003
@@ -138,37 +142,6 @@ std::vector<std::string> split_list(const std::string& s, const std::string& fla
   return out;
 }
 
-// Copies what it is given to two stream buffers (a run's train.log and, with --verbose, stdout).
-class TeeBuf : public std::streambuf {
- public:
-  TeeBuf(std::streambuf* a, std::streambuf* b) : a_(a), b_(b) {}
-
- protected:
-  int overflow(int c) override {
-    if (c == traits_type::eof()) return traits_type::not_eof(c);
-    const char ch = static_cast<char>(c);
-    bool ok = true;
-    if (a_) ok = a_->sputc(ch) != traits_type::eof() && ok;
-    if (b_) ok = b_->sputc(ch) != traits_type::eof() && ok;
-    return ok ? c : traits_type::eof();
-  }
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    if (a_) a_->sputn(s, n);
-    if (b_) b_->sputn(s, n);
-    return n;
-  }
-  int sync() override {
-    int r = 0;
-    if (a_ && a_->pubsync() != 0) r = -1;
-    if (b_ && b_->pubsync() != 0) r = -1;
-    return r;
-  }
-
- private:
-  std::streambuf* a_;
-  std::streambuf* b_;
-};
-
 struct StudyOptions {
   std::string data_root, save_root;
   std::vector<PairInfo> pairs;
@@ -181,6 +154,7 @@ struct StudyOptions {
   deepdiff::SynthRule rule = deepdiff::SynthRule::additive;
   int threads = 0;
   bool verbose = false, alpha_csv = true;
+  std::string command_line;  // this deepdiff-pairs command, shell-quoted: each run's metrics.json records it
 };
 
 std::string one_line(std::string s) {
@@ -353,10 +327,6 @@ int run_study(const StudyOptions& o) {
                                          ") generated in " + (fs::path(o.save_root) / synthetic_folder(o.rule)).string() +
                                          "/<pair>/."
                                    : "Data: " + data_abs + ".";
-  // The table has no column for it: a study of scaled targets says so under its title.
-  if (o.settings.train.expression_scale != deepdiff::ExpressionScale::none)
-    source += std::string(" Targets of expression scale ") +
-              deepdiff::expression_scale_name(o.settings.train.expression_scale) + " (each run's divisors in its metrics.json).";
   write_tables(o, rows, source);
 
   std::size_t left_to_train = 0;
@@ -413,6 +383,9 @@ int run_study(const StudyOptions& o) {
       ro.resume = true;
       ro.lock = false;  // held here, around the whole run (train.log included)
       ro.alpha_csv = o.alpha_csv;
+      ro.command_line = o.command_line;
+      ro.version = deepdiff_cli::build_version();
+      ro.commit = deepdiff_cli::build_commit();
       log << "deepdiff-pairs " << run_label(r) << "\n";
       deepdiff_cli::run_training(ro, log);
       log.flush();
@@ -515,7 +488,7 @@ int run_study(const StudyOptions& o) {
 int cmd_study(int argc, char** argv) {
   cxxopts::Options o("deepdiff-pairs", kDescription);
   o.custom_help("[options]");
-  o.add_options()("h,help", "show this help");
+  o.add_options()("h,help", "show this help")("version", "print the version and the git commit it was built from");
   o.add_options("study")
       ("data-root", "folder with CELL.{train,valid,test,expr}.csv for every cell of the pairs", cxxopts::value<std::string>())
       ("save-root", "output folder (created); the study resumes from what it holds", cxxopts::value<std::string>())
@@ -542,7 +515,12 @@ int cmd_study(int argc, char** argv) {
     std::cout << o.help({"", "study", "recipe", "synthetic"}) << "\n";
     return 0;
   }
+  if (r.count("version")) {
+    std::cout << deepdiff_cli::version_line() << "\n";
+    return 0;
+  }
   StudyOptions s;
+  s.command_line = deepdiff_cli::quoted_command_line(argc, argv);
   s.synthetic = r.count("synthetic") > 0;
   if (!r.count("save-root")) throw UsageError("--save-root is required");
   s.save_root = r["save-root"].as<std::string>();

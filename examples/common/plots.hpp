@@ -4,7 +4,9 @@
 
 #include <deepdiff/train/trainer.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,11 +16,17 @@ namespace deepdiff_cli {
 
 using namespace deepdiff;
 
+// Two panels over the epochs: the training loss on its own axis above, train and valid PCC
+// below. One shared axis made the PCC lines (within [-1, 1]) flat whenever the loss was large,
+// and read as if a loss of 0.5 and a PCC of 0.5 meant the same.
 inline std::string curves_svg(const std::vector<EpochRecord>& h, const std::string& model_name) {
-  LinePlot p;
-  p.title = "Training of " + model_name;
-  p.x_label = "epoch";
-  p.y_label = "PCC / loss";
+  LinePlot loss_panel, pcc_panel;
+  loss_panel.title = "loss (the training objective, per epoch)";
+  loss_panel.y_label = "train loss";
+  pcc_panel.title = "Pearson correlation of predicted and observed y";
+  pcc_panel.x_label = "epoch";
+  pcc_panel.y_label = "PCC";
+  loss_panel.height = pcc_panel.height = 300;
   LineSeries loss{"train loss", {}, {}, "", false, false}, tr{"train PCC", {}, {}, "", false, false},
       va{"valid PCC", {}, {}, "", false, false};
   for (const EpochRecord& r : h) {
@@ -29,9 +37,11 @@ inline std::string curves_svg(const std::vector<EpochRecord>& h, const std::stri
     va.x.push_back(r.epoch);
     va.y.push_back(r.valid_pcc);
   }
-  loss.dashed = true;
-  p.series = {tr, va, loss};
-  return svg_line_plot(p);
+  // the loss keeps the colour it had beside the PCC lines (the third of the palette)
+  loss.color = svg_detail::palette(2);
+  loss_panel.series = {loss};
+  pcc_panel.series = {tr, va};
+  return svg_line_panels("Training of " + model_name, {loss_panel, pcc_panel});
 }
 
 inline std::string scatter_svg(const Predictions& pr, const std::string& split) {
@@ -51,7 +61,9 @@ inline std::string scatter_svg(const Predictions& pr, const std::string& split) 
 // (y <= -2) genes where expression is known.
 inline std::string beta_svg(const std::vector<std::string>& names, const Predictions& pr) {
   BarChart c;
-  c.title = "Level-2 attention (beta): which marks mattered";
+  // Attention weights say where the model looked, not what drove the prediction (a mark can
+  // get weight and contribute little): the title says the former.
+  c.title = "Level-2 attention (beta): where the model looked, by mark";
   c.y_label = "mean beta";
   c.categories = names;
   const Index N = pr.beta.dim(0), K = pr.beta.dim(1);
@@ -75,16 +87,41 @@ inline std::string beta_svg(const std::vector<std::string>& names, const Predict
   return svg_bar_chart(c);
 }
 
-// Mean alpha per channel (rows) and bin (columns), bins labelled by kb from the TSS
-// (bin t covers [(t - T/2) * 100 bp, (t - T/2 + 1) * 100 bp) around the TSS). Negative means
-// upstream only for strand-oriented bins (`deepdiff prepare`'s default); the authors' files and
-// `prepare --bin-order genomic` keep coordinate order, so there - genes are mirrored
-// (docs/prepare.md, "Bin order"). The axis label says so.
-inline std::string alpha_svg(const std::vector<std::string>& names, const Predictions& pr) {
+// What the data root says of its bins (DATA_ROOT/prepare.json, written by `deepdiff prepare`):
+// their size in bp and their order ("strand", or "genomic ..."). Unknown (no prepare.json: the
+// authors' files, synthetic data): no size, and an empty order.
+struct BinAxis {
+  std::optional<double> bin_size;
+  std::string bin_order;
+};
+
+// The decimals that show every multiple of `kb` exactly (0.1 -> 1, 0.025 -> 3, 1 -> 0).
+inline int kb_decimals(double kb) {
+  for (int d = 0; d < 4; ++d) {
+    const double scaled = kb * std::pow(10.0, d);
+    if (std::fabs(scaled - std::round(scaled)) < 1e-9) return d;
+  }
+  return 4;
+}
+
+// Mean alpha per channel (rows) and bin (columns), bins labelled by kb from the TSS (bin t
+// covers [(t - T/2) * size, (t - T/2 + 1) * size) around the TSS), with the bin size prepare
+// recorded; without prepare.json 100 bp (the authors' data), and the label says it is assumed.
+// Negative means upstream only for strand-oriented bins (`deepdiff prepare`'s default); the
+// authors' files and `prepare --bin-order genomic` keep coordinate order, so there - genes are
+// mirrored (docs/prepare.md, "Bin order"). The axis label says which, where prepare.json does.
+inline std::string alpha_svg(const std::vector<std::string>& names, const Predictions& pr, const BinAxis& bins) {
   Heatmap h;
   const Index N = pr.alpha.dim(0), K = pr.alpha.dim(1), T = pr.alpha.dim(2);
   h.title = "Level-1 attention (alpha): mean over " + std::to_string(N) + " genes";
-  h.x_label = "position relative to TSS (kb; < 0 is upstream only for strand-oriented bins, docs/prepare.md)";
+  const double bp = bins.bin_size.value_or(100.0);
+  char size[64];
+  std::snprintf(size, sizeof size, "%g bp bins from prepare.json", bp);
+  std::string order = "< 0 is upstream only for strand-oriented bins, docs/prepare.md";
+  if (bins.bin_order == "strand") order = "< 0 is upstream";
+  else if (bins.bin_order.rfind("genomic", 0) == 0) order = "bins in genomic order: < 0 is upstream only for + strand genes";
+  h.x_label = "position relative to TSS (kb; " +
+              std::string(bins.bin_size ? size : "assumed 100 bp bins: no prepare.json") + "; " + order + ")";
   h.rows = K;
   h.cols = T;
   h.values.assign(static_cast<std::size_t>(K * T), 0.0);
@@ -93,9 +130,10 @@ inline std::string alpha_svg(const std::vector<std::string>& names, const Predic
       for (Index t = 0; t < T; ++t) h.values[static_cast<std::size_t>(k * T + t)] += pr.alpha(g, k, t);
   for (double& v : h.values) v /= static_cast<double>(std::max<Index>(N, 1));
   h.row_labels = names;
+  const int decimals = kb_decimals(bp / 1000.0);
   for (Index t = 0; t < T; ++t) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%+.1f", static_cast<double>(t - T / 2) * 0.1);
+    std::snprintf(buf, sizeof buf, "%+.*f", decimals, static_cast<double>(t - T / 2) * bp / 1000.0);
     h.col_labels.push_back(buf);
   }
   h.colorbar_label = "mean alpha";

@@ -1,11 +1,14 @@
 // One training run of the published recipe and everything it leaves in --save-root:
-// checkpoint.bin (best epoch), state.bin (resume), metrics.json, predictions.csv,
-// attention_beta.csv, attention_alpha.csv and SVG plots. Shared by `deepdiff train` and
-// `deepdiff-pairs`.
+// checkpoint.bin (best epoch), state.bin (resume), metrics.json, predictions.csv (and
+// predictions_train.csv, predictions_valid.csv on request), top_genes.tsv,
+// attention_beta.csv, attention_alpha.csv, SVG plots and train.log. Shared by `deepdiff train`
+// and `deepdiff-pairs`.
 #pragma once
 
 #include <deepdiff/data/dataset.hpp>
 #include <deepdiff/data/expression_scale.hpp>
+#include <deepdiff/data/gene_table.hpp>
+#include <deepdiff/data/metrics.hpp>
 #include <deepdiff/io/atomic_file.hpp>
 #include <deepdiff/io/csv.hpp>
 #include <deepdiff/io/read_file.hpp>
@@ -28,10 +31,13 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "data_labels.hpp"
 #include "flags.hpp"
 #include "metrics.hpp"
 #include "plots.hpp"
+#include "provenance.hpp"
 #include "run_lock.hpp"
+#include "run_log.hpp"
 
 namespace deepdiff_cli {
 
@@ -51,6 +57,15 @@ struct RunOptions {
   bool alpha_csv = true;
   bool quiet = false;
   bool lock = true;  // take SAVE_ROOT/train.lock (false: the caller holds it, as deepdiff-pairs does)
+  // Also write every line of the log to SAVE_ROOT/train.log (`deepdiff train`; deepdiff-pairs
+  // gives a log stream that already goes to the run's train.log).
+  bool log_file = false;
+  // Splits besides test whose predictions are written, as predictions_SPLIT.csv ("train",
+  // "valid"); the test split's predictions.csv is always written.
+  std::vector<std::string> predict_splits;
+  // The provenance metrics.json records: the program's version and commit (common/version.hpp,
+  // which only the programs include), and the command that started the run, shell-quoted.
+  std::string version = "unknown", commit = "unknown", command_line;
 };
 
 struct RunResult {
@@ -77,9 +92,11 @@ inline std::string format_duration(double s) {
 // plots (used by train, eval and attention). A model without attention (beta_names empty:
 // ridge, xgboost, deepchrome) gets the predictions and the scatter plot only.
 inline std::vector<std::string> write_split_outputs(const std::string& dir, const std::string& tag, const Split& s,
-                                                    const AnyModel& model, const Predictions& p, bool alpha, bool plots) {
+                                                    const AnyModel& model, const Predictions& p, bool alpha, bool plots,
+                                                    const DataLabels& data) {
   const std::vector<std::string> beta_names = any_beta_names(model), alpha_names = any_alpha_names(model);
-  std::vector<std::string> files = write_prediction_files(dir, tag, s, beta_names, alpha_names, p, alpha);
+  std::vector<std::string> files =
+      write_prediction_files(dir, tag, s, beta_names, alpha_names, p, alpha, data.prediction_labels());
   if (plots) {
     auto put = [&](const std::string& name, const std::string& text) {
       write_file_atomic((std::filesystem::path(dir) / name).string(), text);
@@ -88,7 +105,7 @@ inline std::vector<std::string> write_split_outputs(const std::string& dir, cons
     const std::string sfx = tag.empty() ? "" : "_" + tag;
     if (!p.target.empty()) put("scatter" + sfx + ".svg", scatter_svg(p, s.name));
     if (!beta_names.empty()) put("attention_beta" + sfx + ".svg", beta_svg(beta_names, p));
-    if (!p.alpha.empty() && !alpha_names.empty()) put("attention_alpha" + sfx + ".svg", alpha_svg(alpha_names, p));
+    if (!p.alpha.empty() && !alpha_names.empty()) put("attention_alpha" + sfx + ".svg", alpha_svg(alpha_names, p, data.bins));
   }
   return files;
 }
@@ -98,12 +115,20 @@ struct ModelSizes {
   long long bins = 0, marks = 0, hidden1 = 0, hidden2 = 0;
 };
 
+// What metrics.json records beyond the training state: the training genes' median and mean y,
+// the warnings the run printed, and where the run came from.
+struct RunRecord {
+  std::optional<double> median_y_train, mean_y_train;
+  std::vector<std::string> warnings;
+  std::optional<Provenance> provenance;
+};
+
 // `details`: what the model's kind adds (the baselines' choices: lambda, best round, the two
 // cells' own epochs), written as "model_details".
 inline std::string metrics_json(const RunOptions& o, const ModelSizes& cfg, const Split& train, const Split& valid,
                                 const Split* test, const TrainState<float>& st, const Predictions* tp, bool complete,
                                 double total_seconds, int threads, const Json& details = Json(),
-                                double fit_seconds = -1, std::optional<double> median_y_train = std::nullopt) {
+                                double fit_seconds = -1, const RunRecord& rec = RunRecord()) {
   RunMetrics m;
   m.complete = complete;
   RunSettings& s = m.settings;
@@ -122,21 +147,24 @@ inline std::string metrics_json(const RunOptions& o, const ModelSizes& cfg, cons
   if (test) s.test_genes = test->genes();
   s.expression_divisor_1 = train.scaling.divisor_a;
   s.expression_divisor_2 = train.scaling.divisor_b;
-  s.median_y_train = median_y_train;
+  s.median_y_train = rec.median_y_train;
+  s.mean_y_train = rec.mean_y_train;
   m.best_epoch = st.best_epoch;
   m.best_valid_pcc = st.best_valid_pcc;
   m.epochs = st.history;
   if (tp) {
-    TestScores t;
-    t.pcc = pearson(tp->pred, tp->target);
-    t.mse = mean_squared_error(tp->pred, tp->target);
+    TestScores t = test_scores(
+        prediction_scores(tp->pred, tp->target,
+                          rec.mean_y_train.value_or(std::numeric_limits<double>::quiet_NaN())),
+        static_cast<long long>(tp->pred.size()));
     if (!tp->pred_a.empty()) {
       t.pcc_a = pearson(tp->pred_a, tp->target_a);
       t.pcc_b = pearson(tp->pred_b, tp->target_b);
     }
-    t.genes = static_cast<long long>(tp->pred.size());
     m.test = t;
   }
+  m.warnings = rec.warnings;
+  m.provenance = rec.provenance;
   double train_s = 0;
   for (const EpochRecord& r : st.history) train_s += r.train_seconds + r.valid_seconds;
   // A model not trained in epochs (ridge, xgboost), or two of them (attentivechrome_diff):
@@ -156,9 +184,10 @@ inline const std::vector<std::string>& run_files() {
   return v;
 }
 inline const std::vector<std::string>& run_outputs() {
-  static const std::vector<std::string> v = {"predictions.csv",    "attention_beta.csv", "attention_alpha.csv",
-                                             "training_curves.svg", "scatter.svg",        "attention_beta.svg",
-                                             "attention_alpha.svg"};
+  static const std::vector<std::string> v = {
+      "predictions.csv",     "predictions_train.csv", "predictions_valid.csv", "top_genes.tsv",
+      "attention_beta.csv",  "attention_alpha.csv",   "training_curves.svg",   "scatter.svg",
+      "attention_beta.svg",  "attention_alpha.svg",   "train.log"};
   return v;
 }
 
@@ -251,11 +280,23 @@ inline FitHooks<float> progress_hooks(const RunOptions& o, const std::string& pa
 // The whole recipe with the files of `deepdiff train`: load, lock the save-root, train (the
 // model's kind decides how: the recipe's epochs for the DeepDiff variants and the neural
 // baselines, a closed form or boosting rounds for ridge and xgboost), write every output.
-// Progress goes to `log`.
-inline RunResult run_training(const RunOptions& o, std::ostream& log) {
+// Progress goes to `out` (and SAVE_ROOT/train.log with o.log_file); warnings to stderr, and
+// into the log files and metrics.json.
+inline RunResult run_training(const RunOptions& o, std::ostream& out) {
   namespace fs = std::filesystem;
   using clock = std::chrono::steady_clock;
   const auto t_start = clock::now();
+  const std::string started = iso8601_utc(std::chrono::system_clock::now());
+  RunRecord rec;
+  RunLog run_log(out, o.log_file);
+  std::ostream& log = run_log.stream();
+  // Said on stderr whatever --quiet says, and kept in the log files and metrics.json.
+  const auto warn = [&](const std::string& w) {
+    log.flush();
+    std::cerr << "warning: " << w << std::endl;
+    run_log.note("warning: " + w + "\n");
+    rec.warnings.push_back(w);
+  };
   if (o.threads > 0) omp_set_num_threads(o.threads);
   const int threads = omp_get_max_threads();
   try {
@@ -275,25 +316,28 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
   if (train.bins != valid.bins || train.bins != test.bins || train.marks != valid.marks || train.marks != test.marks)
     throw std::runtime_error("train, valid and test files have different bins or marks (" + describe(train) + "; " +
                              describe(valid) + "; " + describe(test) + ")");
+  const DataLabels data = read_data_labels(o.data_root, o.cell1, o.cell2);
+  rec.provenance = data_provenance(o.data_root, run_data_files(o.data_root, o.cell1, o.cell2));
+  rec.provenance->version = o.version;
+  rec.provenance->commit = o.commit;
+  rec.provenance->command_line = o.command_line;
+  rec.provenance->started = started;
   if (!o.quiet) {
     log << "data: " << describe(train) << "; " << describe(valid) << "; " << describe(test) << "\n";
     if (scale != ExpressionScale::none)
       log << "expression scale " << expression_scale_name(scale) << ": counts divided by " << format_number(train.scaling.divisor_a)
           << " (" << o.cell1 << ") and " << format_number(train.scaling.divisor_b) << " (" << o.cell2 << ")\n";
   }
-  // A y that is mostly the cells' depth ratio: said on stderr, whatever --quiet says, and in
-  // the run's log when that is a file (deepdiff-pairs' train.log).
-  std::optional<double> median_y_train;
+  // A y that is mostly the cells' depth ratio (warned). The mean is the constant whose test
+  // MSE a model must beat.
   {
     std::vector<double> ys;
     ys.reserve(static_cast<std::size_t>(train.genes()));
     for (Index g = 0; g < train.genes(); ++g) ys.push_back(train.y(g));
-    median_y_train = median_of(std::move(ys));
-    const std::string w = depth_warning(*median_y_train, train.genes(), o.cell1, o.cell2, scale);
-    if (!w.empty()) {
-      std::cerr << "warning: " << w << std::endl;
-      if (log.rdbuf() != std::cout.rdbuf() && log.rdbuf() != std::cerr.rdbuf()) log << "warning: " << w << "\n";
-    }
+    rec.mean_y_train = mean_of_values(ys);
+    rec.median_y_train = median_of(std::move(ys));
+    const std::string w = depth_warning(*rec.median_y_train, train.genes(), o.cell1, o.cell2, scale);
+    if (!w.empty()) warn(w);
   }
   // fit refuses a constant target too; checked here first so that nothing is created in the
   // save-root, and named with the tables it comes from.
@@ -350,6 +394,10 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
       log << " from " << o.save_root << "\n";
     }
   }
+  // After --force removed the old one; appended to on --resume.
+  run_log.open((fs::path(o.save_root) / "train.log").string(),
+               "--- " + started + ": " + (o.command_line.empty() ? "deepdiff train" : o.command_line) + " (deepdiff " +
+                   o.version + ", commit " + o.commit + ")\n");
 
   const fs::path root(o.save_root);
   const std::string ckpt_path = (root / "checkpoint.bin").string(), metrics_path = (root / "metrics.json").string();
@@ -373,7 +421,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
         write_checkpoint(ckpt_path, ck);
       }
       write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, part == "cell B" ? st : s, nullptr,
-                                                   false, elapsed(), threads, Json(), -1, median_y_train));
+                                                   false, elapsed(), threads, Json(), -1, rec));
     };
   };
   init_any_model(model, o.train.seed);
@@ -451,32 +499,44 @@ inline RunResult run_training(const RunOptions& o, std::ostream& log) {
 
   const Predictions tp = predict_any(model, test, o.train.batch_size, o.alpha_csv || o.plots);
   write_checkpoint(ckpt_path, any_checkpoint(model));
+  const PredictionScores scores = prediction_scores(tp.pred, tp.target, *rec.mean_y_train);
   RunResult res;
   res.best_epoch = st.best_epoch;
   res.best_valid_pcc = st.best_valid_pcc;
-  res.test_pcc = pearson(tp.pred, tp.target);
-  res.test_mse = mean_squared_error(tp.pred, tp.target);
+  res.test_pcc = scores.pcc;
+  res.test_mse = scores.mse;
   res.epochs = st.epochs_done;
   res.train_seconds = train_seconds;
+  {
+    const std::string w = near_constant_warning(
+        scores, st.best_epoch > 0 ? "the kept epoch (" + std::to_string(st.best_epoch) + ")" : "the fitted " + o.model_name,
+        "the test genes");
+    if (!w.empty()) warn(w);
+  }
 
-  std::vector<std::string> files = write_split_outputs(o.save_root, "", test, model, tp, o.alpha_csv, o.plots);
+  std::vector<std::string> files = write_split_outputs(o.save_root, "", test, model, tp, o.alpha_csv, o.plots, data);
+  write_file_atomic((root / "top_genes.tsv").string(), top_genes_tsv(test, tp, data.prediction_labels()));
+  files.push_back("top_genes.tsv");
+  for (const std::string& name : o.predict_splits) {
+    if (name == "test") continue;  // predictions.csv
+    const Split& s = name == "train" ? train : valid;
+    const Predictions sp = predict_any(model, s, o.train.batch_size, false);
+    for (const std::string& f : write_prediction_files(o.save_root, name, s, {}, {}, sp, false, data.prediction_labels()))
+      files.push_back(f);
+  }
   if (o.plots && !st.history.empty()) {
     write_file_atomic((root / "training_curves.svg").string(), curves_svg(st.history, o.model_name));
     files.push_back("training_curves.svg");
   }
   res.total_seconds = elapsed();
   write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, st, &tp, true, res.total_seconds, threads,
-                                               details, train_seconds, median_y_train));
+                                               details, train_seconds, rec));
   if (!o.quiet) {
-    char line[256];
-    if (res.best_epoch > 0)
-      std::snprintf(line, sizeof line, "best epoch %d (valid PCC %.4f); test PCC %.4f, MSE %.4f; %s in all",
-                    res.best_epoch, res.best_valid_pcc, res.test_pcc, res.test_mse,
-                    format_duration(res.total_seconds).c_str());
-    else
-      std::snprintf(line, sizeof line, "valid PCC %.4f; test PCC %.4f, MSE %.4f; %s in all", res.best_valid_pcc,
-                    res.test_pcc, res.test_mse, format_duration(res.total_seconds).c_str());
-    log << line << "\n";
+    char head[96];
+    if (res.best_epoch > 0) std::snprintf(head, sizeof head, "best epoch %d (valid PCC %.4f); ", res.best_epoch, res.best_valid_pcc);
+    else std::snprintf(head, sizeof head, "valid PCC %.4f; ", res.best_valid_pcc);
+    log << head << scores_text("test", scores) << "; " << format_duration(res.total_seconds) << " in all\n";
+    if (o.log_file) files.push_back("train.log");
     log << "results in " << o.save_root << "/: checkpoint.bin, metrics.json";
     for (const std::string& f : files) log << ", " << f;
     log << "\n";

@@ -664,6 +664,24 @@ inline std::string bar_chart(const BarChart& p) {
 }  // namespace svg_detail
 
 inline std::string svg_line_plot(const LinePlot& p) { return svg_detail::line_plot(p); }
+
+// Line plots one above the other in one document, under one title: panels that share an x
+// axis but not a scale (a loss and a correlation). Each panel is a whole nested <svg>, which
+// keeps its own coordinates, moved down by the heights of those above it.
+inline std::string svg_line_panels(const std::string& title, const std::vector<LinePlot>& panels) {
+  double width = 0, height = title.empty() ? 8 : 36;
+  for (const LinePlot& p : panels) width = std::max(width, p.width);
+  for (const LinePlot& p : panels) height += p.height;
+  std::string o;
+  svg_detail::open_svg(o, width, height, title);
+  double y = title.empty() ? 8 : 36;
+  for (const LinePlot& p : panels) {
+    o += "<g transform=\"translate(0 " + svg_detail::num(y) + ")\">\n" + svg_detail::line_plot(p) + "</g>\n";
+    y += p.height;
+  }
+  o += "</svg>\n";
+  return o;
+}
 inline std::string svg_scatter(const ScatterPlot& p) { return svg_detail::scatter(p); }
 inline std::string svg_heatmap(const Heatmap& h) { return svg_detail::heatmap(h); }
 inline std::string svg_bar_chart(const BarChart& p) { return svg_detail::bar_chart(p); }

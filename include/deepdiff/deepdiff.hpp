@@ -22,6 +22,7 @@
 #include "deepdiff/data/dataset.hpp"
 #include "deepdiff/data/expression_scale.hpp"
 #include "deepdiff/data/metrics.hpp"
+#include "deepdiff/data/gene_table.hpp"
 #include "deepdiff/data/synthetic.hpp"
 #include "deepdiff/io/errors.hpp"
 #include "deepdiff/io/atomic_file.hpp"

@@ -14,12 +14,15 @@ loader, training loop, checkpoints and numbers as the `deepdiff` program.
 Every model of the study is a Model: the seven variants (VARIANTS) and the baselines
 (BASELINES: ridge, xgboost, deepchrome, attentivechrome_diff), e.g. deepdiff.Model("ridge").
 
-See docs/python.md, and help(deepdiff.Model.fit) etc.
+See docs/python.md, and help(deepdiff.Model.fit) etc. __version__ is the package's version,
+__commit__ the git commit it was built from ("unknown" outside a checkout), as
+`deepdiff --version` says for the programs.
 """
 
 __version__ = "0.1.0"
 
 from ._core import (  # noqa: F401
+    __commit__,
     BASELINES,
     HAVE_XGBOOST,
     MODELS,
@@ -34,4 +37,4 @@ from ._core import (  # noqa: F401
 )
 
 __all__ = ["BASELINES", "HAVE_XGBOOST", "MODELS", "VARIANTS", "CheckpointError", "DataError", "Model", "Split", "load",
-           "pearson", "synth", "__version__"]
+           "pearson", "synth", "__version__", "__commit__"]

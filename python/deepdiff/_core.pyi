@@ -22,6 +22,9 @@ MODELS: Tuple[str, ...]
 HAVE_XGBOOST: bool
 """Whether this build has the xgboost baseline (the XGBoost C API was found when it was built)."""
 
+__commit__: str
+"""The git commit this module was built from, its short sha ("-dirty": with uncommitted changes), or "unknown"."""
+
 class DataError(ValueError):
     """A defect in a data file: str(e) is 'FILE:LINE: reason (hint)'."""
 

@@ -37,6 +37,8 @@
 #include <utility>
 #include <vector>
 
+#include "deepdiff_build_info.hpp"  // the version and git commit, written by setup.py
+
 namespace py = pybind11;
 using namespace pybind11::literals;
 using deepdiff::Index;
@@ -913,6 +915,8 @@ PYBIND11_MODULE(_core, m) {
   m.attr("BASELINES") = py::tuple(py::cast(deepdiff::baseline_names()));
   m.attr("MODELS") = py::tuple(py::cast(deepdiff::model_names()));
   m.attr("HAVE_XGBOOST") = deepdiff::xgboost_available();
+  // The git commit this module was built from (setup.py writes the header), as `deepdiff --version` says.
+  m.attr("__commit__") = DEEPDIFF_BUILD_COMMIT;
 
   py::class_<deepdiff::Split, SplitPtr>(m, "Split", kSplitDoc)
       .def(py::init([](const py::object& xa, const py::object& xb, const py::object& ea, const py::object& eb,

@@ -10,7 +10,15 @@ rm -rf "$WORK" && mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 
 expect 2 "$BIN"
-expect 0 "$BIN" --help;                contains "commands:"
+expect 0 "$BIN" --help;                contains "commands:"; contains "\-\-version"
+# --version: the project's version and the commit of the checkout it was built from
+expect 0 "$BIN" --version;             contains "^deepdiff 0\.1\.0 (commit "
+SRC="$(cd "$(dirname "$0")/../.." && pwd)"
+if sha=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null) && [ "$(git -C "$SRC" rev-parse --show-toplevel)" = "$SRC" ]; then
+  contains "(commit $sha"
+else
+  contains "(commit unknown"
+fi
 for c in synth train eval predict attention; do
   expect 0 "$BIN" "$c" --help;         contains "--"
 done
@@ -38,7 +46,85 @@ done
 grep -q '"complete": true' "$R/metrics.json" && ok || bad "metrics.json not complete"
 grep -q '"test"' "$R/metrics.json" && ok || bad "metrics.json has no test section"
 grep -q '"expression_scale": "none"' "$R/metrics.json" && ok || bad "metrics.json does not record expression_scale none"
-[ "$(head -1 "$R/predictions.csv")" = "gene_id,prediction,target" ] && ok || bad "predictions.csv header: $(head -1 "$R/predictions.csv")"
+[ "$(sed -n 2p "$R/predictions.csv")" = "gene_id,prediction,target,residual" ] && ok || bad "predictions.csv header: $(sed -n 2p "$R/predictions.csv")"
+[ "$(head -1 "$R/predictions.csv")" = "# target = y = log2((e_B + 1) / (e_A + 1)), A = Cell1 (cell-1), B = Cell2 (cell-2): y > 0 means higher in B; prediction = the model's y; residual = prediction - target" ] \
+  && ok || bad "predictions.csv comment: $(head -1 "$R/predictions.csv")"
+[ ! -e "$R/predictions_train.csv" ] && [ ! -e "$R/predictions_valid.csv" ] && ok || bad "predictions of train/valid without --predict-splits"
+# train.log: every line train printed (here, stdout), after a line naming the command
+tail -n +2 "$R/train.log" | cmp -s - "$WORK/out" && ok || bad "train.log differs from what train printed"
+head -1 "$R/train.log" | grep -q "^--- 20[0-9-]*T[0-9:]*Z: .*deepdiff train --data-root .*synth --save-root .*run --epochs 2" && ok \
+  || bad "train.log's first line: $(head -1 "$R/train.log")"
+# metrics.json: the calibration beside PCC, and where the run came from
+python3 - "$R/metrics.json" "$D" <<'PY' && ok || bad "metrics.json calibration / provenance"
+import json, os, sys
+m = json.load(open(sys.argv[1]))
+t = m["test"]
+for k in ("pcc", "spearman", "r2", "slope", "mse", "mse_train_mean", "sd_prediction", "sd_target"):
+    assert k in t, k
+assert isinstance(m["settings"]["mean_y_train"], float)
+p = m["provenance"]
+assert p["version"] == "0.1.0" and p["commit"], p
+assert p["command_line"].split()[1:4] == ["train", "--data-root", sys.argv[2]], p["command_line"]
+assert p["started"].endswith("Z") and "T" in p["started"]
+assert p["data_root_absolute"] == os.path.abspath(sys.argv[2])
+names = [f["name"] for f in p["files"]]
+assert names == ["Cell1.train.csv", "Cell1.valid.csv", "Cell1.test.csv", "Cell1.expr.csv",
+                 "Cell2.train.csv", "Cell2.valid.csv", "Cell2.test.csv", "Cell2.expr.csv"], names
+for f in p["files"]:
+    assert f["bytes"] == os.path.getsize(os.path.join(sys.argv[2], f["name"])) and len(f["fnv1a64"]) == 16
+assert "prepare_json" not in p
+PY
+# top_genes.tsv: the test genes by |prediction|, largest first, the direction named by cell 2
+python3 - "$R/top_genes.tsv" "$R/predictions.csv" <<'PY' && ok || bad "top_genes.tsv order or columns"
+import csv, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert lines[0].startswith("# the test genes ranked by |prediction|"), lines[0]
+rows = list(csv.DictReader(lines[1:], delimiter="\t"))
+assert list(rows[0]) == ["rank", "gene_id", "symbol", "prediction", "target", "direction"], list(rows[0])
+preds = {r["gene_id"]: float(r["prediction"]) for r in csv.DictReader(ln for ln in open(sys.argv[2]) if not ln.startswith("#"))}
+assert sorted(r["gene_id"] for r in rows) == sorted(preds)
+size = [abs(float(r["prediction"])) for r in rows]
+assert size == sorted(size, reverse=True) and [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
+for r in rows:
+    assert float(r["prediction"]) == preds[r["gene_id"]]
+    assert r["direction"] == ("up in Cell2" if float(r["prediction"]) > 0 else "down in Cell2"), r
+    assert r["symbol"].startswith("SYN"), r
+PY
+
+# --predict-splits: predictions_train.csv and predictions_valid.csv beside predictions.csv
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/ps" --epochs 1 --hidden 4 --predict-splits train,tset
+contains "\-\-predict-splits: 'tset' is not a split"
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/ps" --epochs 1 --hidden 4 --predict-splits valid,valid
+contains "\-\-predict-splits"
+[ ! -e "$WORK/ps" ] && ok || bad "a bad --predict-splits created the save-root"
+expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/ps" --epochs 1 --hidden 4 --no-plots --predict-splits train,valid,test
+for s in train:25 valid:9; do
+  f="$WORK/ps/predictions_${s%%:*}.csv"
+  [ "$(sed -n 2p "$f")" = "gene_id,prediction,target,residual" ] && [ "$(head -c 10 "$f")" = "# target =" ] && ok \
+    || bad "$f: header $(head -2 "$f")"
+  n=$(grep -vc '^#' "$f"); [ "$n" -eq "${s##*:}" ] && ok || bad "$f has $n rows with its header, wanted ${s##*:}"
+done
+expect 0 "$BIN" predict --checkpoint "$WORK/ps/checkpoint.bin" --data-root "$D" --split valid --out "$WORK/ps_valid.csv"
+cmp -s "$WORK/ps/predictions_valid.csv" "$WORK/ps_valid.csv" && ok || bad "predictions_valid.csv differs from predict on valid"
+# a near-constant prediction (one epoch at a learning rate that moves nothing) is warned
+# about on stderr even with --quiet, and recorded in metrics.json
+expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/flat" --epochs 1 --lr 1e-7 --hidden 4 --quiet --no-plots
+contains "^warning: the kept epoch (1) predicts a near-constant on the test genes"
+grep -q '"warnings": \[' "$WORK/flat/metrics.json" && grep -q 'predicts a near-constant' "$WORK/flat/metrics.json" && ok \
+  || bad "metrics.json does not record the near-constant warning"
+grep -q "^warning: the kept epoch (1) predicts a near-constant" "$WORK/flat/train.log" && ok || bad "train.log lacks the warning"
+expect 0 "$BIN" eval --checkpoint "$WORK/flat/checkpoint.bin" --data-root "$D" --split test
+contains "Spearman"; contains "R^2"; contains "slope"; contains "(predicting the training mean: "
+contains "^warning: the checkpoint predicts a near-constant"
+expect 0 "$BIN" eval --checkpoint "$R/checkpoint.bin" --data-root "$D" --split valid --json "$WORK/ev.json"
+python3 -c "
+import json; j = json.load(open('$WORK/ev.json'))
+assert all(k in j for k in ('pcc', 'spearman', 'r2', 'slope', 'mse', 'mean_y_train', 'mse_train_mean', 'sd_prediction', 'sd_target')), j
+" && ok || bad "eval --json lacks the calibration"
+# without a train split beside it, eval scores the split and says it has no baseline MSE
+mkdir -p "$WORK/notrain" && cp "$D"/Cell?.test.csv "$D"/Cell?.expr.csv "$WORK/notrain/"
+expect 0 "$BIN" eval --checkpoint "$R/checkpoint.bin" --data-root "$WORK/notrain" --split test
+contains "PCC"; contains "no training mean to compare the MSE with: .*Cell1.train.csv"
 
 # resume: two more epochs continue from state.bin
 expect 0 "$BIN" train --data-root "$D" --save-root "$R" --epochs 4 --lr 1e-3 --hidden 4 --resume
@@ -47,11 +133,13 @@ grep -q '"epoch": 4' "$R/metrics.json" && ok || bad "resumed metrics lack epoch 
 
 expect 0 "$BIN" eval --checkpoint "$R/checkpoint.bin" --data-root "$D" --split test;  contains "PCC"
 expect 0 "$BIN" predict --checkpoint "$R/checkpoint.bin" --data-root "$D" --split valid --out "$WORK/p.csv"
-n=$(wc -l < "$WORK/p.csv"); [ "$n" -eq 9 ] && ok || bad "predict wrote $n lines, wanted 9 (8 valid genes + header)"
+n=$(wc -l < "$WORK/p.csv"); [ "$n" -eq 10 ] && ok || bad "predict wrote $n lines, wanted 10 (comment + header + 8 valid genes)"
 # new genes without expression tables: no target column
 mkdir -p "$WORK/new" && cp "$D"/Cell1.test.csv "$D"/Cell2.test.csv "$WORK/new/"
 expect 0 "$BIN" predict --checkpoint "$R/checkpoint.bin" --data-root "$WORK/new" --split test --out "$WORK/q.csv"
-[ "$(head -1 "$WORK/q.csv")" = "gene_id,prediction" ] && ok || bad "predict without expression: header $(head -1 "$WORK/q.csv")"
+[ "$(sed -n 2p "$WORK/q.csv")" = "gene_id,prediction" ] && ok || bad "predict without expression: header $(sed -n 2p "$WORK/q.csv")"
+head -1 "$WORK/q.csv" | grep -q "^# prediction = the model's y = .*; no target: the data has no expression tables$" && ok \
+  || bad "predict without expression: comment $(head -1 "$WORK/q.csv")"
 expect 1 "$BIN" eval --checkpoint "$R/checkpoint.bin" --data-root "$WORK/new" --split test;  contains "expr.csv"
 expect 0 "$BIN" attention --checkpoint "$R/checkpoint.bin" --data-root "$D" --split test --out-dir "$WORK/att"
 for f in attention_beta_test.csv attention_alpha_test.csv attention_beta_test.svg attention_alpha_test.svg; do
@@ -173,6 +261,7 @@ contains "\-\-force: removed"; contains "epoch   1/1"
 grep -q '"epoch": 1' "$WORK/done/metrics.json" && ! grep -q '"epoch": 2' "$WORK/done/metrics.json" && ok \
   || bad "--force did not replace metrics.json"
 [ ! -e "$WORK/done/scatter.svg" ] && ok || bad "--force left the earlier run's scatter.svg"
+[ "$(grep -c '^--- ' "$WORK/done/train.log")" -eq 1 ] && ok || bad "--force kept the earlier run's train.log"
 # an existing empty folder is a new run
 rm -rf "$WORK/empty" && mkdir -p "$WORK/empty"
 expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/empty" --epochs 1 --lr 1e-3 --hidden 4 --no-plots
@@ -217,11 +306,11 @@ for m in ridge deepchrome; do
   [ ! -e "$WORK/b_$m/attention_beta.csv" ] && ok || bad "$m wrote attention_beta.csv"
 done
 # attentivechrome_diff: two cells' models, their predictions and attention as the aux variants'
-[ "$(head -1 "$WORK/b_attentivechrome_diff/predictions.csv")" = "gene_id,prediction,prediction_a,prediction_b,target,target_a,target_b" ] \
-  && ok || bad "attentivechrome_diff predictions header: $(head -1 "$WORK/b_attentivechrome_diff/predictions.csv")"
+[ "$(sed -n 2p "$WORK/b_attentivechrome_diff/predictions.csv")" = "gene_id,prediction,prediction_a,prediction_b,target,target_a,target_b,residual" ] \
+  && ok || bad "attentivechrome_diff predictions header: $(sed -n 2p "$WORK/b_attentivechrome_diff/predictions.csv")"
 python3 - "$WORK/b_attentivechrome_diff/predictions.csv" <<'PY' && ok || bad "attentivechrome_diff: prediction != prediction_b - prediction_a"
 import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
+rows = list(csv.DictReader(ln for ln in open(sys.argv[1]) if not ln.startswith("#")))
 assert rows and all(abs(float(r["prediction"]) - (float(r["prediction_b"]) - float(r["prediction_a"]))) < 1e-5 for r in rows)
 PY
 expect 0 "$BIN" attention --checkpoint "$WORK/b_attentivechrome_diff/checkpoint.bin" --data-root "$DB" --out-dir "$WORK/att_ac"

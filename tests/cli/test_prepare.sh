@@ -66,16 +66,38 @@ for f in A.train.csv B.test.csv A.expr.csv genes.tsv; do
   cmp -s "$D/$f" "$WORK/root2/$f" && ok || bad "$f differs between two runs with the same seed"
 done
 R="$WORK/run"
-expect 0 "$BIN" train --data-root "$D" --cell-1 A --cell-2 B --save-root "$R" --epochs 2 --hidden 4 --threads 2 --no-plots
+expect 0 "$BIN" train --data-root "$D" --cell-1 A --cell-2 B --save-root "$R" --epochs 2 --hidden 4 --threads 2
 contains "test PCC"
 [ -s "$R/checkpoint.bin" ] && ok || bad "train wrote no checkpoint"
+# what prepare knows of the data reaches the run's files: genes.tsv's names and places beside
+# each prediction, prepare.json's 50 bp bins on the alpha axis, both among the provenance
+[ "$(sed -n 2p "$R/predictions.csv")" = "gene_id,symbol,chrom,tss,strand,prediction,target,residual" ] && ok \
+  || bad "predictions.csv with genes.tsv: header $(sed -n 2p "$R/predictions.csv")"
+python3 - "$R" "$D" <<'PY' && ok || bad "predictions.csv / top_genes.tsv / metrics.json disagree with genes.tsv"
+import csv, json, os, sys
+run, root = sys.argv[1:]
+genes = {r["gene"]: r for r in csv.DictReader(open(os.path.join(root, "genes.tsv")), delimiter="\t")}
+rows = list(csv.DictReader(ln for ln in open(os.path.join(run, "predictions.csv")) if not ln.startswith("#")))
+assert len(rows) == 12
+for r in rows:
+    g = genes[r["gene_id"]]
+    assert (r["symbol"], r["chrom"], r["tss"], r["strand"]) == (g["symbol"], g["chrom"], g["tss"], g["strand"]), r
+    assert g["split"] == "test"
+top = list(csv.DictReader((ln for ln in open(os.path.join(run, "top_genes.tsv")) if not ln.startswith("#")), delimiter="\t"))
+assert all(t["symbol"] == genes[t["gene_id"]]["symbol"] for t in top)
+p = json.load(open(os.path.join(run, "metrics.json")))["provenance"]
+assert p["files"][-1]["name"] == "genes.tsv" and p["prepare_json"] == os.path.join(os.path.abspath(root), "prepare.json"), p
+PY
+grep -q "50 bp bins from prepare.json; &lt; 0 is upstream)" "$R/attention_alpha.svg" && grep -q ">-0.25<" "$R/attention_alpha.svg" \
+  && ok || bad "attention_alpha.svg does not use prepare.json's 50 bp bins"
 # without expression: the same splits (--split-from), and predict still works
 grep -v ",expression," "$I/samples.csv" > "$I/s_noexpr.csv"
 expect 0 P --samples "$I/s_noexpr.csv" --out "$WORK/noexpr" --split-from "$D/genes.tsv" --quiet
 [ -e "$WORK/noexpr/A.expr.csv" ] && bad "expr.csv written without expression" || ok
 cmp -s "$D/A.test.csv" "$WORK/noexpr/A.test.csv" && ok || bad "--split-from did not reproduce the test split"
 expect 0 "$BIN" predict --data-root "$WORK/noexpr" --cell-1 A --cell-2 B --checkpoint "$R/checkpoint.bin" --out "$WORK/pred.csv"
-[ "$(wc -l < "$WORK/pred.csv")" -eq 13 ] && ok || bad "predict wrote $(wc -l < "$WORK/pred.csv") lines, wanted 13"
+[ "$(wc -l < "$WORK/pred.csv")" -eq 14 ] && ok || bad "predict wrote $(wc -l < "$WORK/pred.csv") lines, wanted 14 (comment, header, 12 genes)"
+[ "$(sed -n 2p "$WORK/pred.csv")" = "gene_id,symbol,chrom,tss,strand,prediction" ] && ok || bad "predict without expression: $(sed -n 2p "$WORK/pred.csv")"
 
 # --- reliability round 3 (issue 26) ---
 O="$WORK/out_r3"

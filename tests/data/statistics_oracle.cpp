@@ -1,11 +1,14 @@
-// The library's statistics (data/statistics.hpp) on tables given on stdin, as JSON lines on
-// stdout, for tests/data/test_statistics_reference.py to compare with scipy and numpy.
+// The library's statistics (data/statistics.hpp) and calibration figures (data/metrics.hpp) on
+// tables given on stdin, as JSON lines on stdout, for tests/data/test_statistics_reference.py to
+// compare with scipy and numpy.
 // Input, whitespace-separated, one request after another:
 //   bootstrap SEED R N  pred[N] target[N]          -> {"kind":"bootstrap",estimate,lo,hi,resamples}
 //   paired SEED R N  m[N] n[N] target[N]            -> {"kind":"paired",delta,lo,hi,p,resamples}
 //   indices SEED R N                                -> {"kind":"indices","idx":[[...],...]}
 //   wilcoxon N  m[N] n[N]                           -> {"kind":"wilcoxon",statistic,p,n}
 //   holm N  p[N] (nan allowed)                      -> {"kind":"holm","p":[...]}
+//   scores N MEAN  pred[N] target[N]                -> {"kind":"scores",spearman,r2,slope,mse_train_mean,
+//                                                       sd_prediction,sd_target}
 #include <deepdiff/data/statistics.hpp>
 
 #include <cmath>
@@ -77,6 +80,15 @@ int main() {
       std::cout << "{\"kind\":\"holm\",\"p\":[";
       for (std::size_t i = 0; i < h.size(); ++i) std::cout << (i ? "," : "") << num(h[i]);
       std::cout << "]}\n";
+    } else if (kind == "scores") {
+      std::size_t n = 0;
+      std::string mean;
+      std::cin >> n >> mean;
+      const std::vector<double> p = read(n), y = read(n);
+      const deepdiff::PredictionScores s = deepdiff::prediction_scores(p, y, std::stod(mean));
+      std::cout << "{\"kind\":\"scores\",\"spearman\":" << num(s.spearman) << ",\"r2\":" << num(s.r2)
+                << ",\"slope\":" << num(s.slope) << ",\"mse_train_mean\":" << num(s.mse_train_mean)
+                << ",\"sd_prediction\":" << num(s.sd_prediction) << ",\"sd_target\":" << num(s.sd_target) << "}\n";
     } else {
       std::cerr << "statistics_oracle: unknown request '" << kind << "'\n";
       return 2;

@@ -2,7 +2,8 @@
 """The study's statistics (include/deepdiff/data/statistics.hpp) against independent ones:
 scipy.stats.wilcoxon(d[d != 0], alternative="greater", method="exact"), a numpy Holm written
 here, and a numpy percentile bootstrap on the very resample indices the library draws (the
-oracle program prints them). Tables are made here: random, with ties, with zero differences,
+oracle program prints them); and the calibration figures (data/metrics.hpp) against
+scipy.stats.spearmanr, numpy.polyfit's slope, R^2 and np.std written out in numpy. Tables are made here: random, with ties, with zero differences,
 with constant resamples. Usage: test_statistics_reference.py PATH/TO/statistics_oracle
 Exit 77 (skipped, saying why) without numpy or scipy."""
 import json
@@ -148,6 +149,27 @@ for c, (seed, y, a, b) in enumerate(boot_cases):
             failures.append(f"paired p {c}: library {pa['p']}, reference in [{lo_p}, {hi_p}]")
     else:
         close(pa["p"], None, f"paired p {c} (no defined resample)")
+
+# --- calibration: Spearman (ties), R^2, slope of y on the prediction, the training-mean MSE, sds ---
+score_cases = []
+for n in (2, 3, 10, 200):
+    y = rng.normal(0.3, 2.0, n)
+    score_cases.append((0.6 * y + rng.normal(0, 1, n), y, 0.25))
+y = np.round(rng.normal(0, 2, 60))  # ties in both series
+score_cases.append((np.round(y + rng.normal(0, 1, 60)), y, -0.5))
+score_cases.append((np.full(8, 0.1) + 1e-3 * rng.normal(0, 1, 8), rng.normal(0, 3, 8), 1.0))  # near-constant
+score_cases.append((-3.0 * np.arange(6.0) + 100, np.arange(6.0) ** 3, 0.0))  # monotone, decreasing
+got = run([f"scores {len(p)} {m!r} {fmt(p)} {fmt(y)}" for p, y, m in score_cases])
+for c, ((p, y, m), g) in enumerate(zip(score_cases, got)):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rho = stats.spearmanr(p, y).correlation if len(p) > 2 else float(np.corrcoef(p, y)[0, 1])
+    close(g["spearman"], float(rho), f"spearman {c}", rel=1e-10)
+    close(g["slope"], float(np.polyfit(p, y, 1)[0]), f"slope {c}", rel=1e-8)
+    close(g["r2"], float(1 - np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2)), f"r2 {c}", rel=1e-10)
+    close(g["mse_train_mean"], float(np.mean((y - m) ** 2)), f"mse_train_mean {c}", rel=1e-12)
+    close(g["sd_prediction"], float(np.std(p)), f"sd_prediction {c}", rel=1e-10)
+    close(g["sd_target"], float(np.std(y)), f"sd_target {c}", rel=1e-10)
 
 print(f"{checks} checks, {len(failures)} failures")
 for f in failures:

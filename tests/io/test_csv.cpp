@@ -89,3 +89,22 @@ TEST_CASE("read_csv_table: header, rows, their lines, ragged rows name FILE:LINE
   CHECK_THROWS_WITH(deepdiff::read_csv_table("t.csv", "a,b\n1,2\n3\n"), "t.csv:3: 1 fields, the header has 2");
   CHECK_THROWS_WITH(deepdiff::read_csv_table("t.csv", "\n"), "t.csv: empty file: no header");
 }
+
+TEST_CASE("CsvReader: '#' comment lines before the first record are skipped, only there", "[io][csv]") {
+  std::vector<std::size_t> lines;
+  // predictions.csv's comment (commas and quotes in it are not fields), a BOM before it
+  CHECK(read_all("\xEF\xBB\xBF# y = log2((e_B + 1) / (e_A + 1)), A = \"x\"\n#\ngene_id,prediction\ng1,2\n", &lines) ==
+        Rows{{"gene_id", "prediction"}, {"g1", "2"}});
+  CHECK(lines == std::vector<std::size_t>{3, 4});  // lines of the file, comments counted
+  // after the first record a '#' is data: a gene id may start with one
+  CHECK(read_all("id,v\n#g1,2\n") == Rows{{"id", "v"}, {"#g1", "2"}});
+  CHECK(read_all("# only a comment\n").empty());
+  // errors keep the file's line numbers
+  CHECK_THROWS_WITH(read_all("# c\nx\n\"open,1\n"), Catch::StartsWith("t.csv:3: unterminated quoted field"));
+  const deepdiff::CsvTable t = deepdiff::read_csv_table("t.csv", "# what y is\ngene_id,target\ng1,1.5\n");
+  CHECK(t.header == std::vector<std::string>{"gene_id", "target"});
+  CHECK(t.header_line == 2);
+  CHECK(t.lines == std::vector<std::size_t>{3});
+  CHECK(deepdiff::read_csv_table("t.csv", "a\n1\n").header_line == 1);
+  CHECK_THROWS_WITH(deepdiff::read_csv_table("t.csv", "# c\na,b\n1\n"), "t.csv:3: 1 fields, the header has 2");
+}

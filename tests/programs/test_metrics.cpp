@@ -49,7 +49,13 @@ RunMetrics sample() {
   e.valid_seconds = 0.25;
   m.epochs = {e, e};
   m.epochs[1].epoch = 2;
-  m.test = TestScores{0.5, 0.75, 0.25, std::numeric_limits<double>::quiet_NaN(), 5};
+  TestScores t;
+  t.pcc = 0.5;
+  t.mse = 0.75;
+  t.pcc_a = 0.25;
+  t.pcc_b = std::numeric_limits<double>::quiet_NaN();
+  t.genes = 5;
+  m.test = t;
   m.timings = RunTimings{1.5, 0.75, 2.0};
   return m;
 }
@@ -145,4 +151,104 @@ TEST_CASE("metrics.json: a damaged file throws, naming what is wrong", "[metrics
   RunMetrics odd = sample();
   odd.settings.data_root = "/data/\xE4";
   CHECK(json_text(odd).find("\"data_root\": \"/data/\xEF\xBF\xBD\"") != std::string::npos);
+}
+
+TEST_CASE("metrics.json: calibration, warnings and provenance, written and read back", "[metrics]") {
+  RunMetrics a = sample();
+  a.settings.mean_y_train = 0.125;
+  deepdiff::PredictionScores sc;
+  sc.pcc = 0.5;
+  sc.spearman = 0.45;
+  sc.r2 = -0.25;
+  sc.slope = std::numeric_limits<double>::quiet_NaN();  // a constant prediction
+  sc.mse = 0.75;
+  sc.mse_train_mean = 1.5;
+  sc.sd_prediction = 0;
+  sc.sd_target = 2;
+  a.test = test_scores(sc, 5);
+  a.test->pcc_a = 0.25;
+  a.warnings = {"the kept epoch (1) predicts a near-constant"};
+  Provenance p;
+  p.version = "0.1.0";
+  p.commit = "1a2b3c4-dirty";
+  p.command_line = "deepdiff train --data-root 'my data'";
+  p.started = "2024-05-01T12:34:56Z";
+  p.data_root_absolute = "/data/my data";
+  p.files = {DataFileRecord{"E003.train.csv", 12345, "a430d84680aabd0b"}};
+  p.prepare_json = "/data/my data/prepare.json";
+  a.provenance = p;
+  const std::string t = json_text(a);
+  const Json j = Json::parse(t);
+  std::vector<std::string> keys;
+  for (const auto& kv : j.items()) keys.push_back(kv.key());
+  CHECK(keys == std::vector<std::string>{"complete", "settings", "best_epoch", "best_valid_pcc", "epochs", "test",
+                                         "warnings", "timings", "provenance"});
+  keys.clear();
+  for (const auto& kv : j.at("test").items()) keys.push_back(kv.key());
+  CHECK(keys == std::vector<std::string>{"pcc", "spearman", "r2", "slope", "mse", "mse_train_mean", "sd_prediction",
+                                         "sd_target", "pcc_a", "genes"});
+  CHECK(j.at("test").at("slope").is_null());
+  CHECK(j.at("settings").at("mean_y_train") == 0.125);
+  keys.clear();
+  for (const auto& kv : j.at("provenance").items()) keys.push_back(kv.key());
+  CHECK(keys == std::vector<std::string>{"version", "commit", "command_line", "started", "data_root_absolute", "files",
+                                         "prepare_json"});
+  CHECK(j.at("provenance").at("files").at(0).at("fnv1a64") == "a430d84680aabd0b");
+
+  const RunMetrics b = parse_metrics(t);
+  REQUIRE(b.test.has_value());
+  CHECK(b.test->spearman == 0.45);
+  CHECK(b.test->r2 == -0.25);
+  CHECK(std::isnan(*b.test->slope));
+  CHECK(b.test->mse_train_mean == 1.5);
+  CHECK(b.test->sd_prediction == 0.0);
+  CHECK(b.test->sd_target == 2.0);
+  CHECK(b.settings.mean_y_train == 0.125);
+  CHECK(b.warnings == a.warnings);
+  REQUIRE(b.provenance.has_value());
+  CHECK(b.provenance->command_line == p.command_line);
+  CHECK(b.provenance->files.at(0).bytes == 12345);
+  CHECK(b.provenance->prepare_json == p.prepare_json);
+  CHECK(json_text(b) == t);
+
+  // a file written before them reads back without them
+  Json old = Json::parse(t);
+  old.erase("warnings");
+  old.erase("provenance");
+  old.at("settings").erase("mean_y_train");
+  for (const char* k : {"spearman", "r2", "slope", "mse_train_mean", "sd_prediction", "sd_target"}) old.at("test").erase(k);
+  const RunMetrics o = parse_metrics(old.dump());
+  CHECK(o.warnings.empty());
+  CHECK_FALSE(o.provenance.has_value());
+  CHECK_FALSE(o.settings.mean_y_train.has_value());
+  CHECK_FALSE(o.test->spearman.has_value());
+  CHECK_FALSE(o.test->sd_target.has_value());
+  CHECK(o.test->pcc == 0.5);
+  const std::string ot = json_text(o);
+  CHECK(ot.find("warnings") == std::string::npos);
+  CHECK(ot.find("provenance") == std::string::npos);
+  CHECK(ot.find("spearman") == std::string::npos);
+}
+
+TEST_CASE("scores_text and near_constant_warning: the lines train and eval print", "[metrics]") {
+  deepdiff::PredictionScores s;
+  s.pcc = 0.61234;
+  s.spearman = 0.5;
+  s.r2 = 0.25;
+  s.slope = 0.9;
+  s.mse = 1.5;
+  s.mse_train_mean = 2.25;
+  s.sd_prediction = 1;
+  s.sd_target = 2;
+  CHECK(scores_text("test", s) ==
+        "test PCC 0.6123, Spearman 0.5000, R^2 0.2500, slope 0.900, MSE 1.5000 (predicting the training mean: 2.2500)");
+  s.mse_train_mean = std::numeric_limits<double>::quiet_NaN();
+  CHECK(scores_text("", s) == "PCC 0.6123, Spearman 0.5000, R^2 0.2500, slope 0.900, MSE 1.5000");
+  CHECK(near_constant_warning(s, "the kept epoch (3)", "the test genes").empty());
+  s.sd_prediction = 0.013;
+  s.sd_target = 4.9;
+  CHECK(near_constant_warning(s, "the kept epoch (3)", "the test genes") ==
+        "the kept epoch (3) predicts a near-constant on the test genes: the predictions' sd is 0.013, 0.27% of the sd "
+        "of y (4.9; under 5% counts as near-constant), so its correlations and attention say little about the marks; "
+        "train longer, or with another --lr");
 }

@@ -252,7 +252,10 @@ TEST_CASE("inspect_run: a run's row from its metrics.json, other settings are a 
   m.best_epoch = 2;
   m.best_valid_pcc = 0.25;
   m.epochs.resize(3);
-  m.test = deepdiff_cli::TestScores{0.75, 1.5, {}, {}, 40};
+  m.test = deepdiff_cli::TestScores();
+  m.test->pcc = 0.75;
+  m.test->mse = 1.5;
+  m.test->genes = 40;
   m.timings.epoch_seconds_total = 9.5;
   const auto put = [&](const deepdiff_cli::RunMetrics& x) {
     deepdiff::write_file_atomic(d.file("metrics.json"), deepdiff_cli::json_text(x));

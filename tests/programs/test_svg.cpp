@@ -4,99 +4,16 @@
 
 #include <deepdiff/tensor/random.hpp>
 
-#include <cctype>
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "common/svg.hpp"
+#include "svg_checks.hpp"
 
 using namespace deepdiff_cli;
-
-namespace {
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-// A tiny XML checker: tags balance, attribute quotes close, no stray '<' or '&' in text.
-bool well_formed_xml(const std::string& s, std::string& why) {
-  std::vector<std::string> stack;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    if (s[i] == '&') {
-      const std::size_t semi = s.find(';', i);
-      const std::string ent = semi == std::string::npos ? "" : s.substr(i, semi - i + 1);
-      if (ent != "&amp;" && ent != "&lt;" && ent != "&gt;" && ent != "&quot;" && ent != "&apos;") {
-        why = "bad entity at " + std::to_string(i);
-        return false;
-      }
-      i = semi + 1;
-      continue;
-    }
-    if (s[i] != '<') {
-      ++i;
-      continue;
-    }
-    std::size_t j = i + 1;
-    bool in_quote = false;
-    while (j < s.size() && (in_quote || s[j] != '>')) {
-      if (s[j] == '"') in_quote = !in_quote;
-      if (!in_quote && s[j] == '<') {
-        why = "'<' inside a tag at " + std::to_string(j);
-        return false;
-      }
-      ++j;
-    }
-    if (j >= s.size()) {
-      why = "unterminated tag at " + std::to_string(i);
-      return false;
-    }
-    const std::string tag = s.substr(i + 1, j - i - 1);
-    if (tag.empty()) {
-      why = "empty tag";
-      return false;
-    }
-    if (tag[0] == '/') {
-      const std::string name = tag.substr(1);
-      if (stack.empty() || stack.back() != name) {
-        why = "closing </" + name + "> does not match <" + (stack.empty() ? "" : stack.back()) + ">";
-        return false;
-      }
-      stack.pop_back();
-    } else if (tag.back() != '/') {
-      stack.push_back(tag.substr(0, tag.find_first_of(" \n\t")));
-    }
-    i = j + 1;
-  }
-  if (!stack.empty()) {
-    why = "unclosed <" + stack.back() + ">";
-    return false;
-  }
-  return true;
-}
-
-std::size_t count_of(const std::string& s, const std::string& part) {
-  std::size_t n = 0;
-  for (std::size_t p = s.find(part); p != std::string::npos; p = s.find(part, p + 1)) ++n;
-  return n;
-}
-
-void check_svg(const std::string& svg) {
-  INFO(svg.substr(0, 400));
-  CHECK(svg.rfind("<svg", 0) == 0);
-  CHECK(svg.size() > 200);
-  CHECK(svg.substr(svg.size() - 7) == "</svg>\n");
-  std::string why;
-  CHECK(well_formed_xml(svg, why));
-  INFO(why);
-  std::string lower = svg;
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  CHECK_FALSE(contains(lower, "nan"));
-  CHECK_FALSE(contains(lower, "inf\""));
-  CHECK(contains(svg, "font-family=\"sans-serif\""));
-}
-
-}  // namespace
+using namespace svg_checks;
 
 TEST_CASE("svg: nice tick values", "[programs][svg]") {
   const svg_detail::Axis a = svg_detail::nice_axis(0.31, 0.83, 6);
@@ -247,3 +164,28 @@ TEST_CASE("svg_bar_chart: grouped bars with error bars and negative values", "[p
 }
 
 // Issue 14, item 5: what is at a path is named, and never opened when it is not a file.
+
+TEST_CASE("svg_line_panels: plots one above the other under one title, each on its own axes", "[programs][svg]") {
+  LinePlot a, b;
+  a.title = "loss";
+  a.y_label = "loss";
+  a.height = 300;
+  a.series = {LineSeries{"loss", {1, 2, 3}, {40, 20, 10}, "", false, false}};
+  b.title = "PCC";
+  b.y_label = "PCC";
+  b.x_label = "epoch";
+  b.height = 250;
+  b.series = {LineSeries{"valid PCC", {1, 2, 3}, {0.1, 0.3, 0.5}, "", false, false}};
+  const std::string svg = svg_line_panels("Training & more", {a, b});
+  check_svg(svg);
+  CHECK(contains(svg, "height=\"586\""));  // 36 for the title, then the panels' heights
+  CHECK(contains(svg, "<g transform=\"translate(0 36)\">\n<svg"));
+  CHECK(contains(svg, "<g transform=\"translate(0 336)\">\n<svg"));
+  CHECK(count_of(svg, "<svg") == 3);
+  CHECK(contains(svg, "Training &amp; more"));
+  // each panel has its own scale: the loss ticks reach 40, the PCC ticks stay below 1
+  const std::string top = svg.substr(0, svg.find("translate(0 336)")), bottom = svg.substr(svg.find("translate(0 336)"));
+  CHECK(contains(top, ">40<"));
+  CHECK_FALSE(contains(bottom, ">40<"));
+  CHECK(contains(bottom, ">0.5<"));
+}

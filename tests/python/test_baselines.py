@@ -31,8 +31,8 @@ def fitted(name, splits, seed=4):
 
 
 def read_predictions(path):
-    with open(path) as f:
-        rows = list(csv.DictReader(f))
+    with open(path) as f:  # its first line, a '#' comment, says what y is
+        rows = list(csv.DictReader(line for line in f if not line.startswith("#")))
     return rows, {k: np.array([float(r[k]) for r in rows], dtype=np.float32) for k in rows[0] if k != "gene_id"}
 
 

@@ -88,7 +88,8 @@ struct AttentionGroups {
 
 inline const char* group_name(int g) { return g == 0 ? "all" : g == 1 ? "up (y >= 2)" : "down (y <= -2)"; }
 
-// One run: beta per gene from attention_beta.csv, y from predictions.csv (target column).
+// One run: beta per gene from attention_beta.csv, y from predictions.csv (target column; its
+// '#' comment line is skipped by read_csv_table).
 // Each gene's beta is summed over the channels of a mark (A., B., D., raw:, aux:) and divided
 // by its total, so the marks' shares sum to 1 for every variant.
 inline AttentionGroups run_attention(const std::string& dir) {
@@ -97,8 +98,9 @@ inline AttentionGroups run_attention(const std::string& dir) {
   const deepdiff::CsvTable beta = deepdiff::read_csv_table(bp, deepdiff::read_file(bp));
   const deepdiff::CsvTable pred = deepdiff::read_csv_table(pp, deepdiff::read_file(pp));
   const int tcol = pred.column("target"), gcol = pred.column("gene_id");
-  if (tcol < 0 || gcol < 0) throw deepdiff::DataError(pp, 1, "no gene_id and target columns");
-  if (beta.header.size() < 2 || beta.header[0] != "gene_id") throw deepdiff::DataError(bp, 1, "not an attention_beta.csv");
+  if (tcol < 0 || gcol < 0) throw deepdiff::DataError(pp, pred.header_line, "no gene_id and target columns");
+  if (beta.header.size() < 2 || beta.header[0] != "gene_id")
+    throw deepdiff::DataError(bp, beta.header_line, "not an attention_beta.csv");
   std::map<std::string, double> y;
   for (const auto& r : pred.rows) {
     double v = 0;

@@ -30,7 +30,6 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <numeric>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -193,18 +192,10 @@ inline SignedRank wilcoxon_greater(const std::vector<double>& m, const std::vect
   SignedRank out;
   out.n = static_cast<int>(d.size());
   if (d.empty()) return out;  // nothing to test: statistic and p NaN
-  // mid-ranks of |d|
-  std::vector<std::size_t> order(d.size());
-  std::iota(order.begin(), order.end(), std::size_t(0));
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return std::fabs(d[a]) < std::fabs(d[b]); });
-  std::vector<double> rank(d.size());
-  for (std::size_t i = 0; i < order.size();) {
-    std::size_t j = i;
-    while (j + 1 < order.size() && std::fabs(d[order[j + 1]]) == std::fabs(d[order[i]])) ++j;
-    const double mid = 0.5 * static_cast<double>(i + j) + 1.0;  // ranks i+1 .. j+1
-    for (std::size_t k = i; k <= j; ++k) rank[order[k]] = mid;
-    i = j + 1;
-  }
+  // mid-ranks of |d| (data/metrics.hpp's, Spearman's too)
+  std::vector<double> magnitude(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) magnitude[i] = std::fabs(d[i]);
+  const std::vector<double> rank = average_ranks(magnitude);
   double w = 0;
   for (std::size_t i = 0; i < d.size(); ++i)
     if (d[i] > 0) w += rank[i];

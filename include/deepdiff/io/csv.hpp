@@ -111,8 +111,11 @@ class CsvWriter {
 // Reads CSV text record by record. Fields are separated by commas; a field in double quotes
 // may hold commas, line breaks and doubled quotes (""). Accepted: \n and \r\n, a missing final
 // newline, a UTF-8 byte order mark, and blank lines at the very end (editors add them); a blank
-// line followed by more data is an error, since it usually means a damaged file. Errors are
-// DataError "FILE:LINE: reason".
+// line followed by more data is an error, since it usually means a damaged file. Lines that
+// start with '#' before the first record (the header of a table) are comments and skipped:
+// predictions.csv opens with one that says what its numbers are (train/prediction_files.hpp).
+// Only there: after the first record a '#' is data (a gene id may start with one). Errors are
+// DataError "FILE:LINE: reason", lines counted in the file, comments included.
 //
 // The fields handed out are views: into the text for unquoted records (the common case: one
 // memchr for the line end, one for a quote, one per comma), into the reader's own storage for
@@ -135,6 +138,11 @@ class CsvReader {
       const char* start = p_;
       ++line_;
       record_line_ = line_;
+      if (!started_ && n > 0 && *start == '#') {
+        p_ = eol < end_ ? eol + 1 : end_;
+        continue;
+      }
+      started_ = true;
       if (std::memchr(start, '"', n)) {
         split_quoted(fields);  // moves p_ past the record (it may span lines)
       } else {
@@ -228,12 +236,14 @@ class CsvReader {
   std::size_t line_ = 0;         // lines consumed so far
   std::size_t record_line_ = 0;  // first line of the last record
   std::size_t blank_ = 0;        // first blank line not yet followed by data
+  bool started_ = false;         // a record (or a blank line) was seen: '#' no longer starts a comment
   std::vector<std::string> owned_;
 };
 
 // A CSV table with a header row: every row has the header's number of fields.
 struct CsvTable {
   std::vector<std::string> header;
+  std::size_t header_line = 1;     // 1-based line of the header (after any '#' comment lines)
   std::vector<std::vector<std::string>> rows;
   std::vector<std::size_t> lines;  // 1-based line of each row, for messages
 
@@ -251,6 +261,7 @@ inline CsvTable read_csv_table(const std::string& path, std::string_view text) {
   std::vector<std::string_view> f;
   if (!in.next(f)) throw DataError(path, "empty file: no header");
   t.header.assign(f.begin(), f.end());
+  t.header_line = in.line();
   while (in.next(f)) {
     if (f.size() != t.header.size())
       throw DataError(path, in.line(),
