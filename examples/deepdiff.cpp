@@ -16,6 +16,7 @@
 #include "common/metrics.hpp"
 #include "common/prepare_cmd.hpp"
 #include "common/provenance.hpp"
+#include "common/report.hpp"
 #include "common/run.hpp"
 #include "common/version.hpp"
 
@@ -40,6 +41,7 @@ commands:
   eval       score a checkpoint on a split (PCC, MSE)
   predict    apply a checkpoint to genes (no expression needed); one CSV row per gene
   attention  export a checkpoint's attention (beta per gene and channel, alpha per bin) + plots
+  report     write RUN_DIR/report.html: one offline page with the run's figures, genes and a gene lookup
 
 example:
   deepdiff synth --out data/synth
@@ -170,6 +172,7 @@ int cmd_train(int argc, char** argv) {
       ("resume", "continue from SAVE_ROOT/state.bin if it exists")
       ("force", "train afresh into a --save-root that holds an earlier run, removing its files first")
       ("no-plots", "do not write SVG plots")
+      ("no-report", "do not write SAVE_ROOT/report.html (the run's page; `deepdiff report` writes it later)")
       ("no-alpha-csv", "do not write attention_alpha.csv (large: genes x channels x bins)")
       ("predict-splits", "comma list of the splits whose predictions are written: train, valid, test (test: predictions.csv, always; train, valid: predictions_train.csv, predictions_valid.csv)", cxxopts::value<std::string>()->default_value("test"))
       ("quiet", "print nothing but errors and warnings");
@@ -217,6 +220,7 @@ int cmd_train(int argc, char** argv) {
   if (ro.resume && ro.force) throw UsageError("--resume and --force contradict: continue the run, or replace it");
   ro.plots = r.count("no-plots") == 0;
   ro.alpha_csv = r.count("no-alpha-csv") == 0;
+  ro.report = r.count("no-report") == 0;
   ro.quiet = r.count("quiet") > 0;
   ro.predict_splits = predict_splits_flag(r);
   ro.log_file = true;
@@ -449,10 +453,11 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return cmd_eval(argc - 1, argv + 1);
     if (cmd == "predict") return cmd_predict(argc - 1, argv + 1);
     if (cmd == "attention") return cmd_attention(argc - 1, argv + 1);
+    if (cmd == "report") return deepdiff_report::report_command(argc - 1, argv + 1, version_line());
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "deepdiff %s: %s\n(see deepdiff %s --help)\n", cmd.c_str(), e.what(),
-                 cmd == "synth" || cmd == "train" || cmd == "eval" || cmd == "predict" || cmd == "attention" ? cmd.c_str() : "");
+                 cmd == "synth" || cmd == "train" || cmd == "eval" || cmd == "predict" || cmd == "attention" || cmd == "report" ? cmd.c_str() : "");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "deepdiff %s: error: %s\n", cmd.c_str(), e.what());

@@ -24,6 +24,7 @@
 #include "common/study/comparisons.hpp"
 #include "common/study/pairs.hpp"
 #include "common/study/results.hpp"
+#include "common/study/study_page.hpp"
 #include "common/study/summaries.hpp"
 #include "common/version.hpp"
 
@@ -44,6 +45,7 @@ usage:
   deepdiff-pairs --data-root DIR --save-root OUT [options]      run the study (or a shard of it)
   deepdiff-pairs --synthetic --save-root OUT [options]          the same on synthetic stand-ins
   deepdiff-pairs merge --save-root OUT DIR...                   join shards' tables
+  deepdiff-pairs report SAVE_ROOT                               write the study's report.html again
   deepdiff-pairs --version                                      the version and git commit
 
 Data: the public layout, DIR/E123.{train,valid,test}.csv and DIR/E123.expr.csv for every
@@ -61,12 +63,15 @@ and the study goes on with the other pairs.
 Outputs in OUT:
   OUT/<pair>/<variant>/seed<k>/     one run: everything `deepdiff train` writes (checkpoint.bin,
                                     state.bin, metrics.json, predictions.csv, SVG plots; for models
-                                    with attention attention_beta.csv, attention_alpha.csv) and
-                                    train.log (its epoch lines)
-  OUT/results.csv, results.md       one row per run: pair, cells, variant, seed, recipe, best
+                                    with attention attention_beta.csv, attention_alpha.csv),
+                                    train.log (its epoch lines) and report.html (its page)
+  OUT/results.csv, results.md       one row per run: pair, cells, variant, seed, recipe (with the
+                                    expression scale), best
                                     epoch, valid PCC, test PCC, test MSE, training seconds,
                                     status (ok, pending, missing data: ..., error: ...);
                                     rewritten atomically after every run
+  OUT/report.html                   one page to open in a browser: the tables, the figures and a
+                                    link to every run's own report.html (offline, self-contained)
   OUT/summary_test_pcc.svg          test PCC per pair (groups) and model (bars, baselines grey),
                                     mean over seeds
   OUT/comparisons.csv, .md          every variant against every baseline: per pair and seed the
@@ -106,6 +111,19 @@ Exit codes: 0 every run of this invocation ok; 1 an error, or some run failed or
 (the table says which; the other runs went on); 2 usage error.
 )";
 
+const char* kReportDescription = R"(deepdiff-pairs report: write the study's page again.
+
+usage: deepdiff-pairs report SAVE_ROOT
+
+Writes SAVE_ROOT/report.html from SAVE_ROOT/results.csv, the summaries and the run folders
+under SAVE_ROOT (a study's or a merge's folder): the results tables, the comparisons with the
+baselines, the figures, and a link to every run's own page, writing the run pages that are
+missing first (a study of an earlier version). One self-contained file; it fetches nothing.
+deepdiff-pairs and deepdiff-pairs merge write it at their end.
+
+Exit codes: 0 written; 1 no results.csv or an unreadable one; 2 usage error.
+)";
+
 const char* kMergeDescription = R"(deepdiff-pairs merge: join the results tables of shards (or of several studies of one recipe).
 
 usage: deepdiff-pairs merge --save-root OUT DIR...
@@ -114,9 +132,9 @@ From each DIR it reads every results.shard-I-of-N.csv, or DIR/results.csv when t
 (a DIR may also name a table file directly). Rows must be of one recipe (epochs, lr, batch,
 hidden) and no (pair, variant, seed) may appear twice: otherwise it stops, naming both rows'
 files and lines. It warns when a shard of an I-of-N set is absent. It writes OUT/results.csv and
-OUT/results.md (canonical order: the paper's pairs, variants, seeds), OUT/summary_test_pcc.svg
-and OUT/<pair>/attention_summary.csv/.svg (from the run folders under each DIR). OUT may be
-one of the DIRs.
+OUT/results.md (canonical order: the paper's pairs, variants, seeds), OUT/summary_test_pcc.svg,
+OUT/<pair>/attention_summary.csv/.svg (from the run folders under each DIR) and OUT/report.html
+(links to the runs' pages where they lie). OUT may be one of the DIRs.
 
 Exit codes: 0 merged; 1 unreadable, duplicate or inconsistent tables; 2 usage error.
 )";
@@ -154,6 +172,7 @@ struct StudyOptions {
   deepdiff::SynthRule rule = deepdiff::SynthRule::additive;
   int threads = 0;
   bool verbose = false, alpha_csv = true;
+  bool report = true;  // each run's report.html and the study's (--no-report: neither)
   std::string command_line;  // this deepdiff-pairs command, shell-quoted: each run's metrics.json records it
 };
 
@@ -383,6 +402,7 @@ int run_study(const StudyOptions& o) {
       ro.resume = true;
       ro.lock = false;  // held here, around the whole run (train.log included)
       ro.alpha_csv = o.alpha_csv;
+      ro.report = o.report;
       ro.command_line = o.command_line;
       ro.version = deepdiff_cli::build_version();
       ro.commit = deepdiff_cli::build_commit();
@@ -481,6 +501,10 @@ int run_study(const StudyOptions& o) {
     std::cout << "summaries:";
     for (const std::string& f : files) std::cout << " " << (fs::path(o.save_root) / f).string();
     std::cout << std::endl;
+    if (o.report)
+      std::cout << "report: "
+                << write_study_report(o.save_root, sorted, source, deepdiff_cli::version_line(), std::cout)
+                << " (open it in a browser)" << std::endl;
   }
   return t.ok == static_cast<int>(rows.size()) ? 0 : 1;
 }
@@ -498,7 +522,8 @@ int cmd_study(int argc, char** argv) {
       ("shard", "run shard i of n (1-based) of the (pair, variant, seed) list", cxxopts::value<std::string>())
       ("threads", "OpenMP threads per run, at most 1024 (0: all cores / OMP_NUM_THREADS)", cxxopts::value<long long>()->default_value("0"))
       ("verbose", "also print every epoch line (always in each run's train.log)")
-      ("no-alpha-csv", "do not write attention_alpha.csv per run (large: test genes x channels x bins; ~200 MB per raw* run on 6,100 test genes)");
+      ("no-alpha-csv", "do not write attention_alpha.csv per run (large: test genes x channels x bins; ~200 MB per raw* run on 6,100 test genes)")
+      ("no-report", "write no report.html (neither each run's page nor the study's; `deepdiff-pairs report` writes them later)");
   o.add_options("recipe")
       ("epochs", "epochs per run (paper: 120)", cxxopts::value<long long>()->default_value("120"))
       ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
@@ -602,6 +627,7 @@ int cmd_study(int argc, char** argv) {
   }
   s.verbose = r.count("verbose") > 0;
   s.alpha_csv = r.count("no-alpha-csv") == 0;
+  s.report = r.count("no-report") == 0;
   return run_study(s);
 }
 
@@ -688,15 +714,45 @@ int cmd_merge(int argc, char** argv) {
             << " failed) into " << (fs::path(out) / "results.csv").string() << " and results.md; summaries:";
   for (const std::string& f : files) std::cout << " " << f;
   std::cout << std::endl;
+  std::cout << "report: " << write_study_report(out, rows, source, deepdiff_cli::version_line(), std::cout)
+            << " (open it in a browser)" << std::endl;
+  return 0;
+}
+
+// deepdiff-pairs report SAVE_ROOT: the study page again (and the pages its runs lack), from
+// SAVE_ROOT/results.csv and the run folders under SAVE_ROOT.
+int cmd_report(int argc, char** argv) {
+  cxxopts::Options opts("deepdiff-pairs report", kReportDescription);
+  opts.add_options()("h,help", "show this help")("dirs", "", cxxopts::value<std::vector<std::string>>());
+  opts.parse_positional({"dirs"});
+  opts.positional_help("SAVE_ROOT");
+  auto r = parse_options(opts, argc, argv);
+  if (r.count("help")) {
+    std::cout << opts.help() << "\n";
+    return 0;
+  }
+  if (!r.count("dirs") || r["dirs"].as<std::vector<std::string>>().size() != 1)
+    throw UsageError("give one SAVE_ROOT: the folder of a study or of a merge");
+  const std::string root = r["dirs"].as<std::vector<std::string>>().front();
+  const std::string table = (fs::path(root) / "results.csv").string();
+  if (!deepdiff::file_exists(table))
+    throw std::runtime_error(table + " does not exist: is " + root +
+                             " a study folder? (a shard's folder has results.shard-I-of-N.csv: merge the shards first)");
+  std::vector<Row> rows = read_results(table, root);
+  sort_rows(rows);
+  std::cout << "report: " << write_study_report(root, rows, "Results of " + table + ".", deepdiff_cli::version_line(), std::cout)
+            << " (open it in a browser)" << std::endl;
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const bool merge = argc >= 2 && std::string(argv[1]) == "merge";
-  const char* what = merge ? "deepdiff-pairs merge" : "deepdiff-pairs";
+  const std::string sub = argc >= 2 ? argv[1] : "";
+  const bool merge = sub == "merge", report = sub == "report";
+  const char* what = merge ? "deepdiff-pairs merge" : report ? "deepdiff-pairs report" : "deepdiff-pairs";
   try {
+    if (report) return cmd_report(argc - 1, argv + 1);
     return merge ? cmd_merge(argc - 1, argv + 1) : cmd_study(argc, argv);
   } catch (const UsageError& e) {
     std::fprintf(stderr, "%s: %s\n(see %s --help)\n", what, e.what(), what);

@@ -36,6 +36,7 @@
 #include "metrics.hpp"
 #include "plots.hpp"
 #include "provenance.hpp"
+#include "report.hpp"
 #include "run_lock.hpp"
 #include "run_log.hpp"
 
@@ -66,6 +67,8 @@ struct RunOptions {
   // The provenance metrics.json records: the program's version and commit (common/version.hpp,
   // which only the programs include), and the command that started the run, shell-quoted.
   std::string version = "unknown", commit = "unknown", command_line;
+  // Write SAVE_ROOT/report.html at the end (common/report.hpp; --no-report skips it).
+  bool report = true;
 };
 
 struct RunResult {
@@ -187,7 +190,7 @@ inline const std::vector<std::string>& run_outputs() {
   static const std::vector<std::string> v = {
       "predictions.csv",     "predictions_train.csv", "predictions_valid.csv", "top_genes.tsv",
       "attention_beta.csv",  "attention_alpha.csv",   "training_curves.svg",   "scatter.svg",
-      "attention_beta.svg",  "attention_alpha.svg",   "train.log"};
+      "attention_beta.svg",  "attention_alpha.svg",   "train.log",             "report.html"};
   return v;
 }
 
@@ -531,6 +534,16 @@ inline RunResult run_training(const RunOptions& o, std::ostream& out) {
   res.total_seconds = elapsed();
   write_file_atomic(metrics_path, metrics_json(o, sizes, train, valid, &test, st, &tp, true, res.total_seconds, threads,
                                                details, train_seconds, rec));
+  // The page reads the files just written. A page that cannot be written costs the run
+  // nothing: the results are all there, and `deepdiff report` can try again.
+  std::string report_path;
+  if (o.report) {
+    try {
+      report_path = deepdiff_report::write_run_report(o.save_root, "", "deepdiff " + o.version + " (commit " + o.commit + ")");
+    } catch (const std::exception& e) {
+      warn(std::string("report.html was not written: ") + e.what() + "; `deepdiff report " + o.save_root + "` tries again");
+    }
+  }
   if (!o.quiet) {
     char head[96];
     if (res.best_epoch > 0) std::snprintf(head, sizeof head, "best epoch %d (valid PCC %.4f); ", res.best_epoch, res.best_valid_pcc);
@@ -540,6 +553,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& out) {
     log << "results in " << o.save_root << "/: checkpoint.bin, metrics.json";
     for (const std::string& f : files) log << ", " << f;
     log << "\n";
+    if (!report_path.empty()) log << "report: " << report_path << " (open it in a browser)\n";
   }
   return res;
 }

@@ -54,9 +54,25 @@ done
 grep -q "<svg" "$F/summary_test_pcc.svg" && grep -q "E037-E038" "$F/summary_test_pcc.svg" && ok || bad "summary svg lacks the pairs"
 head -1 "$F/E123-E003/attention_summary.csv" | grep -q "H3K4me3" && grep -q ",all variants,up," "$F/E123-E003/attention_summary.csv" \
   && ok || bad "attention_summary.csv: $(head -2 "$F/E123-E003/attention_summary.csv")"
-for f in checkpoint.bin state.bin metrics.json predictions.csv attention_beta.csv training_curves.svg train.log; do
+for f in checkpoint.bin state.bin metrics.json predictions.csv attention_beta.csv training_curves.svg train.log report.html; do
   [ -s "$F/E037-E038/aux/seed1/$f" ] && ok || bad "run folder lacks $f"
 done
+# the study's page: named on the last line, linking every run's page relatively, with the figures
+contains "report: $F/report.html (open it in a browser)"
+for run in E123-E003/raw_d/seed1 E123-E003/aux/seed1 E037-E038/raw_d/seed1 E037-E038/aux/seed1; do
+  grep -q "href=\"$run/report.html\"" "$F/report.html" && ok || bad "the study page lacks a link to $run/report.html"
+done
+grep -q 'id="summary"' "$F/report.html" && grep -q 'id="attention-E037-E038"' "$F/report.html" && ok \
+  || bad "the study page lacks its figures"
+lacks_in() { ! grep -q "$1" "$2"; }
+lacks_in 'src="http\|href="http' "$F/report.html" && ok || bad "the study page points at the network"
+# written again for a study of an earlier version (no pages): the run pages first
+rm "$F/report.html" "$F/E123-E003/raw_d/seed1/report.html"
+expect 0 "$BIN" report "$F"; contains "report: $F/report.html"
+[ -s "$F/report.html" ] && [ -s "$F/E123-E003/raw_d/seed1/report.html" ] && ok || bad "report did not write the pages back"
+expect 2 "$BIN" report; contains "give one SAVE_ROOT"
+expect 1 "$BIN" report "$WORK/nothing-here"; contains "results.csv does not exist"
+expect 0 "$BIN" report --help; contains "deepdiff-pairs report SAVE_ROOT"
 # each run records where it came from: the deepdiff-pairs command and the data files it read
 python3 - "$F/E037-E038/aux/seed1/metrics.json" "$F" <<'PY' && ok || bad "a run's metrics.json provenance"
 import json, os, sys

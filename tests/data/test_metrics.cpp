@@ -48,7 +48,7 @@ TEST_CASE("average_ranks: 1..n, ties share the mean of their ranks", "[data][met
   CHECK_THROWS_WITH(average_ranks({1, std::nan(""), 2}), Catch::Contains("NaN"));
 }
 
-TEST_CASE("spearman: pearson of the average ranks; NaN where pearson is, and for NaN values", "[data][metrics]") {
+TEST_CASE("spearman: pearson of the average ranks, NaN where pearson is, and for NaN values", "[data][metrics]") {
   // by hand: ranks of b are 1, 2, 3.5, 5, 3.5; centred sums 8 / sqrt(10 * 9.5)
   CHECK(spearman({1, 2, 3, 4, 5}, {5, 6, 7, 8, 7}) == Approx(8 / std::sqrt(95.0)).epsilon(1e-15));
   // any monotone relation is 1 (or -1), where pearson is not

@@ -10,7 +10,7 @@
 using namespace deepdiff_cli;
 using deepdiff_test::TempDir;
 
-TEST_CASE("read_bin_axis: prepare.json's bin size and order; none without the file", "[programs][data_labels]") {
+TEST_CASE("read_bin_axis: prepare.json's bin size and order, none without the file", "[programs][data_labels]") {
   const TempDir d("deepdiff_data_labels");
   BinAxis a = read_bin_axis(d.path);
   CHECK_FALSE(a.bin_size.has_value());

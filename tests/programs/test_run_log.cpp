@@ -13,7 +13,7 @@
 using namespace deepdiff_cli;
 using deepdiff_test::TempDir;
 
-TEST_CASE("TeeBuf: both buffers get every character; a null one gets nothing", "[programs][run_log]") {
+TEST_CASE("TeeBuf: both buffers get every character, a null one gets nothing", "[programs][run_log]") {
   std::ostringstream a, b;
   TeeBuf tee(a.rdbuf(), b.rdbuf());
   std::ostream s(&tee);
@@ -50,7 +50,7 @@ TEST_CASE("RunLog: the lines before open() reach the file first, then every line
         "--- session 1\ndata: 3 genes\nwarning: depth\nepoch 1\nwarning: near-constant\n--- session 2\nepoch 2\n");
 }
 
-TEST_CASE("RunLog: without a file, the stream alone; an unwritable file is an error naming it", "[programs][run_log]") {
+TEST_CASE("RunLog: without a file, the stream alone, an unwritable file is an error naming it", "[programs][run_log]") {
   const TempDir d("deepdiff_run_log");
   std::ostringstream out;
   RunLog log(out, false);

@@ -67,7 +67,7 @@ TEST_CASE("predictions_csv: the residual is prediction - target, NaN where eithe
   CHECK(t.rows[2][3] == "NaN");
 }
 
-TEST_CASE("predictions_csv: the genes' symbol, chrom, tss, strand from genes.tsv; the scale in the comment",
+TEST_CASE("predictions_csv: the genes' symbol, chrom, tss, strand from genes.tsv, the scale in the comment",
           "[train][prediction_files]") {
   Split s;
   s.name = "test";
