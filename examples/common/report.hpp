@@ -107,9 +107,9 @@ struct RunFolder {
   std::map<std::string, std::string> svgs;  // the run's own plots, by file name
 
   Index genes() const { return static_cast<Index>(ids.size()); }
-  bool complete() const { return raw.value("complete", false); }
+  bool complete() const { return raw.contains("complete") && raw["complete"].is_boolean() && raw["complete"].get<bool>(); }
   std::string setting(const char* key, const std::string& fallback = "") const {
-    if (!raw.contains("settings") || !raw["settings"].contains(key)) return fallback;
+    if (!raw.contains("settings") || !raw["settings"].is_object() || !raw["settings"].contains(key)) return fallback;
     const Json& v = raw["settings"][key];
     return v.is_string() ? v.get<std::string>() : v.dump();
   }
@@ -296,6 +296,9 @@ inline void read_data_root(RunFolder& f) {
   try {
     const deepdiff::Split s =
         deepdiff::load_split(f.data_root, f.cell1(), f.cell2(), "test", deepdiff::ExpressionMode::ignore);
+    if (f.bins != 0 && s.bins != f.bins)
+      throw std::runtime_error("it has " + std::to_string(s.bins) + " bins per gene, attention_alpha.csv " +
+                               std::to_string(f.bins) + ": other data than the run's");
     std::unordered_map<std::string, Index> in_split = index_of(s.gene_ids);
     const std::size_t M = static_cast<std::size_t>(s.marks), T = static_cast<std::size_t>(s.bins);
     for (Index m = 0; m < s.marks; ++m) f.marks.push_back(deepdiff::mark_name(m));

@@ -57,6 +57,7 @@ th button.sort::after { content: " \2195"; color: #9aa5b1; }
 th[aria-sort=descending] button.sort::after { content: " \25BC"; color: var(--fg); }
 th[aria-sort=ascending] button.sort::after { content: " \25B2"; color: var(--fg); }
 tbody tr:hover { background: #f7f9fb; }
+#gene-table td { white-space: nowrap; }
 html.js #gene-table tbody td:first-child { color: var(--accent); text-decoration: underline; cursor: pointer; }
 table.kv th { font-weight: 600; white-space: nowrap; }
 table.kv td { overflow-wrap: break-word; }
