@@ -54,6 +54,14 @@ grep -q '"expression_scale": "none"' "$R/metrics.json" && ok || bad "metrics.jso
 tail -n +2 "$R/train.log" | cmp -s - "$WORK/out" && ok || bad "train.log differs from what train printed"
 head -1 "$R/train.log" | grep -q "^--- 20[0-9-]*T[0-9:]*Z: .*deepdiff train --data-root .*synth --save-root .*run --epochs 2" && ok \
   || bad "train.log's first line: $(head -1 "$R/train.log")"
+# the run's page, named on train's last line; deepdiff report writes it again
+tail -1 "$WORK/out" | grep -qx "report: $R/report.html (open it in a browser)" && ok || bad "train's last line: $(tail -1 "$WORK/out")"
+grep -q "<!DOCTYPE html>" "$R/report.html" && grep -q 'id="gene-table"' "$R/report.html" && ok || bad "report.html is not the run's page"
+rm "$R/report.html"
+expect 0 "$BIN" report "$R"; contains "report written to $R/report.html"
+[ -s "$R/report.html" ] && ok || bad "deepdiff report did not write report.html"
+expect 2 "$BIN" report
+expect 1 "$BIN" report "$WORK/no-such-run"; contains "no-such-run"
 # metrics.json: the calibration beside PCC, and where the run came from
 python3 - "$R/metrics.json" "$D" <<'PY' && ok || bad "metrics.json calibration / provenance"
 import json, os, sys
@@ -97,7 +105,9 @@ contains "\-\-predict-splits: 'tset' is not a split"
 expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/ps" --epochs 1 --hidden 4 --predict-splits valid,valid
 contains "\-\-predict-splits"
 [ ! -e "$WORK/ps" ] && ok || bad "a bad --predict-splits created the save-root"
-expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/ps" --epochs 1 --hidden 4 --no-plots --predict-splits train,valid,test
+expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/ps" --epochs 1 --hidden 4 --no-plots --no-report --predict-splits train,valid,test
+[ ! -e "$WORK/ps/report.html" ] && ok || bad "--no-report wrote report.html"
+lacks "report:"
 for s in train:25 valid:9; do
   f="$WORK/ps/predictions_${s%%:*}.csv"
   [ "$(sed -n 2p "$f")" = "gene_id,prediction,target,residual" ] && [ "$(head -c 10 "$f")" = "# target =" ] && ok \

@@ -156,7 +156,11 @@ inline std::string write_study_report(const std::string& out, const std::vector<
         if (deepdiff::file_exists(page_path.string()))
           link = "<a href=\"" + html_escape(page_path.lexically_relative(root).generic_string()) + "\">report</a>";
       }
-      if (link.empty()) link = "<span class=\"muted\">none</span>";
+      if (link.empty())
+        link = "<span class=\"muted\">" +
+               std::string(r.ok() ? "none: no metrics.json in " + html_escape(dir.string()) + " (moved or deleted?)"
+                                  : "none: not finished") +
+               "</span>";
       t.rows.push_back({text_cell(r.pair), text_cell(r.variant), count_cell(static_cast<long long>(r.seed())),
                         r.best_epoch > 0 ? count_cell(r.best_epoch) : number_cell(std::nan(""), 0),
                         number_cell(r.valid_pcc, 4), number_cell(r.test_pcc, 4), number_cell(r.test_mse, 4),
