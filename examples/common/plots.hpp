@@ -19,7 +19,9 @@ using namespace deepdiff;
 // Two panels over the epochs: the training loss on its own axis above, train and valid PCC
 // below. One shared axis made the PCC lines (within [-1, 1]) flat whenever the loss was large,
 // and read as if a loss of 0.5 and a PCC of 0.5 meant the same.
-inline std::string curves_svg(const std::vector<EpochRecord>& h, const std::string& model_name) {
+// `best_epoch` > 0: the kept epoch as a dashed vertical line across each panel. Fewer than 30
+// epochs get a dot per epoch (a 2-epoch line is otherwise hard to read as two points).
+inline std::string curves_svg(const std::vector<EpochRecord>& h, const std::string& model_name, int best_epoch = 0) {
   LinePlot loss_panel, pcc_panel;
   loss_panel.title = "loss (the training objective, per epoch)";
   loss_panel.y_label = "train loss";
@@ -27,8 +29,10 @@ inline std::string curves_svg(const std::vector<EpochRecord>& h, const std::stri
   pcc_panel.x_label = "epoch";
   pcc_panel.y_label = "PCC";
   loss_panel.height = pcc_panel.height = 300;
-  LineSeries loss{"train loss", {}, {}, "", false, false}, tr{"train PCC", {}, {}, "", false, false},
-      va{"valid PCC", {}, {}, "", false, false};
+  const bool dots = h.size() < 30;
+  LineSeries loss{"train loss", {}, {}, "", false, dots}, tr{"train PCC", {}, {}, "", false, dots},
+      va{"valid PCC", {}, {}, "", false, dots};
+  double lo_l = INFINITY, hi_l = -INFINITY, lo_p = INFINITY, hi_p = -INFINITY;
   for (const EpochRecord& r : h) {
     loss.x.push_back(r.epoch);
     loss.y.push_back(r.train_loss);
@@ -36,11 +40,20 @@ inline std::string curves_svg(const std::vector<EpochRecord>& h, const std::stri
     tr.y.push_back(r.train_pcc);
     va.x.push_back(r.epoch);
     va.y.push_back(r.valid_pcc);
+    if (std::isfinite(r.train_loss)) lo_l = std::min(lo_l, r.train_loss), hi_l = std::max(hi_l, r.train_loss);
+    for (double v : {r.train_pcc, r.valid_pcc})
+      if (std::isfinite(v)) lo_p = std::min(lo_p, v), hi_p = std::max(hi_p, v);
   }
   // the loss keeps the colour it had beside the PCC lines (the third of the palette)
   loss.color = svg_detail::palette(2);
   loss_panel.series = {loss};
   pcc_panel.series = {tr, va};
+  if (best_epoch > 0) {
+    const std::string name = "best epoch (" + std::to_string(best_epoch) + ")";
+    const double b = best_epoch;
+    if (std::isfinite(lo_l)) loss_panel.series.push_back(LineSeries{name, {b, b}, {lo_l, hi_l}, "#555", true, false});
+    if (std::isfinite(lo_p)) pcc_panel.series.push_back(LineSeries{name, {b, b}, {lo_p, hi_p}, "#555", true, false});
+  }
   return svg_line_panels("Training of " + model_name, {loss_panel, pcc_panel});
 }
 

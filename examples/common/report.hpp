@@ -419,34 +419,7 @@ inline std::string curves_figure(const RunFolder& f) {
     return figure("fig-curves", "", "No epoch is recorded yet: the curves come after the first epoch.");
   }
   const int best = f.m->best_epoch;
-  LinePlot loss, pcc;
-  loss.title = "loss (the training objective)";
-  loss.y_label = "train loss";
-  pcc.title = "Pearson correlation of predicted and true y";
-  pcc.x_label = "epoch";
-  pcc.y_label = "PCC";
-  loss.width = pcc.width = 760;
-  loss.height = pcc.height = 280;
-  LineSeries l{"train loss", {}, {}, deepdiff_cli::svg_detail::palette(2), false, epochs.size() < 30};
-  LineSeries tr{"train PCC", {}, {}, "", false, epochs.size() < 30}, va{"valid PCC", {}, {}, "", false, epochs.size() < 30};
-  double lo_l = INFINITY, hi_l = -INFINITY, lo_p = INFINITY, hi_p = -INFINITY;
-  for (const deepdiff::EpochRecord& r : epochs) {
-    l.x.push_back(r.epoch), l.y.push_back(r.train_loss);
-    tr.x.push_back(r.epoch), tr.y.push_back(r.train_pcc);
-    va.x.push_back(r.epoch), va.y.push_back(r.valid_pcc);
-    if (std::isfinite(r.train_loss)) lo_l = std::min(lo_l, r.train_loss), hi_l = std::max(hi_l, r.train_loss);
-    for (double v : {r.train_pcc, r.valid_pcc})
-      if (std::isfinite(v)) lo_p = std::min(lo_p, v), hi_p = std::max(hi_p, v);
-  }
-  loss.series = {l};
-  pcc.series = {tr, va};
-  // The kept epoch as a dashed vertical line across each panel's range.
-  if (best > 0) {
-    const std::string name = "best epoch (" + std::to_string(best) + ")";
-    if (std::isfinite(lo_l)) loss.series.push_back(LineSeries{name, {double(best), double(best)}, {lo_l, hi_l}, "#555", true, false});
-    if (std::isfinite(lo_p)) pcc.series.push_back(LineSeries{name, {double(best), double(best)}, {lo_p, hi_p}, "#555", true, false});
-  }
-  const std::string svg = deepdiff_cli::svg_line_panels("Training of " + f.setting("model_name", "the model"), {loss, pcc});
+  const std::string svg = deepdiff_cli::curves_svg(epochs, f.setting("model_name", "the model"), best);
   std::string cap = "Loss and PCC per epoch, each on its own axis (a loss and a correlation are different quantities). ";
   if (best > 0)
     cap += "The dashed line marks epoch " + std::to_string(best) + ", the best validation PCC (" + fixed(f.m->best_valid_pcc, 4) +

@@ -25,27 +25,15 @@
 #endif
 
 #include "report_assets.hpp"
+#include "svg.hpp"
 
 namespace deepdiff_report {
 
 using Json = nlohmann::ordered_json;
 
-// Text for HTML content and attribute values (both quote kinds, so either may delimit).
-inline std::string html_escape(std::string_view s) {
-  std::string o;
-  o.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
-    }
-  }
-  return o;
-}
+// Text for HTML content and attribute values: svg.hpp's escaping (both quote kinds, so either
+// may delimit; control characters dropped), one answer for both kinds of page text.
+inline std::string html_escape(std::string_view s) { return deepdiff_cli::svg_detail::esc(std::string(s)); }
 
 // A number with `decimals` places; an en dash for NaN or infinity (a constant prediction's PCC).
 inline std::string fixed(double v, int decimals) {

@@ -528,7 +528,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& out) {
       files.push_back(f);
   }
   if (o.plots && !st.history.empty()) {
-    write_file_atomic((root / "training_curves.svg").string(), curves_svg(st.history, o.model_name));
+    write_file_atomic((root / "training_curves.svg").string(), curves_svg(st.history, o.model_name, st.best_epoch));
     files.push_back("training_curves.svg");
   }
   res.total_seconds = elapsed();

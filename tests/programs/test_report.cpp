@@ -102,7 +102,7 @@ std::vector<double> decode_row(const std::vector<unsigned char>& bytes, const Js
 }  // namespace
 
 TEST_CASE("report html: escaping, base64, JSON that cannot close its script element", "[programs][report]") {
-  CHECK(html_escape("<a href=\"x\">R&D's</a>") == "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt;");
+  CHECK(html_escape("<a href=\"x\">R&D's</a>") == "&lt;a href=&quot;x&quot;&gt;R&amp;D&apos;s&lt;/a&gt;");
   const unsigned char foobar[] = {'f', 'o', 'o', 'b', 'a', 'r'};
   CHECK(base64(foobar, 0).empty());
   CHECK(base64(foobar, 1) == "Zg==");
