@@ -14,7 +14,8 @@ inline constexpr const char* kReportCss = R"CSS(
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; scroll-padding-top: 44px; }
 body { margin: 0; color: var(--fg); background: #fff;
-       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+       overflow-wrap: break-word; }
 nav.top { position: sticky; top: 0; z-index: 10; background: var(--head); border-bottom: 1px solid var(--line);
           padding: 6px 16px; display: flex; flex-wrap: wrap; gap: 2px 16px; font-size: 14px; }
 nav.top a { color: var(--accent); text-decoration: none; white-space: nowrap; }

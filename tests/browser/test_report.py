@@ -222,6 +222,25 @@ def screenshot(d, name):
     return w
 
 
+def too_wide(d):
+    """What makes a page wider than its window: the innermost block boxes wider than their
+    parents' content, outside a scrolling wrapper (a long path or word that cannot break)."""
+    return d.execute_script("""
+        var out = [], vw = document.documentElement.clientWidth;
+        document.querySelectorAll('main *, nav *, footer *').forEach(function (e) {
+          if (e.closest('.table-wrap') || e.scrollWidth <= e.clientWidth + 1) return;
+          if (e.getBoundingClientRect().right <= vw && e.scrollWidth <= vw) return;
+          out.push(e.tagName + ' (' + e.scrollWidth + ' px): ' + (e.textContent || '').trim().slice(0, 80));
+        });
+        return out.slice(0, 5);""")
+
+
+def narrow_check(d, width, what):
+    w = d.execute_script("return document.documentElement.scrollWidth")
+    check(w <= width, "%s at %d px: no horizontal scrolling (%d px)%s" % (
+        what, width, w, "" if w <= width else "; too wide: " + " | ".join(too_wide(d))))
+
+
 def text(d, css):
     els = d.find_elements(By.CSS_SELECTOR, css)
     return els[0].text if els else None
@@ -312,8 +331,8 @@ try:
     d.get_log("performance")
     load(d, REPORT)
     d.execute_script("window.scrollTo(0, 0)")
-    w = screenshot(d, "run_1280.png")
-    check(w <= 1280, "run page at 1280 px: no horizontal scrolling (%d px)" % w)
+    screenshot(d, "run_1280.png")
+    narrow_check(d, 1280, "run page")
 finally:
     d.quit()
 
@@ -324,8 +343,8 @@ try:
     look_up(d, gene)
     WebDriverWait(d, 20).until(lambda x: len(x.find_elements(By.CSS_SELECTOR, "#gene-profiles .panel svg")) >= 15)
     d.execute_script("window.scrollTo(0, 0)")
-    w = screenshot(d, "run_390.png")
-    check(w <= 390, "run page at 390 px: no horizontal scrolling (%d px)" % w)
+    screenshot(d, "run_390.png")
+    narrow_check(d, 390, "run page")
     check(console_errors(d) == [], "run page at 390 px: no console error")
 finally:
     d.quit()
@@ -368,7 +387,8 @@ finally:
 
 # --- the study page ----------------------------------------------------------------------
 if PAIRS:
-    STUDY = os.path.join(WORK, "study")
+    # A long folder name: the page names paths under it, and they must wrap on a phone.
+    STUDY = os.path.join(WORK, "study_saved_in_a_folder_whose_name_is_longer_than_a_phone_is_wide")
     run("--synthetic", "--pairs", "E123-E003,E037-E038", "--model-names", "raw_d,ridge", "--genes", "60", "--bins", "20",
         "--hidden", "4", "--epochs", "2", "--seeds", "1", "--threads", "2", "--save-root", STUDY, program=PAIRS)
     # A copy whose raw_d run of E037-E038 has not finished: folder gone, its row pending.
@@ -433,8 +453,8 @@ if PAIRS:
     d = browser(390)
     try:
         load(d, os.path.join(MOVED, "report.html"))
-        w = screenshot(d, "study_390.png")
-        check(w <= 390, "study page at 390 px: no horizontal scrolling (%d px)" % w)
+        screenshot(d, "study_390.png")
+        narrow_check(d, 390, "study page")
     finally:
         d.quit()
 else:
