@@ -104,28 +104,36 @@ template <class T>
 struct Run {
   Tensor<T> reps, alpha;
   AlignedVector<T> grads;
+  AlignedVector<T> input_grads;  // d/d channel k, [B, T] each, concatenated (with_inputs only)
 };
 
+// One forward and backward. with_inputs: the channels are tape leaves, so the node also
+// computes their gradient (attributions); otherwise they are data, as in training.
 template <class T, class F>
-Run<T> run(Problem<T>& pr, F encode) {
+Run<T> run(Problem<T>& pr, F encode, bool with_inputs) {
   pr.store.zero_grad();
   Tape<T> tape;
-  EncodedChannels<T> out = encode(tape, pr.store, pr.encoders, pr.channels);
+  std::vector<Var<T>> x;
+  for (const Tensor<T>& c : pr.channels) x.push_back(with_inputs ? tape.leaf(c) : tape.constant(c));
+  EncodedChannels<T> out = encode(tape, pr.store, pr.encoders, x);
   tape.backward(out.reps, pr.seed);
-  return {out.reps.value(), out.alpha, pr.store.grads()};
+  Run<T> r{out.reps.value(), out.alpha, pr.store.grads(), {}};
+  if (with_inputs)
+    for (const Var<T>& v : x) r.input_grads.insert(r.input_grads.end(), v.grad().data(), v.grad().data() + v.grad().size());
+  return r;
 }
 
 template <class T>
-Run<T> run_fused(Problem<T>& pr) {
-  return run(pr, [](Tape<T>& t, ParameterStore<T>& s, const std::vector<Encoder>& e, const std::vector<Tensor<T>>& c) {
+Run<T> run_fused(Problem<T>& pr, bool with_inputs = true) {
+  return run(pr, [](Tape<T>& t, ParameterStore<T>& s, const std::vector<Encoder>& e, const std::vector<Var<T>>& c) {
     return encode_channels_fused(t, s, e, c);
-  });
+  }, with_inputs);
 }
 template <class T>
-Run<T> run_composed(Problem<T>& pr) {
-  return run(pr, [](Tape<T>& t, ParameterStore<T>& s, const std::vector<Encoder>& e, const std::vector<Tensor<T>>& c) {
+Run<T> run_composed(Problem<T>& pr, bool with_inputs = true) {
+  return run(pr, [](Tape<T>& t, ParameterStore<T>& s, const std::vector<Encoder>& e, const std::vector<Var<T>>& c) {
     return encode_channels_composed(t, s, e, c);
-  });
+  }, with_inputs);
 }
 
 std::string describe(Index B, Index nt, Index H, const std::vector<int>& enc_of) {
@@ -178,9 +186,19 @@ Errors compare_with_composed(Rng& rng, Index B, Index nt, Index H, const std::ve
     e.ref_grads =
         std::max(e.ref_grads, max_rel(c.grads.data() + info.offset, exact.grads.data() + info.offset, info.size));
   }
+  // The input gradients (attributions' d/dx), held to the parameter gradients' tolerance.
+  const Index nx = static_cast<Index>(f.input_grads.size());
+  REQUIRE(nx == pr.K * B * nt);
+  CHECK(all_finite(f.input_grads.data(), nx));
+  const double gx = max_rel(f.input_grads.data(), exact.input_grads.data(), nx);
+  INFO("input gradients: rel " << gx);
+  CHECK(gx <= tol_grads);
+  e.grads = std::max(e.grads, gx);
+  e.ref_grads = std::max(e.ref_grads, max_rel(c.input_grads.data(), exact.input_grads.data(), nx));
   e.l2 = std::max({l2_rel(f.reps.data(), c.reps.data(), f.reps.size()),
                    l2_rel(f.alpha.data(), c.alpha.data(), f.alpha.size()),
-                   l2_rel(f.grads.data(), c.grads.data(), static_cast<Index>(f.grads.size()))});
+                   l2_rel(f.grads.data(), c.grads.data(), static_cast<Index>(f.grads.size())),
+                   l2_rel(f.input_grads.data(), c.input_grads.data(), nx)});
   CHECK(e.l2 <= tol_l2);
   return e;
 }
@@ -240,19 +258,19 @@ TEST_CASE("fused encoders match the composed reference at DeepDiff's size (H=32,
 TEST_CASE("fused encoder node passes a central-difference gradient check", "[kernels][gradcheck]") {
   Rng rng(104);
   // Three channels, two encoders, the first shared (siamese), two genes, H = 3, T = 4.
+  // The channels are inputs of the check: their gradient (attributions) is checked too.
   Problem<double> pr(rng, 2, 4, 3, {0, 1, 0});
-  const std::vector<Tensor<double>> channels = pr.channels;
   const GradCheckResult r = gradcheck(
-      [&](Tape<double>& t, const std::vector<Var<double>>&) {
-        EncodedChannels<double> e = encode_channels_fused(t, pr.store, pr.encoders, channels);
+      [&](Tape<double>& t, const std::vector<Var<double>>& x) {
+        EncodedChannels<double> e = encode_channels_fused(t, pr.store, pr.encoders, x);
         return e.reps;
       },
-      {}, rng, &pr.store);
+      pr.channels, rng, &pr.store);
   INFO("max rel " << r.max_rel_error << ", mean rel " << r.mean_rel_error << ", max abs " << r.max_abs_error << ", "
                   << r.checked << " elements (" << r.nonzero << " non-zero)");
   WARN("gradient check of the fused node (double): max rel " << r.max_rel_error << ", mean rel " << r.mean_rel_error
                                                            << " over " << r.checked << " parameters");
-  CHECK(r.checked == pr.store.numel());
+  CHECK(r.checked == pr.store.numel() + pr.K * pr.B * pr.nt);
   CHECK(r.nonzero == r.checked);
   CHECK(r.max_rel_error <= 1e-6);
 }
@@ -299,6 +317,7 @@ TEST_CASE("fused encoders give bit-identical results for 1 and 2 threads", "[ker
     CHECK(one.reps.storage() == two.reps.storage());
     CHECK(one.alpha.storage() == two.alpha.storage());
     CHECK(one.grads == two.grads);
+    CHECK(one.input_grads == two.input_grads);
     CHECK(reps1.storage() == reps2.storage());
     CHECK(alpha1.storage() == alpha2.storage());
   };
@@ -307,6 +326,26 @@ TEST_CASE("fused encoders give bit-identical results for 1 and 2 threads", "[ker
   check(0.0, 5, 30, 6, {0, 0, 1});
   omp_set_num_threads(before);
 #endif
+}
+
+TEST_CASE("fused encoders: asking for input gradients leaves everything else as it was", "[kernels]") {
+  // Training never asks for d/dx; attributions do. The values and parameter gradients must be
+  // the same bits either way, and with only some channels wanted, the others get nothing.
+  Rng rng(108);
+  Problem<float> pr(rng, kernels::kMaxBlockGenes + 2, 30, 32, {0, 1, 0});
+  const Run<float> data = run_fused(pr, false), leaves = run_fused(pr, true);
+  CHECK(data.reps.storage() == leaves.reps.storage());
+  CHECK(data.alpha.storage() == leaves.alpha.storage());
+  CHECK(data.grads == leaves.grads);
+  CHECK(data.input_grads.empty());
+  pr.store.zero_grad();
+  Tape<float> tape;
+  std::vector<Var<float>> x = {tape.constant(pr.channels[0]), tape.leaf(pr.channels[1]), tape.constant(pr.channels[2])};
+  EncodedChannels<float> out = encode_channels_fused(tape, pr.store, pr.encoders, x);
+  tape.backward(out.reps, pr.seed);
+  const Index n = pr.B * pr.nt;
+  CHECK(std::equal(x[1].grad().data(), x[1].grad().data() + n, leaves.input_grads.data() + n));
+  CHECK(pr.store.grads() == leaves.grads);
 }
 
 TEST_CASE("fused encoders: closed form with all LSTM weights zero", "[kernels]") {
@@ -356,7 +395,7 @@ TEST_CASE("fused encoders reject inconsistent calls", "[kernels]") {
   Encoder e3 = make_encoder(store, "c", 2, 4);
   Tape<float> tape;
   Tensor<float> c(Shape{2, 6}), c_short(Shape{2, 5});
-  CHECK_THROWS_AS(encode_channels_fused(tape, store, {e1}, {}), std::invalid_argument);
+  CHECK_THROWS_AS(encode_channels_fused(tape, store, {e1}, std::vector<Tensor<float>>{}), std::invalid_argument);
   CHECK_THROWS_AS(encode_channels_fused(tape, store, {e1, e2}, {c, c}), std::invalid_argument);
   CHECK_THROWS_AS(encode_channels_fused(tape, store, {e3}, {c}), std::invalid_argument);
   CHECK_THROWS_AS(encode_channels_fused(tape, store, {e1, e1}, {c, c_short}), std::invalid_argument);

@@ -2,7 +2,8 @@
 // pooling, forward and backward written by hand as plain functions over plain buffers:
 //
 //   forward(reps, alpha, &cache, x, weights, dims)     training: keeps what backward needs
-//   backward(grads, cache, dreps, x, weights, dims)    parameter gradients, added (+=)
+//   backward(grads, cache, dreps, x, weights, dims[, dx])  parameter gradients, added (+=);
+//                                                      with dx also d/dx of every input
 //   forward_inference(reps, alpha, x, weights, dims)   no cache; bit-identical to forward
 //
 // No tape, no ParameterStore: the weights come as one struct of pointers (EncoderWeights), the
@@ -422,6 +423,9 @@ void attention_backward_block(const T* hf, const T* hb, Index nt, Index Bj, Inde
 //     dw^d         = de^T [h_0; ...; h_{T-1}]          [1, T*Bj] x [T*Bj, H]  (context, this half)
 //   Writes (assigns) the task's gradient block:
 //     grad = [dW_hh^T (H*G, row-major [H, G]) | dw_ih (G) | db (G) | dw^d (H)].
+//   Input gradient, only when dx is given (attributions; training never asks for it):
+//     dx_t = dZ_s . w_ih                                 [Bj,G] x [G]: the input enters Z_s
+//   written (assigned) at dx[b*T + t], this direction's share only.
 //   tc_s = tanh(c_s) is recomputed from the cached c_s.
 //   Workspace: dz [T*Bj*G], u [T*Bj*2], ev [T*Bj], dh [Bj*H], dc [Bj*H], tc [Bj*H].
 // ==========================================================================================
@@ -452,7 +456,8 @@ struct BackwardWorkspace {
 template <class T>
 void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename EncoderWeights<T>::Direction& w, const T* w_ctx_d,
                          bool reverse, const LstmStore<T>& st, const T* alpha, Index alpha_ld, const T* dr,
-                         Index dr_ld, const T* de, Index de_ld, const BackwardWorkspace<T>& ws, T* grad) {
+                         Index dr_ld, const T* de, Index de_ld, const BackwardWorkspace<T>& ws, T* grad,
+                         T* dx = nullptr) {
   const Index G = 4 * H;
   const bool tiled_h = whole_packets<T>(H), tiled_g = whole_packets<T>(G);
   ConstRowVectorMap<T> wd(w_ctx_d, H);
@@ -500,6 +505,14 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
     }
     dZg = dC * i * (T(1) - g.square());
     dC *= f;
+  }
+
+  if (dx) {
+    ConstVectorMap<T> w_ih(w.w_ih, G);
+    for (Index s = 0; s < nt; ++s) {
+      const Index t = reverse ? nt - 1 - s : s;
+      for (Index r = 0; r < Bj; ++r) dx[r * nt + t] = ConstVectorMap<T>(ws.dz + (s * Bj + r) * G, G).dot(w_ih);
+    }
   }
 
   // Weight gradients: one product each over all T*Bj rows.
@@ -632,15 +645,21 @@ void forward_inference(T* reps, T* alpha, const std::vector<const T*>& x, const 
 // Backward: given dreps = d loss / d reps [B, K*2H], ADDS every parameter's gradient into
 // `grads` (the caller zeroes them; a parameter shared by several channels receives the sum,
 // added in the fixed order channel k, direction d, gene block j). x and weights are the
-// forward's. No gradient for x: the channels are data.
+// forward's. With dx (K pointers, [B, T] each), d loss / d x[k] is ADDED into dx[k] too:
+// each direction's share goes to its own buffer in the parallel part, and the two are added
+// afterwards, forward then backward, so the result does not depend on the thread count.
 //   per task (k, d, j), from lstm_backward_sweep: dW_hh^T, dw_ih, db (= db_ih = db_hh), dw^d;
 //   then  grads.w_hh += dW_hh^T^T,  w_ih += dw_ih,  b_ih += db,  b_hh += db,
 //         context[d*H, (d+1)*H) += dw^d.
 template <class T>
 void backward(const EncoderGrads<T>& grads, const EncoderCache<T>& cache, const T* dreps,
-              const std::vector<const T*>& x, const EncoderWeights<T>& weights, const Dims& dims) {
+              const std::vector<const T*>& x, const EncoderWeights<T>& weights, const Dims& dims,
+              const std::vector<T*>* dx = nullptr) {
   check_call(weights, x, dims, "kernels::backward");
   check_call(grads, x, dims, "kernels::backward");
+  if (dx && static_cast<Index>(dx->size()) != dims.K)
+    throw std::invalid_argument("kernels::backward: " + std::to_string(dx->size()) + " input-gradient buffers for K = " +
+                                std::to_string(dims.K));
   const Plan p(dims);
   const Index H = p.H, G = p.G, nt = p.nt, K = p.K;
   const Index P = G * H + 2 * G + H;  // one task's gradient block
@@ -649,6 +668,7 @@ void backward(const EncoderGrads<T>& grads, const EncoderCache<T>& cache, const 
     throw std::invalid_argument("kernels::backward: the cache does not come from a forward of these dims");
   AlignedBuffer<T> block_grads(p.lstm_tasks() * P);
   AlignedBuffer<T> de(K * p.B * nt);  // [K][B, T]
+  AlignedBuffer<T> dx_dir(dx ? K * 2 * p.B * nt : 0);  // [K][2][B, T]: each direction's share of dx
   const int nth = max_threads();
   const Index ws_each = BackwardWorkspace<T>::size(nt, p.max_rows, H);
   AlignedBuffer<T> ws_all(ws_each * nth);
@@ -678,9 +698,16 @@ void backward(const EncoderGrads<T>& grads, const EncoderCache<T>& cache, const 
       lstm_backward_sweep<T>(x[static_cast<std::size_t>(k)] + b0 * nt, nt, p.block_rows(j), H, w.dir[d],
                              w.context + d * H, d == 1, store_of(k, d, j), alpha + (b0 * K + k) * nt, K * nt,
                              dreps + b0 * K * 2 * H + k * 2 * H + d * H, K * 2 * H, de.data() + (k * p.B + b0) * nt,
-                             nt, ws, block_grads.data() + task * P);
+                             nt, ws, block_grads.data() + task * P,
+                             dx ? dx_dir.data() + ((2 * k + d) * p.B + b0) * nt : nullptr);
     }
   }
+  if (dx)
+    for (Index k = 0; k < K; ++k) {
+      const T* f = dx_dir.data() + 2 * k * p.B * nt;
+      VectorMap<T>((*dx)[static_cast<std::size_t>(k)], p.B * nt) +=
+          ConstVectorMap<T>(f, p.B * nt) + ConstVectorMap<T>(f + p.B * nt, p.B * nt);
+    }
 
   // Fixed-order reduction: channel k, direction d, gene block j.
   for (Index k = 0; k < K; ++k) {

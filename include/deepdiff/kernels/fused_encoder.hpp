@@ -52,15 +52,17 @@ std::vector<const T*> channel_pointers(const std::vector<AlignedVector<T>>& x) {
   return p;
 }
 
-// K level-1 encoders in one autograd node; encoders[k] reads channels[k] ([B, T]).
-// The node's inputs are the parameter leaves (store.var); each distinct parameter receives
-// the sum of its gradients over the channels that use it, added in channel order k = 0..K-1
-// (then direction, then gene block). No gradient flows to the channels (they are data).
+// K level-1 encoders in one autograd node; encoders[k] reads channels[k] ([B, T] tape values).
+// The node's inputs are the parameter leaves (store.var), then the channels; each distinct
+// parameter receives the sum of its gradients over the channels that use it, added in channel
+// order k = 0..K-1 (then direction, then gene block). A channel receives d/d channel only when
+// it requires a gradient (attributions); training's channels are constants, and then the
+// kernel computes no input gradient at all.
 template <class T>
 EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store, const std::vector<Encoder>& encoders,
-                                         const std::vector<Tensor<T>>& channels) {
-  const Index H = check_level_one(store, encoders, channels, "encode_channels_fused");
-  const kernels::Dims dims{channels[0].dim(0), channels[0].dim(1), static_cast<Index>(encoders.size()), H};
+                                         const std::vector<Var<T>>& channels) {
+  const Index H = check_level_one(store, encoders, channel_shapes(channels), "encode_channels_fused");
+  const kernels::Dims dims{channels[0].shape()[0], channels[0].shape()[1], static_cast<Index>(encoders.size()), H};
 
   // Parameter leaves (shared encoders give the same leaves); leaf[parameter id] = node id.
   std::vector<Var<T>> inputs;
@@ -71,6 +73,14 @@ EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store
       (*leaf)[pid] = v.id;
       inputs.push_back(v);
     }
+  // The channels whose gradient is wanted (node ids; -1: data).
+  auto wants = std::make_shared<std::vector<int>>();
+  bool any_input_grad = false;
+  for (const Var<T>& c : channels) {
+    inputs.push_back(c);
+    wants->push_back(c.requires_grad() ? c.id : -1);
+    any_input_grad = any_input_grad || c.requires_grad();
+  }
   // The weights as the tape holds them (the values this forward and its backward use).
   auto weights_on = [encoders, leaf](const Tape<T>& tp) {
     return bind_encoder_params<const T*>(encoders, [&](Index pid) { return tp.value(leaf->at(pid)).data(); });
@@ -78,7 +88,7 @@ EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store
 
   // The channels stay alive (and unchanged) until the backward pass.
   auto x = std::make_shared<std::vector<AlignedVector<T>>>();
-  for (const Tensor<T>& c : channels) x->emplace_back(c.data(), c.data() + c.size());
+  for (const Var<T>& c : channels) x->emplace_back(c.value().data(), c.value().data() + c.value().size());
   auto cache = std::make_shared<kernels::EncoderCache<T>>();
   Tensor<T> reps(Shape{dims.B, dims.K * 2 * H});
   Tensor<T> alpha(Shape{dims.B, dims.K, dims.nt});
@@ -87,9 +97,27 @@ EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store
   Var<T> out = tape.record(std::move(reps), inputs, [=](Tape<T>& tp, const Tensor<T>& g) {
     const kernels::EncoderGrads<T> grads =
         bind_encoder_params<T*>(encoders, [&](Index pid) { return tp.grad(leaf->at(pid)).data(); });
-    kernels::backward<T>(grads, *cache, g.data(), channel_pointers(*x), weights_on(tp), dims);
+    if (!any_input_grad) {
+      kernels::backward<T>(grads, *cache, g.data(), channel_pointers(*x), weights_on(tp), dims);
+      return;
+    }
+    // Channels that are data get their share in a scratch buffer, dropped.
+    AlignedVector<T> scratch(static_cast<std::size_t>(dims.B * dims.nt));
+    std::vector<T*> dx;
+    for (int id : *wants) dx.push_back(id >= 0 ? tp.grad(id).data() : scratch.data());
+    kernels::backward<T>(grads, *cache, g.data(), channel_pointers(*x), weights_on(tp), dims, &dx);
   });
   return {out, std::move(alpha)};
+}
+
+// The same with the channels as data (no gradient to them).
+template <class T>
+EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store, const std::vector<Encoder>& encoders,
+                                         const std::vector<Tensor<T>>& channels) {
+  check_level_one(store, encoders, channel_shapes(channels), "encode_channels_fused");
+  std::vector<Var<T>> vars;
+  for (const Tensor<T>& c : channels) vars.push_back(tape.constant(c));
+  return encode_channels_fused(tape, store, encoders, vars);
 }
 
 // Inference: the fused forward without a cache (only h is kept, for the attention); reps
@@ -98,7 +126,7 @@ EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store
 template <class T>
 void encode_channels_inference(const ParameterStore<T>& store, const std::vector<Encoder>& encoders,
                                const std::vector<Tensor<T>>& channels, Tensor<T>& reps, Tensor<T>& alpha) {
-  const Index H = check_level_one(store, encoders, channels, "encode_channels_inference");
+  const Index H = check_level_one(store, encoders, channel_shapes(channels), "encode_channels_inference");
   const kernels::Dims dims{channels[0].dim(0), channels[0].dim(1), static_cast<Index>(encoders.size()), H};
   std::vector<const T*> x;
   for (const Tensor<T>& c : channels) x.push_back(c.data());

@@ -84,16 +84,24 @@ class DeepDiff {
 
   ModelOutput<T> forward(Tape<T>& tape, const Tensor<T>& xa, const Tensor<T>& xb,
                          EncoderPath path = EncoderPath::fused) {
-    check_input(xa, "xa");
-    check_input(xb, "xb");
-    if (xa.shape() != xb.shape()) throw std::invalid_argument("DeepDiff::forward: xa and xb shapes differ");
-    const Index B = xa.dim(0);
+    check_inputs(xa, xb);
+    return forward(tape, tape.constant(xa), tape.constant(xb), path);
+  }
+
+  // The same with the inputs as tape values: where xa or xb requires a gradient (a leaf),
+  // backward() gives d/dxa and d/dxb (attributions: model/attribution.hpp). Not on the
+  // inference path, which keeps no tape for level 1.
+  ModelOutput<T> forward(Tape<T>& tape, const Var<T>& xa, const Var<T>& xb, EncoderPath path = EncoderPath::fused) {
+    check_inputs(xa.value(), xb.value());
+    if (path == EncoderPath::inference && (xa.requires_grad() || xb.requires_grad()))
+      throw std::invalid_argument("DeepDiff::forward: the inference path gives no input gradients");
+    const Index B = xa.shape()[0];
     const Index D1 = 2 * cfg_.hidden1;
 
     // Every level-1 channel of the variant, in the order the level-2 encoders read them.
-    std::vector<Tensor<T>> channels;
+    std::vector<Var<T>> channels;
     channels.reserve(l1_.size());
-    for (const Source& s : sources_) channels.push_back(channel(xa, xb, s));
+    for (const Source& s : sources_) channels.push_back(channel(tape, xa, xb, s));
 
     // Inference: level 2 and the heads batch-invariant for this call (the tape's setting is
     // restored on return, so a caller's tape keeps its own).
@@ -108,7 +116,9 @@ class DeepDiff {
     Tensor<T> alpha_all;
     if (path == EncoderPath::inference) {
       Tensor<T> r;
-      encode_channels_inference(store_, l1_, channels, r, alpha_all);
+      std::vector<Tensor<T>> values;
+      for (const Var<T>& c : channels) values.push_back(c.value());
+      encode_channels_inference(store_, l1_, values, r, alpha_all);
       reps = tape.constant(std::move(r));
     } else {
       EncodedChannels<T> enc = path == EncoderPath::fused ? encode_channels_fused(tape, store_, l1_, channels)
@@ -189,13 +199,22 @@ class DeepDiff {
     Index mark;
   };
 
+  void check_inputs(const Tensor<T>& xa, const Tensor<T>& xb) const {
+    check_input(xa, "xa");
+    check_input(xb, "xb");
+    if (xa.shape() != xb.shape()) throw std::invalid_argument("DeepDiff::forward: xa and xb shapes differ");
+  }
   void check_input(const Tensor<T>& x, const char* name) const {
     if (x.rank() != 3 || x.dim(1) != cfg_.bins || x.dim(2) != cfg_.marks)
       throw std::invalid_argument(std::string("DeepDiff::forward: ") + name + " has shape " + shape_string(x.shape()) +
                                   ", expected [B, " + std::to_string(cfg_.bins) + ", " + std::to_string(cfg_.marks) + "]");
   }
 
-  static Tensor<T> channel(const Tensor<T>& xa, const Tensor<T>& xb, const Source& s) {
+  // Channel [B, T] of source s from xa, xb [B, T, M]; its gradient goes back to the column
+  // it was read from (D = A - B: + to xa, - to xb).
+  static Var<T> channel(Tape<T>& tape, const Var<T>& xa_v, const Var<T>& xb_v, const Source& s) {
+    const Tensor<T>& xa = xa_v.value();
+    const Tensor<T>& xb = xb_v.value();
     const Index B = xa.dim(0), Tn = xa.dim(1), M = xa.dim(2);
     Tensor<T> c(Shape{B, Tn});
     for (Index b = 0; b < B; ++b)
@@ -203,7 +222,16 @@ class DeepDiff {
         const Index i = (b * Tn + t) * M + s.mark;
         c.data()[b * Tn + t] = s.cell == Cell::a ? xa.data()[i] : s.cell == Cell::b ? xb.data()[i] : xa.data()[i] - xb.data()[i];
       }
-    return c;
+    return tape.record(std::move(c), {xa_v, xb_v}, [=](Tape<T>& tp, const Tensor<T>& g) {
+      auto send = [&](const Var<T>& to, T sign) {
+        if (!to.requires_grad()) return;
+        T* d = tp.grad(to.id).data();
+        for (Index b = 0; b < B; ++b)
+          for (Index t = 0; t < Tn; ++t) d[(b * Tn + t) * M + s.mark] += sign * g.data()[b * Tn + t];
+      };
+      if (s.cell != Cell::b) send(xa_v, T(1));
+      if (s.cell != Cell::a) send(xb_v, s.cell == Cell::d ? T(-1) : T(1));
+    });
   }
 
   std::vector<Encoder> make_level1(const std::string& prefix, Index count) {

@@ -46,24 +46,24 @@ struct EncodedChannels {
 // channels of one shape with B, T >= 1. Throws std::invalid_argument naming `who`; returns H.
 template <class T>
 Index check_level_one(const ParameterStore<T>& store, const std::vector<Encoder>& encoders,
-                      const std::vector<Tensor<T>>& channels, const char* who) {
+                      const std::vector<Shape>& channels, const char* who) {
   const std::string w(who);
   if (encoders.empty() || encoders.size() != channels.size())
     throw std::invalid_argument(w + ": " + std::to_string(encoders.size()) + " encoders for " +
                                 std::to_string(channels.size()) + " channels");
   const Index H = encoders[0].rnn.hidden;
   if (H <= 0) throw std::invalid_argument(w + ": hidden size " + std::to_string(H));
-  const Shape& s0 = channels[0].shape();
-  if (channels[0].rank() != 2 || s0[0] < 1 || s0[1] < 1)
+  const Shape& s0 = channels[0];
+  if (s0.size() != 2 || s0[0] < 1 || s0[1] < 1)
     throw std::invalid_argument(w + ": channel 0 has shape " + shape_string(s0) + ", want [B, T] with B, T >= 1");
   for (std::size_t k = 0; k < encoders.size(); ++k) {
     const Encoder& e = encoders[k];
     if (e.rnn.input != 1 || e.rnn.hidden != H || e.attention.dim != 2 * H)
       throw std::invalid_argument(w + ": encoder " + std::to_string(k) + " is not a level-1 encoder (input 1, hidden " +
                                   std::to_string(H) + ", attention " + std::to_string(2 * H) + ")");
-    if (channels[k].shape() != s0)
+    if (channels[k] != s0)
       throw std::invalid_argument(w + ": channel " + std::to_string(k) + " has shape " +
-                                  shape_string(channels[k].shape()) + ", channel 0 " + shape_string(s0));
+                                  shape_string(channels[k]) + ", channel 0 " + shape_string(s0));
     const Index G = 4 * H;
     for (const LSTMDirection* d : {&e.rnn.fwd, &e.rnn.bwd})
       if (store.info(d->w_ih).size != G || store.info(d->w_hh).size != G * H || store.info(d->b_ih).size != G ||
@@ -75,31 +75,52 @@ Index check_level_one(const ParameterStore<T>& store, const std::vector<Encoder>
   return H;
 }
 
+// The shapes of a call's channels, for check_level_one.
+template <class T>
+std::vector<Shape> channel_shapes(const std::vector<Tensor<T>>& channels) {
+  std::vector<Shape> s;
+  for (const Tensor<T>& c : channels) s.push_back(c.shape());
+  return s;
+}
+template <class T>
+std::vector<Shape> channel_shapes(const std::vector<Var<T>>& channels) {
+  std::vector<Shape> s;
+  for (const Var<T>& c : channels) s.push_back(c.shape());
+  return s;
+}
+
 // K level-1 encoders composed from autograd operations: encoder_forward per channel, then
-// concat_cols. The reference the fused kernel (kernels/fused_encoder.hpp) is tested against; same
-// signature as encode_channels_fused.
+// concat_cols. The reference the fused kernel (kernels/fused_encoder.hpp) is tested against;
+// same signatures as encode_channels_fused. The channels are tape values ([B, T] each):
+// where one requires a gradient (an attribution's input), it receives d/d channel.
 template <class T>
 EncodedChannels<T> encode_channels_composed(Tape<T>& tape, ParameterStore<T>& store,
                                             const std::vector<Encoder>& encoders,
-                                            const std::vector<Tensor<T>>& channels) {
-  check_level_one(store, encoders, channels, "encode_channels_composed");
-  const Index K = static_cast<Index>(encoders.size()), B = channels[0].dim(0), nt = channels[0].dim(1);
+                                            const std::vector<Var<T>>& channels) {
+  check_level_one(store, encoders, channel_shapes(channels), "encode_channels_composed");
+  const Index K = static_cast<Index>(encoders.size()), B = channels[0].shape()[0], nt = channels[0].shape()[1];
   std::vector<Var<T>> reps;
   Tensor<T> alpha(Shape{B, K, nt});
   for (Index k = 0; k < K; ++k) {
-    const Tensor<T>& ch = channels[static_cast<std::size_t>(k)];
     std::vector<Var<T>> xs;
-    for (Index t = 0; t < nt; ++t) {
-      Tensor<T> col(Shape{B, 1});
-      for (Index b = 0; b < B; ++b) col[b] = ch(b, t);
-      xs.push_back(tape.constant(std::move(col)));
-    }
+    for (Index t = 0; t < nt; ++t) xs.push_back(slice_cols(channels[static_cast<std::size_t>(k)], t, 1));
     Pooled<T> p = encoder_forward(tape, store, encoders[static_cast<std::size_t>(k)], xs);
     reps.push_back(p.rep);
     for (Index b = 0; b < B; ++b)
       for (Index t = 0; t < nt; ++t) alpha(b, k, t) = p.alpha.value()(b, t);
   }
   return {concat_cols(reps), std::move(alpha)};
+}
+
+// The same with the channels as data (no gradient to them).
+template <class T>
+EncodedChannels<T> encode_channels_composed(Tape<T>& tape, ParameterStore<T>& store,
+                                            const std::vector<Encoder>& encoders,
+                                            const std::vector<Tensor<T>>& channels) {
+  check_level_one(store, encoders, channel_shapes(channels), "encode_channels_composed");
+  std::vector<Var<T>> vars;
+  for (const Tensor<T>& c : channels) vars.push_back(tape.constant(c));
+  return encode_channels_composed(tape, store, encoders, vars);
 }
 
 }  // namespace deepdiff
