@@ -256,7 +256,7 @@ int main(int argc, char** argv) {
     // The composed reference on a few genes, single-threaded code; normalized per gene.
     Problem pc(composed_B, T, K, H, 7);
     set_threads(1);
-    const Times comp = time_training(pc, encode_channels_composed<float>, quick ? 1 : 3, quick ? 0.0 : 0.5);
+    const Times comp = time_training(pc, [](auto&... a) { return encode_channels_composed<float>(a...); }, quick ? 1 : 3, quick ? 0.0 : 0.5);
     const double comp_fwd_gene = comp.fwd.best / static_cast<double>(composed_B);
     const double comp_bwd_gene = comp.bwd.best / static_cast<double>(composed_B);
 
@@ -266,7 +266,7 @@ int main(int argc, char** argv) {
     Times one;
     for (int th : threads) {
       set_threads(th);
-      Times t = time_training(p, encode_channels_fused<float>, min_reps, min_time);
+      Times t = time_training(p, [](auto&... a) { return encode_channels_fused<float>(a...); }, min_reps, min_time);
       Tensor<float> reps, alpha;
       t.inf = time_body([] {}, [&] { encode_channels_inference(p.store, p.encoders, p.channels, reps, alpha); },
                         min_reps, min_time);

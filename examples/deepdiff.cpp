@@ -1,14 +1,19 @@
-// deepdiff: the command-line program. Subcommands synth, train, eval, predict, attention.
+// deepdiff: the command-line program. Subcommands prepare, synth, train, eval, predict,
+// attention, attribute, score-attention, report.
 // Exit codes: 0 success, 2 usage error, 1 data or runtime error.
 #include <cxxopts.hpp>
 
 #include <deepdiff/data/synthetic.hpp>
+#include <deepdiff/train/attribution_files.hpp>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/cli.hpp"
@@ -41,6 +46,8 @@ commands:
   eval       score a checkpoint on a split (PCC, MSE)
   predict    apply a checkpoint to genes (no expression needed); one CSV row per gene
   attention  export a checkpoint's attention (beta per gene and channel, alpha per bin) + plots
+  attribute  integrated gradients or gradient x input of each prediction: per gene, mark and cell
+             (and per bin), with the completeness gap
   report     write RUN_DIR/report.html: one offline page with the run's figures, genes and a gene lookup
 
 example:
@@ -430,6 +437,99 @@ int cmd_attention(int argc, char** argv) {
   return 0;
 }
 
+// Genes of the split named in a comma-separated list of ids, in that order; an unknown id is an error.
+std::vector<Index> genes_by_id(const Split& s, const std::string& list) {
+  std::unordered_map<std::string, Index> at;
+  for (Index g = 0; g < s.genes(); ++g) at.emplace(s.gene_ids[static_cast<std::size_t>(g)], g);
+  std::vector<Index> out;
+  std::stringstream in(list);
+  std::string id;
+  while (std::getline(in, id, ',')) {
+    if (id.empty()) continue;
+    const auto it = at.find(id);
+    if (it == at.end())
+      throw std::runtime_error("gene '" + id + "' (--genes) is not in the " + s.name + " split (" +
+                               std::to_string(s.genes()) + " genes)");
+    out.push_back(it->second);
+  }
+  if (out.empty()) throw UsageError("--genes names no gene");
+  return out;
+}
+
+int cmd_attribute(int argc, char** argv) {
+  cxxopts::Options o("deepdiff attribute",
+                     "Attribute each prediction y of a checkpoint to its inputs, the counts of every mark, bin and\n"
+                     "cell (spec, \"Attributions\"): integrated gradients from no reads (x' = 0) in --steps steps of\n"
+                     "the midpoint rule (ig), or the gradient times the input (grad_input). Writes, in --out-dir:\n"
+                     "  attributions_mark_METHOD.csv  per gene: y(x), y(0), the sum of attributions and the\n"
+                     "                                completeness gap (sum - (y(x) - y(0))), the signed sum per cell\n"
+                     "                                and mark (A.<mark>, B.<mark>) and |attribution| per mark (abs.<mark>)\n"
+                     "  attributions_bin_METHOD.csv   with --per-bin: per gene and bin, each cell and mark (large)\n"
+                     "Attention (deepdiff attention) shows where the model looked; attributions what the prediction\n"
+                     "needed. deepdiff score-attention scores both against a synthetic data set's planted truth.");
+  const auto parsed = parse_checkpoint_command(o, argc, argv, [](cxxopts::Options& x) {
+    x.add_options("attribution")
+        ("method", "ig (integrated gradients) or grad_input (gradient x input)", cxxopts::value<std::string>()->default_value("ig"))
+        ("steps", "integrated gradients' steps S, 1..100000 (the completeness gap shrinks as S grows)",
+         cxxopts::value<long long>()->default_value("64"))
+        ("genes", "only these genes: comma-separated ids of the split", cxxopts::value<std::string>())
+        ("per-bin", "also write attributions_bin_METHOD.csv (one row per gene and bin)")
+        ("out-dir", "output folder (created; default: the checkpoint's folder)", cxxopts::value<std::string>())
+        ("quiet", "no progress on stderr");
+  });
+  if (!parsed) return 0;
+  const cxxopts::ParseResult& r = *parsed;
+  AttributionOptions opt;
+  try {
+    opt.method = parse_attribution_method(r["method"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--method: ") + e.what());
+  }
+  opt.steps = static_cast<Index>(int_flag(r, "steps", 1, 100000));
+  opt.batch = inference_batch(r);
+  Loaded l = load_for(r, ExpressionMode::optional);
+  if (!l.model.deepdiff)
+    throw std::runtime_error("the checkpoint " + l.checkpoint + " holds a " + l.model.name +
+                             " model; attributions are computed for the DeepDiff variants");
+  std::vector<Index> genes;
+  if (r.count("genes")) genes = genes_by_id(l.split, r["genes"].as<std::string>());
+  const std::string dir = r.count("out-dir") ? r["out-dir"].as<std::string>()
+                                             : std::filesystem::path(l.checkpoint).parent_path().string();
+  const bool quiet = r.count("quiet") > 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  double last = -1.0;
+  opt.progress = [&](Index done, Index total) {
+    const double s = seconds();
+    if (quiet || (s - last < 2.0 && done < total)) return;
+    last = s;
+    std::fprintf(stderr, "\rattribute: %lld / %lld genes, %.0f s, about %.0f s left   ", static_cast<long long>(done),
+                 static_cast<long long>(total), s, s / static_cast<double>(done) * static_cast<double>(total - done));
+    if (done == total) std::fputc('\n', stderr);
+  };
+  const Attributions a = attribute(*l.model.deepdiff, l.split, opt, genes);
+  const double secs = seconds();
+  if (!dir.empty()) make_directories(dir);
+  std::vector<std::string> files = {(std::filesystem::path(dir) / attributions_mark_file(opt.method)).string()};
+  write_file_atomic(files[0], attributions_mark_csv(l.split, a));
+  if (r.count("per-bin")) {
+    files.push_back((std::filesystem::path(dir) / attributions_bin_file(opt.method)).string());
+    write_file_atomic(files[1], attributions_bin_csv(l.split, a));
+  }
+  double worst = 0.0, mean = 0.0;
+  for (Index i = 0; i < a.count(); ++i) {
+    worst = std::max(worst, std::abs(a.gap(i)));
+    mean += std::abs(a.gap(i)) / static_cast<double>(a.count());
+  }
+  std::printf("%s of %lld genes (%s, %lld step%s) in %.1f s; completeness gap |sum - (y(x) - y(0))|: mean %.3g, "
+              "max %.3g\n",
+              opt.method == AttributionMethod::integrated_gradients ? "integrated gradients" : "gradient x input",
+              static_cast<long long>(a.count()), l.model.name.c_str(), static_cast<long long>(a.steps),
+              a.steps == 1 ? "" : "s", secs, mean, worst);
+  for (const std::string& f : files) std::printf("wrote %s\n", f.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -453,11 +553,12 @@ int main(int argc, char** argv) {
     if (cmd == "eval") return cmd_eval(argc - 1, argv + 1);
     if (cmd == "predict") return cmd_predict(argc - 1, argv + 1);
     if (cmd == "attention") return cmd_attention(argc - 1, argv + 1);
+    if (cmd == "attribute") return cmd_attribute(argc - 1, argv + 1);
     if (cmd == "report") return deepdiff_report::report_command(argc - 1, argv + 1, version_line());
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "deepdiff %s: %s\n(see deepdiff %s --help)\n", cmd.c_str(), e.what(),
-                 cmd == "synth" || cmd == "train" || cmd == "eval" || cmd == "predict" || cmd == "attention" || cmd == "report" ? cmd.c_str() : "");
+                 cmd == "synth" || cmd == "train" || cmd == "eval" || cmd == "predict" || cmd == "attention" || cmd == "attribute" || cmd == "report" ? cmd.c_str() : "");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "deepdiff %s: error: %s\n", cmd.c_str(), e.what());

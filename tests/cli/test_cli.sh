@@ -19,7 +19,7 @@ if sha=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null) && [ "$(git -C "$SRC"
 else
   contains "(commit unknown"
 fi
-for c in synth train eval predict attention; do
+for c in synth train eval predict attention attribute; do
   expect 0 "$BIN" "$c" --help;         contains "--"
 done
 expect 0 "$BIN" train --help;          contains "model-name"; contains "default: 120"
@@ -155,6 +155,42 @@ expect 0 "$BIN" attention --checkpoint "$R/checkpoint.bin" --data-root "$D" --sp
 for f in attention_beta_test.csv attention_alpha_test.csv attention_beta_test.svg attention_alpha_test.svg; do
   [ -s "$WORK/att/$f" ] && ok || bad "attention did not write $f"
 done
+
+# attribute: integrated gradients complete (sum = y(x) - y(0)), files in the run folder, bad input
+expect 0 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --per-bin --quiet --steps 32
+contains "integrated gradients of 8 genes"; contains "completeness gap"
+python3 - "$R" "$D" <<'PY' && ok || bad "attribute's files"
+import csv, sys
+run, data = sys.argv[1], sys.argv[2]
+marks = ["H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"]
+rows = list(csv.DictReader(open(run + "/attributions_mark_ig.csv")))
+test = [l.split(",")[0].split("_")[0] for l in open(data + "/Cell1.test.csv")]
+assert [r["gene_id"] for r in rows] == list(dict.fromkeys(test)), "genes"
+preds = {l[0]: float(l[1]) for l in csv.reader(open(run + "/predictions.csv")) if l[0] and l[0][0] != "#" and l[0] != "gene_id"}
+bins = list(csv.DictReader(open(run + "/attributions_bin_ig.csv")))
+assert len(bins) == 12 * len(rows), len(bins)
+for r in rows:
+    assert r["method"] == "ig" and r["steps"] == "32"
+    change = float(r["prediction"]) - float(r["baseline_prediction"])
+    total = sum(float(r[c + "." + m]) for c in "AB" for m in marks)
+    assert abs(total - float(r["attribution_sum"])) <= 1e-9 + 1e-6 * abs(total), r
+    assert abs(float(r["completeness_gap"])) <= 0.01 * abs(change) + 1e-6, r
+    # prediction: the training forward; predictions.csv: the batch-invariant inference path
+    assert abs(float(r["prediction"]) - preds[r["gene_id"]]) <= 1e-5 + 1e-4 * abs(change), r
+    mine = [b for b in bins if b["gene_id"] == r["gene_id"]]
+    for m in marks:
+        assert abs(sum(float(b["A." + m]) for b in mine) - float(r["A." + m])) <= 1e-9 + 1e-6 * abs(float(r["A." + m]))
+        assert abs(sum(abs(float(b["A." + m])) + abs(float(b["B." + m])) for b in mine) - float(r["abs." + m])) <= 1e-9 + 1e-6 * float(r["abs." + m])
+PY
+first=$(sed -n 1p "$D/Cell1.test.csv" | cut -d, -f1 | cut -d_ -f1)
+expect 0 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --method grad_input --genes "$first" --out-dir "$WORK/gi"
+contains "gradient x input of 1 genes"
+[ "$(sed -n 2p "$WORK/gi/attributions_mark_grad_input.csv" | cut -d, -f1-3)" = "$first,grad_input,1" ] && ok || bad "grad_input file: $(sed -n 2p "$WORK/gi/attributions_mark_grad_input.csv")"
+expect 2 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --steps 0;  contains "\-\-steps"
+expect 2 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --method shap;  contains "\-\-method"; contains "grad_input"
+expect 1 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --genes "$first,NOPE";  contains "gene 'NOPE'"
+"$BIN" synth --genes 20 --bins 10 --out "$WORK/bins10" > /dev/null
+expect 1 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$WORK/bins10";  contains "expects 12 bins"
 
 # bad input: a non-numeric count names file and line; a corrupted checkpoint is refused
 mkdir -p "$WORK/bad" && cp "$D"/* "$WORK/bad/"
@@ -314,6 +350,8 @@ for m in ridge deepchrome; do
   expect 1 "$BIN" attention --checkpoint "$WORK/b_$m/checkpoint.bin" --data-root "$DB" --out-dir "$WORK/att_$m"
   contains "holds a $m model"; contains "no attention"
   [ ! -e "$WORK/b_$m/attention_beta.csv" ] && ok || bad "$m wrote attention_beta.csv"
+  expect 1 "$BIN" attribute --checkpoint "$WORK/b_$m/checkpoint.bin" --data-root "$DB" --out-dir "$WORK/attr_$m"
+  contains "holds a $m model"; contains "DeepDiff variants"
 done
 # attentivechrome_diff: two cells' models, their predictions and attention as the aux variants'
 [ "$(sed -n 2p "$WORK/b_attentivechrome_diff/predictions.csv")" = "gene_id,prediction,prediction_a,prediction_b,target,target_a,target_b,residual" ] \

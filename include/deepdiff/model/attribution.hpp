@@ -180,10 +180,11 @@ Attributions attribute(DeepDiff<T>& model, const Split& split, const Attribution
         gb[j] /= static_cast<double>(opt.steps);
       }
     }
-    // Times the input: the gathered counts (x - x', with x' = 0).
+    // Times the input: the gathered counts (x - x', with x' = 0). + 0.0 turns the -0 of a
+    // zero count times a negative gradient into 0, so files do not print "-0".
     for (std::size_t j = 0; j < len; ++j) {
-      r.a[o + j] = ga[j] * static_cast<double>(xa.data()[j]);
-      r.b[o + j] = gb[j] * static_cast<double>(xb.data()[j]);
+      r.a[o + j] = ga[j] * static_cast<double>(xa.data()[j]) + 0.0;
+      r.b[o + j] = gb[j] * static_cast<double>(xb.data()[j]) + 0.0;
     }
     std::copy(pred.begin(), pred.end(), r.prediction.begin() + g0);
     std::copy(base.begin(), base.end(), r.baseline.begin() + g0);
