@@ -23,6 +23,7 @@
 #include "common/provenance.hpp"
 #include "common/report.hpp"
 #include "common/run.hpp"
+#include "common/score_attention.hpp"
 #include "common/version.hpp"
 
 using namespace deepdiff;
@@ -49,6 +50,9 @@ commands:
   attribute  integrated gradients or gradient x input of each prediction: per gene, mark and cell
              (and per bin), with the completeness gap
   report     write RUN_DIR/report.html: one offline page with the run's figures, genes and a gene lookup
+  score-attention
+             score a run's attention and attributions against synth's planted answer (AUROC of
+             informative vs noise marks and of the planted H3K4me3 bins) into attention_scores.json
 
 example:
   deepdiff synth --out data/synth
@@ -85,7 +89,8 @@ int cmd_synth(int argc, char** argv) {
   cxxopts::Options o("deepdiff synth",
                      "Write synthetic data in the public CSV layout (CELL.{train,valid,test,expr}.csv for two cells)\n"
                      "with a planted answer: H3K4me3 at the TSS, H3K36me3 over the gene body, H3K4me1 flanking and\n"
-                     "H3K27me3 (repressive) drive expression; H3K9me3 is noise. truth.md describes it.\n"
+                     "H3K27me3 (repressive) drive expression; H3K9me3 is noise (--noise-marks: more). truth.md\n"
+                     "describes it; truth_marks.csv and truth_bins.csv list it per gene (deepdiff score-attention).\n"
                      "--rule additive: y nearly linear in windowed sums; --rule combinatorial: a promoter counts\n"
                      "only without H3K27me3 and with its H3K4me3 peak at the +1 nucleosome.");
   add_common(o);
@@ -95,6 +100,7 @@ int cmd_synth(int argc, char** argv) {
       ("seed", "random seed", cxxopts::value<unsigned long long>()->default_value("1"))
       ("effect", "strength of the planted differential effect", cxxopts::value<double>()->default_value("1.0"))
       ("rule", "generative rule: additive or combinatorial", cxxopts::value<std::string>()->default_value("additive"))
+      ("noise-marks", "marks of pure noise, 1..4, taken in this order: H3K9me3, H3K4me1, H3K36me3, H3K27me3 (never H3K4me3); 1 is the data as before", cxxopts::value<long long>()->default_value("1"))
       ("cell-1", "name of the first cell", cxxopts::value<std::string>()->default_value("Cell1"))
       ("cell-2", "name of the second cell", cxxopts::value<std::string>()->default_value("Cell2"))
       ("out", "output folder (created)", cxxopts::value<std::string>());
@@ -110,6 +116,7 @@ int cmd_synth(int argc, char** argv) {
   check_synthetic_size(c.genes, c.bins);
   c.seed = r["seed"].as<unsigned long long>();
   c.effect = real_flag(r, "effect", 0, 100);
+  c.noise_marks = static_cast<int>(int_flag(r, "noise-marks", 1, 4));
   try {
     c.rule = parse_synth_rule(r["rule"].as<std::string>());
   } catch (const std::invalid_argument& e) {
@@ -125,7 +132,7 @@ int cmd_synth(int argc, char** argv) {
                 s.noise_ceiling[2]);
   std::cout << "synthetic data in " << out << ": " << s.train << " train, " << s.valid << " valid, " << s.test
             << " test genes x " << c.bins << " bins (cells " << c.cell1 << ", " << c.cell2 << "), rule "
-            << synth_rule_name(c.rule) << "; noise ceiling (PCC of y with E[y | latent]) " << ceiling
+            << synth_rule_name(c.rule) << ", noise marks " << c.noise_marks << "; noise ceiling (PCC of y with E[y | latent]) " << ceiling
             << "; the planted answer is described in "
             << (std::filesystem::path(out) / "truth.md").string() << "\n";
   return 0;
@@ -555,6 +562,7 @@ int main(int argc, char** argv) {
     if (cmd == "attention") return cmd_attention(argc - 1, argv + 1);
     if (cmd == "attribute") return cmd_attribute(argc - 1, argv + 1);
     if (cmd == "report") return deepdiff_report::report_command(argc - 1, argv + 1, version_line());
+    if (cmd == "score-attention") return deepdiff_score::score_attention_command(argc - 1, argv + 1);
     throw UsageError("unknown command '" + cmd + "'");
   } catch (const UsageError& e) {
     std::fprintf(stderr, "deepdiff %s: %s\n(see deepdiff %s --help)\n", cmd.c_str(), e.what(),

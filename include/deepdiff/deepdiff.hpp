@@ -24,6 +24,7 @@
 #include "deepdiff/data/metrics.hpp"
 #include "deepdiff/data/gene_table.hpp"
 #include "deepdiff/data/synthetic.hpp"
+#include "deepdiff/data/explanation_scores.hpp"
 #include "deepdiff/io/errors.hpp"
 #include "deepdiff/io/atomic_file.hpp"
 #include "deepdiff/io/csv.hpp"

@@ -2,7 +2,11 @@
 #include "synthetic_fixtures.hpp"
 
 #include <cstdio>
+#include <map>
 #include <numeric>
+
+#include <deepdiff/io/checksum.hpp>
+#include <deepdiff/io/csv.hpp>
 
 TEST_CASE("write_synthetic: deterministic for a seed, different for another", "[synthetic]") {
   TempDir d("deepdiff_synth");
@@ -14,7 +18,7 @@ TEST_CASE("write_synthetic: deterministic for a seed, different for another", "[
   const SynthSummary s2 = write_synthetic(d.path + "/two/", cfg);
   cfg.seed = 43;
   const SynthSummary s3 = write_synthetic(d.path + "/three", cfg);
-  REQUIRE(s1.files.size() == 10);  // 2 cells x (3 splits + expr) + truth.csv + truth.md
+  REQUIRE(s1.files.size() == 12);  // 2 cells x (3 splits + expr) + truth.csv, truth_marks.csv, truth_bins.csv, truth.md
   REQUIRE(s2.files.size() == s1.files.size());
   CHECK(s1.truth == s2.truth);
   for (std::size_t i = 0; i < s1.files.size(); ++i) {
@@ -33,7 +37,7 @@ TEST_CASE("write_synthetic: deterministic for a seed, different for another", "[
     CHECK(e.path().string().find(".tmp.") == std::string::npos);
     ++n;
   }
-  CHECK(n == 10);
+  CHECK(n == 12);
 }
 
 TEST_CASE("write_synthetic: rejects configurations that cannot make three splits", "[synthetic]") {
@@ -283,7 +287,7 @@ TEST_CASE("write_synthetic combinatorial: deterministic for a seed, truth names 
   cfg.seed = 42;
   cfg.rule = SynthRule::additive;
   const SynthSummary s4 = write_synthetic(d.path + "/four", cfg);
-  REQUIRE(s1.files.size() == 10);
+  REQUIRE(s1.files.size() == 12);
   CHECK(s1.rule == SynthRule::combinatorial);
   CHECK(s4.rule == SynthRule::additive);
   for (std::size_t i = 0; i < s1.files.size(); ++i) {
@@ -452,4 +456,141 @@ TEST_CASE("write_synthetic: a linear fit on windowed sums reaches the ceiling un
   CHECK(r_comb < comb.noise_ceiling[2] - 0.2);
   CHECK(comb.fraction_differential > 0.2);
   CHECK(comb.fraction_differential < 0.45);
+}
+
+// --noise-marks 1 (the default) must leave the data as it was before the option: these hashes
+// are of files written by the generator before noise marks existed (30 genes, 20 bins, seed 3).
+TEST_CASE("write_synthetic: noise_marks 1 writes the same count files as before the option", "[synthetic]") {
+  TempDir d("deepdiff_synth");
+  struct Pin {
+    SynthRule rule;
+    std::uint64_t train_a, test_b, expr_a;
+  };
+  for (const Pin& p : {Pin{SynthRule::additive, 0x55fdcfd36c42f768ull, 0x37c2a77f143fe700ull, 0x23b3686fd6a61dacull},
+                       Pin{SynthRule::combinatorial, 0xd583521f9110c4bcull, 0xbe749e6a829fcb91ull, 0x21a1554aa1c3ee33ull}}) {
+    SynthConfig cfg;
+    cfg.genes = 30;
+    cfg.bins = 20;
+    cfg.seed = 3;
+    cfg.rule = p.rule;
+    const std::string dir = d.path + "/" + synth_rule_name(p.rule);
+    write_synthetic(dir, cfg);
+    INFO(synth_rule_name(p.rule));
+    CHECK(fnv1a64_file(dir + "/Cell1.train.csv") == p.train_a);
+    CHECK(fnv1a64_file(dir + "/Cell2.test.csv") == p.test_b);
+    CHECK(fnv1a64_file(dir + "/Cell1.expr.csv") == p.expr_a);
+  }
+}
+
+TEST_CASE("write_synthetic: noise_marks turns marks into noise in the documented order", "[synthetic]") {
+  CHECK(synthetic_noise_order() == std::vector<Index>{mark::H3K9me3, mark::H3K4me1, mark::H3K36me3, mark::H3K27me3});
+  CHECK(synthetic_informative_marks(1) == std::vector<int>{1, 1, 0, 1, 1});
+  CHECK(synthetic_informative_marks(2) == std::vector<int>{0, 1, 0, 1, 1});
+  CHECK(synthetic_informative_marks(4) == std::vector<int>{0, 1, 0, 0, 0});
+  CHECK_THROWS_AS(synthetic_informative_marks(0), std::invalid_argument);
+  CHECK_THROWS_AS(synthetic_informative_marks(5), std::invalid_argument);
+
+  TempDir d("deepdiff_synth");
+  SynthConfig cfg;
+  cfg.noise_marks = 0;
+  CHECK_THROWS_AS(write_synthetic(d.path + "/bad", cfg), std::invalid_argument);
+  cfg.noise_marks = 5;
+  CHECK_THROWS_AS(write_synthetic(d.path + "/bad", cfg), std::invalid_argument);
+
+  // Four noise marks: only H3K4me3 still tracks y; the expression (and so y) is as with one.
+  cfg.genes = 600;
+  cfg.seed = 7;
+  cfg.noise_marks = 4;
+  const SynthSummary sum = write_synthetic(d.path + "/four", cfg);
+  cfg.noise_marks = 1;
+  write_synthetic(d.path + "/one", cfg);
+  CHECK(sum.noise_marks == 4);
+  CHECK(read_file(d.path + "/four/Cell1.expr.csv") == read_file(d.path + "/one/Cell1.expr.csv"));
+  CHECK(read_file(d.path + "/four/truth.csv") == read_file(d.path + "/one/truth.csv"));
+  CHECK(sum.truth.find("| H3K27me3 | 4 | uninformative noise") != std::string::npos);
+  CHECK(sum.truth.find("Noise marks (4; `deepdiff synth --noise-marks`): H3K9me3, H3K4me1, H3K36me3, H3K27me3") !=
+        std::string::npos);
+  CHECK(sum.truth.find("truth_marks.csv") != std::string::npos);
+  CHECK(sum.truth.find("truth_bins.csv") != std::string::npos);
+  const std::pair<Index, Index> tss = synthetic_tss_bins(200);
+  std::vector<double> k4, k27, k36, k1, y;
+  for (const char* split : {"train", "valid", "test"}) {
+    const Split s = load_split(d.path + "/four", "Cell1", "Cell2", split);
+    for (double v : mark_difference(s, mark::H3K4me3, tss.first, tss.second)) k4.push_back(v);
+    for (double v : mark_difference(s, mark::H3K27me3, 1, 200)) k27.push_back(v);
+    for (double v : mark_difference(s, mark::H3K36me3, 101, 200)) k36.push_back(v);
+    for (double v : mark_difference(s, mark::H3K4me1, 80, 120)) k1.push_back(v);
+    for (double v : targets(s)) y.push_back(v);
+  }
+  INFO("r(H3K4me3) " << pearson(k4, y) << ", r(H3K27me3) " << pearson(k27, y) << ", r(H3K36me3) " << pearson(k36, y)
+                     << ", r(H3K4me1) " << pearson(k1, y));
+  CHECK(pearson(k4, y) > 0.8);
+  // 600 genes: the null's standard deviation is about 0.04 (with one noise mark they are 0.6 and more)
+  CHECK(std::fabs(pearson(k27, y)) < 0.15);
+  CHECK(std::fabs(pearson(k36, y)) < 0.15);
+  CHECK(std::fabs(pearson(k1, y)) < 0.15);
+
+  // truth_marks.csv: one row per split gene, the informative flags; truth_bins.csv: both cells,
+  // the TSS range in every gene (additive).
+  const CsvTable marks = read_csv_table("truth_marks.csv", read_file(d.path + "/four/truth_marks.csv"));
+  CHECK(marks.header == std::vector<std::string>{"gene_id", "H3K4me1", "H3K4me3", "H3K9me3", "H3K27me3", "H3K36me3"});
+  REQUIRE(marks.rows.size() == 600);
+  CHECK(marks.rows[0][0] == "ENSGSYN0000001");
+  for (const auto& r : marks.rows) CHECK(std::vector<std::string>(r.begin() + 1, r.end()) == std::vector<std::string>{"0", "1", "0", "0", "0"});
+  const CsvTable bins = read_csv_table("truth_bins.csv", read_file(d.path + "/four/truth_bins.csv"));
+  CHECK(bins.header == std::vector<std::string>{"gene_id", "mark", "cell", "first_bin", "last_bin"});
+  REQUIRE(bins.rows.size() == 1200);
+  for (std::size_t i = 0; i < bins.rows.size(); ++i) {
+    const auto& r = bins.rows[i];
+    CHECK(r[0] == marks.rows[i / 2][0]);
+    CHECK(r[1] == "H3K4me3");
+    CHECK(r[2] == (i % 2 ? "B" : "A"));
+    CHECK(r[3] == std::to_string(tss.first));
+    CHECK(r[4] == std::to_string(tss.second));
+  }
+}
+
+TEST_CASE("write_synthetic combinatorial: truth_bins.csv follows each gene's peak centre, where the counts are",
+          "[synthetic]") {
+  TempDir d("deepdiff_synth");
+  SynthConfig cfg;
+  cfg.genes = 400;
+  cfg.seed = 11;
+  cfg.rule = SynthRule::combinatorial;
+  write_synthetic(d.path, cfg);
+  const CsvTable truth = read_csv_table("truth.csv", read_file(d.path + "/truth.csv"));
+  const CsvTable bins = read_csv_table("truth_bins.csv", read_file(d.path + "/truth_bins.csv"));
+  const int id = truth.column("gene_id"), ca = truth.column("peak_centre_a"), cb = truth.column("peak_centre_b");
+  std::map<std::string, std::pair<double, double>> centre;
+  for (const auto& r : truth.rows)
+    centre[r[static_cast<std::size_t>(id)]] = {std::stod(r[static_cast<std::size_t>(ca)]), std::stod(r[static_cast<std::size_t>(cb)])};
+  REQUIRE(bins.rows.size() == 800);  // 200 bins: every peak lies inside the window
+  std::map<std::string, std::pair<Index, Index>> range[2];
+  Index displaced = 0;
+  for (const auto& r : bins.rows) {
+    const int c = r[2] == "A" ? 0 : 1;
+    const double at = c == 0 ? centre.at(r[0]).first : centre.at(r[0]).second;
+    const std::pair<Index, Index> want = synthetic_peak_bins(200, at);
+    CHECK(std::stoll(r[3]) == want.first);
+    CHECK(std::stoll(r[4]) == want.second);
+    range[c][r[0]] = want;
+    if (want != synthetic_tss_bins(200, SynthRule::combinatorial)) ++displaced;
+  }
+  CHECK(displaced > 200);  // about half the peaks are displaced
+  // The counts agree: H3K4me3 per bin is several times higher inside a gene's planted range.
+  const Split s = load_split(d.path, "Cell1", "Cell2", "train");
+  double in = 0, out = 0;
+  Index n_in = 0, n_out = 0;
+  for (Index g = 0; g < s.genes(); ++g)
+    for (int c = 0; c < 2; ++c) {
+      const std::pair<Index, Index> r = range[c].at(s.gene_ids[static_cast<std::size_t>(g)]);
+      const std::vector<float>& x = c == 0 ? s.xa : s.xb;
+      for (Index b = 0; b < s.bins; ++b) {
+        const double v = x[static_cast<std::size_t>((g * s.bins + b) * s.marks + mark::H3K4me3)];
+        const bool inside = b + 1 >= r.first && b + 1 <= r.second;
+        (inside ? in : out) += v;
+        ++(inside ? n_in : n_out);
+      }
+    }
+  CHECK(in / static_cast<double>(n_in) > 4 * out / static_cast<double>(n_out));
 }

@@ -71,6 +71,26 @@
 // genes is that split's noise ceiling (SynthSummary::noise_ceiling, truth.md); a model sees
 // the latent values only through noisy counts, so it stays below.
 //
+// ## Noise marks (both rules)
+// SynthConfig::noise_marks = N (1..4) makes the first N marks of synthetic_noise_order() pure
+// noise: H3K9me3, then H3K4me1, H3K36me3, H3K27me3. A noise mark is drawn like H3K9me3 (its
+// own level per gene and cell, sometimes a domain), independent of the latent values; y is
+// unchanged, it only loses marks that report it. The order removes the echoes of the promoter
+// level (H3K4me1, H3K36me3) before the repressive mark, and never H3K4me3, so a peaked mark
+// with planted bins always exists. N = 1 is the data as it always was: the extra noise marks
+// come from a stream of their own per gene, so the main stream, and every count file of N = 1,
+// is byte for byte what it was before the option existed.
+//
+// ## What a scorer of explanations reads
+// truth_marks.csv   gene_id, H3K4me1, H3K4me3, H3K9me3, H3K27me3, H3K36me3: 1 = informative
+//                   (depends on the latent state), 0 = noise; one row per gene of the splits.
+// truth_bins.csv    gene_id, mark, cell (A or B), first_bin, last_bin: the 1-based inclusive
+//                   bins where the peaked mark (H3K4me3) was planted in that gene and cell, the
+//                   profile >= 10% of its maximum (as synthetic_tss_bins). Under `combinatorial`
+//                   that gene's own centre per cell, displaced peaks included (they are planted
+//                   there, even if they drive nothing); a peak outside the window has no row.
+// data/explanation_scores.hpp scores attention and attributions against them.
+//
 // Counts ~ NegativeBinomial(mean, size 6): sparse, overdispersed, mostly 0..30 as in the
 // public sample. The expression tables also list genes in no split (as the real ones do).
 // Everything is drawn from deepdiff::Rng, one stream per gene, so a seed gives the same
@@ -130,7 +150,27 @@ struct SynthConfig {
   std::string cell1 = "Cell1", cell2 = "Cell2";
   double effect = 1.0;  // strength of the planted differential effect, so different pairs can differ
   SynthRule rule = SynthRule::additive;  // the generative model (header comment)
+  int noise_marks = 1;  // 1..4 marks of pure noise, the first of synthetic_noise_order() (header comment)
 };
+
+// The order in which marks become noise as SynthConfig::noise_marks grows (header comment).
+inline const std::vector<Index>& synthetic_noise_order() {
+  static const std::vector<Index> order = {mark::H3K9me3, mark::H3K4me1, mark::H3K36me3, mark::H3K27me3};
+  return order;
+}
+
+// Per mark (column order): 1 when it depends on the latent state, 0 when it is noise.
+inline std::vector<int> synthetic_informative_marks(int noise_marks) {
+  if (noise_marks < 1 || noise_marks > static_cast<int>(synthetic_noise_order().size()))
+    throw std::invalid_argument("synthetic_informative_marks: noise_marks must be in 1..4 (got " +
+                                std::to_string(noise_marks) + ")");
+  std::vector<int> informative(static_cast<std::size_t>(mark::count), 1);
+  for (int k = 0; k < noise_marks; ++k) {
+    const Index m = synthetic_noise_order()[static_cast<std::size_t>(k)];
+    informative[static_cast<std::size_t>(m)] = 0;
+  }
+  return informative;
+}
 
 struct SynthSummary {
   Index train = 0, valid = 0, test = 0;  // genes per split
@@ -139,6 +179,7 @@ struct SynthSummary {
   Index tss_first_bin = 0, tss_last_bin = 0;  // 1-based, inclusive: where H3K4me3 carries the signal
   double fraction_differential = 0;      // genes of the splits with |y| >= 2
   SynthRule rule = SynthRule::additive;
+  int noise_marks = 1;
   // Per split (train, valid, test): PCC of y with E[y | latent], the best a perfect model could reach.
   double noise_ceiling[3] = {0, 0, 0};
 };
@@ -255,24 +296,55 @@ inline std::string gene_id(Index g) {
   return b;
 }
 
-// One cell's [T, M] counts: H3K9me3 is drawn here (a level and maybe a domain of its own,
-// without looking at the latent values); `informative(u, mean)` fills the other four marks'
-// means at bin position u. The draw order is fixed, so a seed gives the same counts.
+// A noise mark's mean in one cell: a level of its own (log-normal around 1.2) and, 15% of the
+// time, a domain of random place, length (10..80 bins) and height (2..6), drawn without
+// looking at the latent values.
+struct NoiseProfile {
+  double level = 0, from = 0, length = 0, height = 0;
+  bool domain = false;
+  double mean(double bin) const { return level + (domain && bin >= from && bin < from + length ? height : 0.0); }
+};
+
+// The draws, in the order H3K9me3 always took them (the files of a seed depend on it).
+inline NoiseProfile draw_noise_profile(Rng& rng, Index T) {
+  NoiseProfile p;
+  p.level = 1.2 * std::exp(0.45 * rng.normal());
+  p.domain = rng.uniform() < 0.15;
+  p.from = rng.uniform(0.0, static_cast<double>(T));
+  p.length = rng.uniform(10.0, 80.0);
+  p.height = rng.uniform(2.0, 6.0);
+  return p;
+}
+
+// The stream of the noise marks past H3K9me3 (noise_marks > 1) of gene g: apart from the
+// gene's main stream, so that those draws leave every count of noise_marks = 1 as it was.
+inline std::uint64_t noise_stream(std::uint64_t seed, Index g) {
+  return mix(mix(seed, 0x0153DA7Aull), static_cast<std::uint64_t>(g));
+}
+
+// One cell's [T, M] counts: H3K9me3 is drawn here from `rng` (a level and maybe a domain of its
+// own, without looking at the latent values), the other noise marks of cfg.noise_marks from
+// `noise_rng`; `informative(u, mean)` fills the other marks' means at bin position u (its value
+// for a mark that is noise is overwritten). The draw order is fixed, so a seed gives the same
+// counts.
 template <class Informative>
-void draw_marks(Rng& rng, Index T, const double mappability[mark::count], const double depth[mark::count],
-                Informative informative, std::vector<std::uint32_t>& out) {
+void draw_marks(Rng& rng, Rng& noise_rng, int noise_marks, Index T, const double mappability[mark::count],
+                const double depth[mark::count], Informative informative, std::vector<std::uint32_t>& out) {
   const Index M = mark::count;
-  const double k9_level = 1.2 * std::exp(0.45 * rng.normal());
-  const bool k9_domain = rng.uniform() < 0.15;
-  const double k9_from = rng.uniform(0.0, static_cast<double>(T)), k9_len = rng.uniform(10.0, 80.0);
-  const double k9_height = rng.uniform(2.0, 6.0);
+  const std::vector<Index>& order = synthetic_noise_order();
+  NoiseProfile noise[mark::count];
+  noise[mark::H3K9me3] = draw_noise_profile(rng, T);
+  for (int k = 1; k < noise_marks; ++k) noise[order[static_cast<std::size_t>(k)]] = draw_noise_profile(noise_rng, T);
   out.assign(static_cast<std::size_t>(T * M), 0);
   for (Index b = 0; b < T; ++b) {
     const double u = position(b, T);
     double mean[mark::count];
     informative(u, mean);
     const double tb = static_cast<double>(b);
-    mean[mark::H3K9me3] = k9_level + (k9_domain && tb >= k9_from && tb < k9_from + k9_len ? k9_height : 0.0);
+    for (int k = 0; k < noise_marks; ++k) {
+      const Index m = order[static_cast<std::size_t>(k)];
+      mean[m] = noise[m].mean(tb);
+    }
     for (Index m = 0; m < M; ++m)
       out[static_cast<std::size_t>(b * M + m)] = static_cast<std::uint32_t>(
           sample_negative_binomial(rng, mean[m] * mappability[m] * depth[m], kNbSize));
@@ -307,9 +379,10 @@ inline GeneTruth draw_gene_additive(const SynthConfig& cfg, Index g, const doubl
   }
   if (!marks_out) return t;
 
+  Rng noise_rng(noise_stream(cfg.seed, g));
   for (int c = 0; c < 2; ++c) {
     const double p = t.promoter[c], q = t.repression[c];
-    draw_marks(rng, cfg.bins, mappability, depth[c], [&](double u, double* mean) {
+    draw_marks(rng, noise_rng, cfg.noise_marks, cfg.bins, mappability, depth[c], [&](double u, double* mean) {
       mean[mark::H3K4me1] = 1.6 + 4.5 * p * flank(u);
       mean[mark::H3K4me3] = 0.6 + 28.0 * std::pow(p, 1.5) * peak(u);
       mean[mark::H3K27me3] = 0.7 + 9.0 * q * broad(u);
@@ -353,9 +426,10 @@ inline GeneTruth draw_gene_combinatorial(const SynthConfig& cfg, Index g, const 
   }
   if (!marks_out) return t;
 
+  Rng noise_rng(noise_stream(cfg.seed, g));
   for (int c = 0; c < 2; ++c) {
     const double h = t.level[c], r = t.polycomb[c], centre = t.centre[c];
-    draw_marks(rng, cfg.bins, mappability, depth[c], [&](double u, double* mean) {
+    draw_marks(rng, noise_rng, cfg.noise_marks, cfg.bins, mappability, depth[c], [&](double u, double* mean) {
       mean[mark::H3K4me1] = 1.6 + 4.5 * h * flank(u);
       mean[mark::H3K4me3] = 0.6 + 28.0 * std::pow(h, 1.5) * comb_peak(u, centre);
       mean[mark::H3K27me3] = 0.7 + 9.0 * r * broad(u);
@@ -388,6 +462,8 @@ inline void validate(const SynthConfig& cfg, Index n[3]) {
   if (!(cfg.train_fraction > 0) || !(cfg.valid_fraction > 0) || !(cfg.train_fraction + cfg.valid_fraction < 1))
     throw bad("train_fraction and valid_fraction must be > 0 and sum to less than 1");
   if (!(cfg.effect >= 0) || !std::isfinite(cfg.effect)) throw bad("effect must be finite and >= 0");
+  if (cfg.noise_marks < 1 || cfg.noise_marks > static_cast<int>(synthetic_noise_order().size()))
+    throw bad("noise_marks must be in 1..4 (got " + std::to_string(cfg.noise_marks) + ")");
   for (const std::string& c : {cfg.cell1, cfg.cell2})
     if (c.empty() || c.find('/') != std::string::npos || c.find_first_of(", \t\n") != std::string::npos)
       throw bad("cell name '" + c + "' must be non-empty, without '/', ',' or spaces");
@@ -402,22 +478,37 @@ inline void validate(const SynthConfig& cfg, Index n[3]) {
 
 }  // namespace synth_detail
 
+namespace synth_detail {
+
+// The 1-based, inclusive range of the bins where profile(u) >= kInformativeFraction (the
+// profiles peak at 1); {0, 0} when no bin of the window reaches it.
+template <class Profile>
+std::pair<Index, Index> bins_at_least(Index bins, Profile profile) {
+  Index first = 0, last = 0;
+  for (Index t = 0; t < bins; ++t)
+    if (profile(position(t, bins)) >= kInformativeFraction) {
+      if (first == 0) first = t + 1;
+      last = t + 1;
+    }
+  return {first, last};
+}
+
+}  // namespace synth_detail
+
+// Under `combinatorial`: the 1-based, inclusive bins of an H3K4me3 peak centred `centre` bins
+// from the TSS (a gene's own centre in one cell, truth.csv's peak_centre_a / _b), the profile
+// above 10% of its maximum; {0, 0} when the peak lies outside the window. truth_bins.csv.
+inline std::pair<Index, Index> synthetic_peak_bins(Index bins, double centre) {
+  return synth_detail::bins_at_least(bins, [centre](double u) { return synth_detail::comb_peak(u, centre); });
+}
+
 // The 1-based, inclusive bin range around the TSS where the H3K4me3 signal is planted
 // (its peak profile above 10% of the maximum): where a model's H3K4me3 attention should sit.
 // Under `combinatorial`, the functional peak at the +1 nucleosome (a displaced peak, further
 // downstream, does not drive expression).
 inline std::pair<Index, Index> synthetic_tss_bins(Index bins, SynthRule rule = SynthRule::additive) {
-  Index first = 0, last = 0;
-  for (Index t = 0; t < bins; ++t) {
-    const double u = synth_detail::position(t, bins);
-    const double profile = rule == SynthRule::combinatorial ? synth_detail::comb_peak(u, synth_detail::kCombPeakCentre)
-                                                            : synth_detail::peak(u);
-    if (profile >= synth_detail::kInformativeFraction) {
-      if (first == 0) first = t + 1;
-      last = t + 1;
-    }
-  }
-  return {first, last};
+  if (rule == SynthRule::combinatorial) return synthetic_peak_bins(bins, synth_detail::kCombPeakCentre);
+  return synth_detail::bins_at_least(bins, [](double u) { return synth_detail::peak(u); });
 }
 
 namespace synth_detail {
@@ -443,6 +534,8 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
   sum.valid = n[1];
   sum.test = n[2];
   sum.rule = cfg.rule;
+  sum.noise_marks = cfg.noise_marks;
+  const std::vector<int> informative = synthetic_informative_marks(cfg.noise_marks);
   const bool comb = cfg.rule == SynthRule::combinatorial;
   const std::pair<Index, Index> tss = synthetic_tss_bins(cfg.bins, cfg.rule);
   sum.tss_first_bin = tss.first;
@@ -457,6 +550,14 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
   std::vector<std::uint32_t> marks[2];
   std::vector<double> tss_k4me3_diff, k9_diff, ys;  // for truth.md's sanity figures
   std::vector<double> split_y[3], split_expected[3];  // for the noise ceilings
+  // What a scorer of explanations reads (header comment), one row per split gene.
+  CsvWriter truth_marks, truth_bins;
+  {
+    std::vector<std::string> h = {"gene_id"};
+    for (Index m = 0; m < mark::count; ++m) h.push_back(mark_name(m));
+    truth_marks.header(h);
+    truth_bins.header({"gene_id", "mark", "cell", "first_bin", "last_bin"});
+  }
   Index g = 0;
   for (int s = 0; s < 3; ++s) {
     std::string text[2];
@@ -476,6 +577,15 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
       ys.push_back(t.y());
       split_y[s].push_back(t.y());
       split_expected[s].push_back(t.expected_y);
+      {
+        std::vector<std::string> row = {t.id};
+        for (int v : informative) row.push_back(v ? "1" : "0");
+        truth_marks.row(row);
+        for (int c = 0; c < 2; ++c) {
+          const std::pair<Index, Index> r = comb ? synthetic_peak_bins(cfg.bins, t.centre[c]) : tss;
+          if (r.first > 0) truth_bins.row(t.id, mark_name(mark::H3K4me3), c == 0 ? "A" : "B", r.first, r.second);
+        }
+      }
       const std::string prefix = t.id + "_" + t.symbol + "_";
       for (int c = 0; c < 2; ++c)
         for (Index b = 0; b < cfg.bins; ++b) {
@@ -535,6 +645,10 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
   }
   const std::string truth_csv = (std::filesystem::path(out_dir) / "truth.csv").string();
   write_file_atomic(truth_csv, csv.str());
+  const std::string truth_marks_csv = (std::filesystem::path(out_dir) / "truth_marks.csv").string();
+  write_file_atomic(truth_marks_csv, truth_marks.str());
+  const std::string truth_bins_csv = (std::filesystem::path(out_dir) / "truth_bins.csv").string();
+  write_file_atomic(truth_bins_csv, truth_bins.str());
 
   Index differential = 0;
   for (double y : ys) differential += std::fabs(y) >= 2.0 ? 1 : 0;
@@ -590,51 +704,73 @@ inline SynthSummary write(const std::string& out_dir, const SynthConfig& cfg) {
                 "(over the expression noise and the Poisson draw): train %.3f, valid %.3f, test %.3f.\n\n",
                 sum.noise_ceiling[0], sum.noise_ceiling[1], sum.noise_ceiling[2]);
   md += buf;
-  if (comb)
-    std::snprintf(buf, sizeof buf,
-                  "## Which marks carry the signal\n"
-                  "| mark | column | role |\n|---|---|---|\n"
-                  "| H3K4me1 | 1 | follows h (flanking the TSS at +-%g bins), not the output |\n"
-                  "| H3K4me3 | 2 | most informative, with its position: the functional peak is in bins %lld..%lld |\n"
-                  "| H3K9me3 | 3 | uninformative noise (independent of expression) |\n"
-                  "| H3K27me3 | 4 | informative, repressive, in interaction with H3K4me3 (broad over the window) |\n"
-                  "| H3K36me3 | 5 | follows h (gene body, downstream of the TSS: bins %lld..%lld), not the output |\n\n",
-                  kFlankAt, static_cast<long long>(tss.first), static_cast<long long>(tss.second), T / 2 + 1, T);
-  else
-    std::snprintf(buf, sizeof buf,
-                  "## Which marks carry the signal\n"
-                  "| mark | column | role |\n|---|---|---|\n"
-                  "| H3K4me1 | 1 | informative (activity, flanking the TSS at +-%g bins) |\n"
-                  "| H3K4me3 | 2 | most informative: a peak at the TSS, bins %lld..%lld |\n"
-                  "| H3K9me3 | 3 | uninformative noise (independent of expression) |\n"
-                  "| H3K27me3 | 4 | informative, repressive (broad over the window) |\n"
-                  "| H3K36me3 | 5 | informative (gene body, downstream of the TSS: bins %lld..%lld) |\n\n",
-                  kFlankAt, static_cast<long long>(tss.first), static_cast<long long>(tss.second), T / 2 + 1, T);
-  md += buf;
+  // The table of roles, a row per mark; a mark made noise by cfg.noise_marks says so in H3K9me3's words.
+  md += "## Which marks carry the signal\n| mark | column | role |\n|---|---|---|\n";
+  for (Index m = 0; m < mark::count; ++m) {
+    char role[256];
+    const long long first = static_cast<long long>(tss.first), last = static_cast<long long>(tss.second);
+    if (!informative[static_cast<std::size_t>(m)])
+      std::snprintf(role, sizeof role, "uninformative noise (independent of expression)");
+    else if (m == mark::H3K4me1)
+      std::snprintf(role, sizeof role, comb ? "follows h (flanking the TSS at +-%g bins), not the output"
+                                            : "informative (activity, flanking the TSS at +-%g bins)", kFlankAt);
+    else if (m == mark::H3K4me3)
+      std::snprintf(role, sizeof role, comb ? "most informative, with its position: the functional peak is in bins %lld..%lld"
+                                            : "most informative: a peak at the TSS, bins %lld..%lld", first, last);
+    else if (m == mark::H3K27me3)
+      std::snprintf(role, sizeof role, "%s", comb ? "informative, repressive, in interaction with H3K4me3 (broad over the window)"
+                                                  : "informative, repressive (broad over the window)");
+    else
+      std::snprintf(role, sizeof role, comb ? "follows h (gene body, downstream of the TSS: bins %lld..%lld), not the output"
+                                            : "informative (gene body, downstream of the TSS: bins %lld..%lld)", T / 2 + 1, T);
+    md += "| " + mark_name(m) + " | " + std::to_string(m + 1) + " | " + role + " |\n";
+  }
+  md += "\n";
+  std::string noise_names;  // "H3K9me3", "H3K9me3, H3K4me1", ...
+  for (int k = 0; k < cfg.noise_marks; ++k)
+    noise_names += (k ? ", " : "") + mark_name(synthetic_noise_order()[static_cast<std::size_t>(k)]);
+  const std::string low = cfg.noise_marks == 1 ? noise_names : "the noise marks (" + noise_names + ")";
   std::snprintf(buf, sizeof buf,
                 "The TSS is the centre of the window (between bins %lld and %lld). A trained model should give\n"
-                "H3K9me3 a low level-2 attention (beta), and its H3K4me3 level-1 attention (alpha) should\n"
+                "%s a low level-2 attention (beta), and its H3K4me3 level-1 attention (alpha) should\n"
                 "concentrate in bins %lld..%lld.\n\n"
                 "## Sanity figures (split genes)\n"
                 "Pearson correlation with y of the B - A difference of summed counts: H3K4me3 over bins\n"
                 "%lld..%lld: %.3f; H3K9me3 over all bins: %.3f.\n\n"
                 "Per-gene latent values and counts: truth.csv.\n",
-                T / 2, T / 2 + 1, static_cast<long long>(tss.first), static_cast<long long>(tss.second),
+                T / 2, T / 2 + 1, low.c_str(), static_cast<long long>(tss.first), static_cast<long long>(tss.second),
                 static_cast<long long>(tss.first), static_cast<long long>(tss.second), pearson(tss_k4me3_diff, ys),
                 pearson(k9_diff, ys));
+  md += buf;
+  std::snprintf(buf, sizeof buf,
+                "\n## The truth for scoring explanations\n"
+                "Noise marks (%d; `deepdiff synth --noise-marks`): %s. A noise mark is independent of the\n"
+                "latent state: a level of its own per gene and cell, sometimes a domain.\n"
+                "- truth_marks.csv: per split gene, 1 for an informative mark, 0 for a noise mark.\n"
+                "- truth_bins.csv: per split gene and cell (A, B), first_bin..last_bin (1-based, inclusive): the\n"
+                "  bins of the planted H3K4me3 peak, where its profile is >= %g of its maximum.\n%s"
+                "`deepdiff score-attention RUN_DIR --truth DIR` scores a run's attention and attributions\n"
+                "against both.\n",
+                cfg.noise_marks, noise_names.c_str(), kInformativeFraction,
+                comb ? "  The peak sits at that gene's own centre in that cell (truth.csv's peak_centre_a, _b),\n"
+                       "  displaced peaks included; a peak outside the window has no row.\n"
+                     : "  The same bins in every gene and cell.\n");
   md += buf;
   sum.truth = md;
   const std::string truth_md = (std::filesystem::path(out_dir) / "truth.md").string();
   write_file_atomic(truth_md, sum.truth);
   sum.files.push_back(truth_csv);
+  sum.files.push_back(truth_marks_csv);
+  sum.files.push_back(truth_bins_csv);
   sum.files.push_back(truth_md);
   return sum;
 }
 
 }  // namespace synth_detail
 
-// Writes DIR/CELL1 and CELL2 .train/.valid/.test/.expr.csv, truth.csv (per-gene latent values)
-// and truth.md (what was planted, in words); creates DIR. Same seed and config, same bytes.
+// Writes DIR/CELL1 and CELL2 .train/.valid/.test/.expr.csv, truth.csv (per-gene latent values),
+// truth_marks.csv and truth_bins.csv (what a scorer of explanations reads, header comment) and
+// truth.md (what was planted, in words); creates DIR. Same seed and config, same bytes.
 inline SynthSummary write_synthetic(const std::string& out_dir, const SynthConfig& cfg) {
   return synth_detail::write(out_dir, cfg);
 }
