@@ -189,6 +189,14 @@ contains "gradient x input of 1 genes"
 expect 2 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --steps 0;  contains "\-\-steps"
 expect 2 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --method shap;  contains "\-\-method"; contains "grad_input"
 expect 1 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$D" --genes "$first,NOPE";  contains "gene 'NOPE'"
+# score-attention: beta, alpha and both attributions against synth's truth files
+expect 0 "$BIN" score-attention "$R" --truth "$D";  contains "beta"; contains "alpha"; contains "ig "
+python3 -c "import json, sys; j = json.load(open(sys.argv[1])); assert 'ig' in json.dumps(j)" "$R/attention_scores.json" && ok || bad "attention_scores.json"
+expect 2 "$BIN" score-attention "$R";  contains "\-\-truth"
+expect 0 "$BIN" synth --genes 30 --bins 12 --noise-marks 3 --out "$WORK/noise3";  contains "noise marks 3"
+[ "$(head -1 "$WORK/noise3/truth_marks.csv")" = "gene_id,H3K4me1,H3K4me3,H3K9me3,H3K27me3,H3K36me3" ] && ok || bad "truth_marks.csv header: $(head -1 "$WORK/noise3/truth_marks.csv")"
+[ "$(sed -n 2p "$WORK/noise3/truth_marks.csv" | cut -d, -f2-)" = "0,1,0,1,0" ] && ok || bad "3 noise marks: $(sed -n 2p "$WORK/noise3/truth_marks.csv")"
+expect 2 "$BIN" synth --genes 30 --noise-marks 5 --out "$WORK/noise5";  contains "\-\-noise-marks"
 "$BIN" synth --genes 20 --bins 10 --out "$WORK/bins10" > /dev/null
 expect 1 "$BIN" attribute --checkpoint "$R/checkpoint.bin" --data-root "$WORK/bins10";  contains "expects 12 bins"
 
