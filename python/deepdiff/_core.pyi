@@ -149,6 +149,24 @@ class Model:
         self, xa: Union[_Marks, Split], xb: Optional[_Marks] = None, *, batch_size: int = 10, threads: int = 0
     ) -> Tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
         """(beta [N, K], alpha [N, C, T]): channels named by beta_names and alpha_names. ValueError without attention."""
+    def attributions(
+        self,
+        xa: Union[_Marks, Split],
+        xb: Optional[_Marks] = None,
+        *,
+        method: str = "ig",
+        steps: int = 64,
+        batch_size: int = 10,
+        threads: int = 0,
+    ) -> Dict[str, npt.NDArray[np.float64]]:
+        """Attributions of each prediction to its inputs, as `deepdiff attribute` (spec, "Attributions").
+
+        method "ig": integrated gradients from x' = 0, `steps` midpoint steps (a.sum() + b.sum() of a
+        gene ~ prediction - baseline); "grad_input": gradient x input. From xa, xb [N, T, M] or a Split.
+        Returns float64 arrays: "a", "b" [N, T, M] (attributions of XA, XB), "prediction" [N] y(x),
+        "baseline" [N] y(0), "gap" [N] (sum - (prediction - baseline)). ValueError for an unknown
+        method, steps < 1, or a model that is not a DeepDiff variant.
+        """
     def state_dict(self) -> Dict[str, npt.NDArray[np.float32]]:
         """{PyTorch name: float32 array of PyTorch's shape}, in the public code's order (copies).
 

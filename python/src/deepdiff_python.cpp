@@ -20,6 +20,7 @@
 #include <deepdiff/data/dataset.hpp>
 #include <deepdiff/data/metrics.hpp>
 #include <deepdiff/data/synthetic.hpp>
+#include <deepdiff/model/attribution.hpp>
 #include <deepdiff/model/model_io.hpp>
 #include <deepdiff/train/any_model.hpp>
 #include <deepdiff/train/fit.hpp>
@@ -435,6 +436,69 @@ deepdiff::Predictions run_predict(Model& m, const py::handle& xa, const py::hand
   Threads th(threads);
   py::gil_scoped_release nogil;
   return deepdiff::predict_any_arrays(m.any, in.xa, in.xb, in.n, static_cast<Index>(batch_size), alpha);
+}
+
+// Model.attributions: deepdiff::attribute (model/attribution.hpp) on a Split, or on arrays
+// made into one. a, b float64 [N, T, M]; prediction, baseline, gap float64 [N].
+py::dict run_attributions(Model& m, const py::handle& xa, const py::handle& xb, const std::string& method,
+                          long long steps, long long batch_size, int threads) {
+  check_batch_size(batch_size);
+  deepdiff::AttributionOptions opt;
+  try {
+    opt.method = deepdiff::parse_attribution_method(method);
+  } catch (const std::invalid_argument& e) {
+    raise(PyExc_ValueError, std::string("method: ") + e.what());
+  }
+  if (steps < 1) raise(PyExc_ValueError, "steps must be >= 1, got " + std::to_string(steps));
+  if (!m.any.deepdiff) {
+    std::string names;
+    for (deepdiff::Variant v : deepdiff::all_variants()) names += (names.empty() ? "" : ", ") + std::string(deepdiff::variant_name(v));
+    raise(PyExc_ValueError, "attributions: the " + m.name() +
+                                " model is not a DeepDiff variant; attributions are computed for the variants (" + names + ")");
+  }
+  opt.steps = static_cast<Index>(steps);
+  opt.batch = static_cast<Index>(batch_size);
+  InUse use(m, false);
+  Inputs in = inputs(m, xa, xb);
+  std::shared_ptr<const deepdiff::Split> split = in.split;
+  if (!split) {
+    auto s = std::make_shared<deepdiff::Split>();
+    const std::size_t len = static_cast<std::size_t>(in.n * m.bins * m.marks);
+    s->bins = m.bins;
+    s->marks = m.marks;
+    s->xa.assign(in.xa, in.xa + len);
+    s->xb.assign(in.xb, in.xb + len);
+    s->gene_ids.resize(static_cast<std::size_t>(in.n));
+    s->gene_symbols.resize(static_cast<std::size_t>(in.n));
+    split = std::move(s);
+  }
+  // Ctrl-C: Python's handler only sets a flag while C++ runs; look at it between gene batches.
+  opt.progress = [](Index, Index) {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+  Threads th(threads);
+  deepdiff::Attributions r;
+  {
+    py::gil_scoped_release nogil;
+    try {
+      r = deepdiff::attribute(*m.any.deepdiff, *split, opt);
+    } catch (...) {
+      m.any.deepdiff->params().zero_grad();  // attribute uses them as scratch; leave them as it would
+      throw;
+    }
+  }
+  const py::ssize_t N = static_cast<py::ssize_t>(r.count());
+  const std::vector<py::ssize_t> shape = {N, static_cast<py::ssize_t>(r.bins), static_cast<py::ssize_t>(r.marks)};
+  auto array = [](const std::vector<py::ssize_t>& sh, const std::vector<double>& v) {
+    py::array_t<double> a(sh);
+    std::copy(v.begin(), v.end(), a.mutable_data());
+    return a;
+  };
+  std::vector<double> gap(static_cast<std::size_t>(N));
+  for (Index i = 0; i < r.count(); ++i) gap[static_cast<std::size_t>(i)] = r.gap(i);
+  return py::dict("a"_a = array(shape, r.a), "b"_a = array(shape, r.b), "prediction"_a = array({N}, r.prediction),
+                  "baseline"_a = array({N}, r.baseline), "gap"_a = array({N}, gap));
 }
 
 std::string seconds_text(double s) {
@@ -896,6 +960,33 @@ Raises ValueError naming the model for one without attention (ridge, xgboost, de
 model.has_attention is False).
 )";
 
+static const char* kAttributionsDoc = R"(Attributions of each prediction to its inputs, as `deepdiff attribute` computes them.
+
+attributions(xa, xb, *, method="ig", steps=64, batch_size=10, threads=0) or attributions(split, ...)
+
+How much each input count XA[t, m], XB[t, m] moved the prediction y of its gene (spec,
+"Attributions"). method="ig": integrated gradients from no reads (x' = 0) by the midpoint rule
+in `steps` steps, IG_i = x_i * (1/S) sum_k dy/dx_i(((k - 1/2)/S) x), so that a.sum() + b.sum()
+of a gene is close to prediction - baseline (the gap shrinks as steps grows). method="grad_input":
+the gradient times the input, x_i * dy/dx_i(x) (steps is ignored; it has no completeness).
+Computed in float32 by the model's own backward pass; the result does not depend on threads.
+
+Args:
+    xa, xb: marks of cell A and cell B, [N, T, M] array-likes (as predict), or a Split alone.
+    method: "ig" or "grad_input".
+    steps: integrated gradients' S, >= 1.
+    batch_size: genes per forward/backward pass.
+    threads: OpenMP threads (0: default).
+
+Returns:
+    dict of float64 arrays: "a", "b" [N, T, M] (the attributions of XA and XB), "prediction"
+    [N] (y(x)), "baseline" [N] (y(0), the model on no reads), "gap" [N] (sum of the gene's
+    attributions - (prediction - baseline)).
+
+Raises ValueError for an unknown method, steps < 1, batch_size < 1, and a model that is not a
+DeepDiff variant (the baselines have no attributions here). Ctrl-C stops between gene batches.
+)";
+
 PYBIND11_MODULE(_core, m) {
   m.doc() = "deepdiff-cpp's engine for Python: load data, train, predict, attention, checkpoints.";
 
@@ -1032,6 +1123,8 @@ PYBIND11_MODULE(_core, m) {
              return py::make_tuple(to_numpy(std::move(p.beta)), to_numpy(std::move(p.alpha)));
            },
            kAttentionDoc, "xa"_a, "xb"_a = py::none(), py::kw_only(), "batch_size"_a = 10, "threads"_a = 0)
+      .def("attributions", &run_attributions, kAttributionsDoc, "xa"_a, "xb"_a = py::none(), py::kw_only(),
+           "method"_a = "ig", "steps"_a = 64, "batch_size"_a = 10, "threads"_a = 0)
       .def("state_dict", &state_dict,
            "The parameters as {PyTorch name: float32 numpy array of PyTorch's shape}, in the public code's\n"
            "order (copies). torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}) works.\n"

@@ -35,7 +35,7 @@ def test_stub_signatures_match_the_keywords():
     tree = stub_tree()
     model = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Model")
     stubs = {n.name: n for n in model.body if isinstance(n, ast.FunctionDef)}
-    for meth in ("fit", "predict", "attention", "load_state_dict"):
+    for meth in ("fit", "predict", "attention", "attributions", "load_state_dict"):
         doc = getattr(deepdiff.Model, meth).__doc__
         a = stubs[meth].args
         names = [x.arg for x in a.args + a.kwonlyargs if x.arg != "self"]
