@@ -4,8 +4,11 @@
 
 #include <cxxopts.hpp>
 
+#include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace deepdiff_cli {
 
@@ -40,6 +43,24 @@ inline cxxopts::ParseResult parse_options(cxxopts::Options& o, int argc, char** 
   } catch (const cxxopts::exceptions::exception& e) {
     throw UsageError(e.what());
   }
+}
+
+// A command of one positional RUN_DIR (report, score-attention): declares it, parses, prints
+// the help (then nullopt) or checks that exactly one RUN_DIR was given and returns it.
+inline std::optional<std::string> parse_run_dir_command(cxxopts::Options& o, int argc, char** argv,
+                                                        cxxopts::ParseResult& r) {
+  o.add_options()("run_dir", "", cxxopts::value<std::vector<std::string>>());
+  o.parse_positional({"run_dir"});
+  o.positional_help("RUN_DIR");
+  r = parse_options(o, argc, argv);
+  if (r.count("help")) {
+    std::cout << o.help({""}) << "\n";
+    return std::nullopt;
+  }
+  if (!r.count("run_dir")) throw UsageError("RUN_DIR is required (the --save-root of a training run)");
+  const std::vector<std::string> dirs = r["run_dir"].as<std::vector<std::string>>();
+  if (dirs.size() != 1) throw UsageError("one RUN_DIR, not " + std::to_string(dirs.size()));
+  return dirs[0];
 }
 
 }  // namespace deepdiff_cli

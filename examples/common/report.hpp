@@ -1126,21 +1126,13 @@ inline int report_command(int argc, char** argv, const std::string& generator) {
                      "lookup of the test genes. It reads what the folder holds, and says what is missing (a run\n"
                      "still training, an older version's folder); RUN_DIR must hold a metrics.json.");
   o.add_options()("h,help", "show this help")("out", "write the page here instead of RUN_DIR/report.html",
-                                              cxxopts::value<std::string>())(
-      "run_dir", "", cxxopts::value<std::vector<std::string>>());
-  o.parse_positional({"run_dir"});
-  o.positional_help("RUN_DIR");
-  const cxxopts::ParseResult r = deepdiff_cli::parse_options(o, argc, argv);
-  if (r.count("help")) {
-    std::cout << o.help({""}) << "\n";
-    return 0;
-  }
-  if (!r.count("run_dir")) throw deepdiff_cli::UsageError("RUN_DIR is required (the --save-root of a training run)");
-  const std::vector<std::string> dirs = r["run_dir"].as<std::vector<std::string>>();
-  if (dirs.size() != 1) throw deepdiff_cli::UsageError("one RUN_DIR, not " + std::to_string(dirs.size()));
+                                              cxxopts::value<std::string>());
+  cxxopts::ParseResult r;
+  const std::optional<std::string> run_dir = deepdiff_cli::parse_run_dir_command(o, argc, argv, r);
+  if (!run_dir) return 0;
   const std::string out = r.count("out") ? r["out"].as<std::string>() : "";
   if (r.count("out") && out.empty()) throw deepdiff_cli::UsageError("--out: an empty path");
-  const std::string path = write_run_report(dirs[0], out, generator);
+  const std::string path = write_run_report(*run_dir, out, generator);
   std::cout << "report written to " << path << " (" << file_size_text(path) << "); open it in a browser\n";
   return 0;
 }

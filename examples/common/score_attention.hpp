@@ -541,18 +541,10 @@ inline int score_attention_command(int argc, char** argv) {
         ("out", "write the scores here instead of RUN_DIR/attention_scores.json", cxxopts::value<std::string>())
         ("split", "the split of the run's files: test (attention_beta.csv, what train writes, or attention_beta_test.csv), "
                   "train or valid (attention_beta_SPLIT.csv, what deepdiff attention writes)",
-         cxxopts::value<std::string>()->default_value("test"))
-        ("run_dir", "", cxxopts::value<std::vector<std::string>>());
-    o.parse_positional({"run_dir"});
-    o.positional_help("RUN_DIR");
-    const cxxopts::ParseResult r = deepdiff_cli::parse_options(o, argc, argv);
-    if (r.count("help")) {
-      std::cout << o.help({""}) << "\n";
-      return 0;
-    }
-    if (!r.count("run_dir")) throw deepdiff_cli::UsageError("RUN_DIR is required (the --save-root of a training run)");
-    const std::vector<std::string> dirs = r["run_dir"].as<std::vector<std::string>>();
-    if (dirs.size() != 1) throw deepdiff_cli::UsageError("one RUN_DIR, not " + std::to_string(dirs.size()));
+         cxxopts::value<std::string>()->default_value("test"));
+    cxxopts::ParseResult r;
+    const std::optional<std::string> given = deepdiff_cli::parse_run_dir_command(o, argc, argv, r);
+    if (!given) return 0;
     if (!r.count("truth")) throw deepdiff_cli::UsageError("--truth is required (the folder of deepdiff synth)");
     const std::string truth_dir = r["truth"].as<std::string>();
     if (truth_dir.empty()) throw deepdiff_cli::UsageError("--truth: an empty path");
@@ -560,7 +552,7 @@ inline int score_attention_command(int argc, char** argv) {
     if (split != "train" && split != "valid" && split != "test")
       throw deepdiff_cli::UsageError("--split must be train, valid or test (got '" + split + "')");
     if (r.count("out") && r["out"].as<std::string>().empty()) throw deepdiff_cli::UsageError("--out: an empty path");
-    const std::string run_dir = dirs[0];
+    const std::string run_dir = *given;
     std::error_code ec;
     if (!std::filesystem::is_directory(run_dir, ec)) throw DataError(run_dir, "not a folder (RUN_DIR)");
     if (!std::filesystem::is_directory(truth_dir, ec)) throw DataError(truth_dir, "not a folder (--truth)");
