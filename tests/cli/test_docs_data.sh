@@ -3,8 +3,9 @@
 # ../shared beside it (a user's clone), every shell block of README.md, docs/*.md and the
 # folders' README.md files that uses data/sample or data/roadmap runs as written and exits 0.
 # The programs are the build's, reached as build/examples/... inside the copy through small
-# wrappers that append `--epochs 1` to `deepdiff train` and `deepdiff-pairs` runs (the last
-# value of a flag wins), so that a 120-epoch study finishes in seconds; nothing else is changed.
+# wrappers that append `--epochs 1` to `deepdiff train` and `deepdiff-pairs` runs and `--steps 2`
+# to `deepdiff attribute` (the last value of a flag wins), so that a 120-epoch study and 64-step
+# integrated gradients finish in seconds (also under the sanitizers); nothing else is changed.
 # Blocks that need a user's own downloads (a samplesheet of Roadmap tagAlign files) are listed
 # as skipped: their pieces are tested by prepare_roadmap and cli_remc_script.
 # Also: no tracked text file points at a ../shared folder.
@@ -36,9 +37,10 @@ for prog in deepdiff deepdiff-pairs; do
   [ -x "$BUILD/examples/$prog" ] || { echo "skipped: $BUILD/examples/$prog is not built"; exit 77; }
   cat > "$CLONE/build/examples/$prog" <<EOF
 #!/usr/bin/env bash
-# $BUILD/examples/$prog, with --epochs 1 appended to training runs (test_docs_data.sh)
+# $BUILD/examples/$prog, with --epochs 1 appended to training runs, --steps 2 to attribute (test_docs_data.sh)
 case "\${1:-}" in
   train) exec "$BUILD/examples/$prog" "\$@" --epochs 1 ;;
+  attribute) exec "$BUILD/examples/$prog" "\$@" --steps 2 ;;
   merge|eval|predict|attention|prepare|synth|report|-h|--help|"") exec "$BUILD/examples/$prog" "\$@" ;;
 esac
 [ "$prog" = deepdiff-pairs ] && exec "$BUILD/examples/$prog" "\$@" --epochs 1
