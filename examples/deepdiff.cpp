@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -449,10 +448,7 @@ std::vector<Index> genes_by_id(const Split& s, const std::string& list) {
   std::unordered_map<std::string, Index> at;
   for (Index g = 0; g < s.genes(); ++g) at.emplace(s.gene_ids[static_cast<std::size_t>(g)], g);
   std::vector<Index> out;
-  std::stringstream in(list);
-  std::string id;
-  while (std::getline(in, id, ',')) {
-    if (id.empty()) continue;
+  for (const std::string& id : split_list(list)) {
     const auto it = at.find(id);
     if (it == at.end())
       throw std::runtime_error("gene '" + id + "' (--genes) is not in the " + s.name + " split (" +

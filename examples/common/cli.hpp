@@ -6,6 +6,7 @@
 
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,6 +44,16 @@ inline cxxopts::ParseResult parse_options(cxxopts::Options& o, int argc, char** 
   } catch (const cxxopts::exceptions::exception& e) {
     throw UsageError(e.what());
   }
+}
+
+// The items of a comma-separated flag value (--genes, --split, --gene-types, ...); empty items dropped.
+inline std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
 }
 
 // A command of one positional RUN_DIR (report, score-attention): declares it, parses, prints

@@ -23,15 +23,6 @@ namespace deepdiff_cli {
 
 #ifdef DEEPDIFF_HAVE_GENOMICS
 
-inline std::vector<std::string> split_list(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 // Ctrl-C and SIGTERM during a run: the first asks prepare_data_root to stop (it removes its
 // temporary folder, which can hold gigabytes, and exits by the same signal); a second one ends
 // the process at once. A handler can only reach a global: these two are the program's, not the
