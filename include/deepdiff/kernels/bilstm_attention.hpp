@@ -317,7 +317,8 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
       ConstArrayMap<T> c_prev(st.c_at(s - 1), Bj, H);
       c = f * c_prev + i * g;
     }
-    ArrayMap<T>(h, Bj, H) = o * c.tanh();
+    tanh_tile<T>(st.c_at(s), h, Bj, H);
+    ArrayMap<T>(h, Bj, H) *= o;
   }
   if (to_cache) stream_fence();  // the streamed tiles are visible before backward's tasks run
 }
@@ -359,9 +360,11 @@ void attention_forward_block(const T* hf, const T* hb, Index nt, Index Bj, Index
     const T* Hb = hb + (nt - t) * Bj * H;
     for (Index r = 0; r < Bj; ++r) E(r, t) = row_dot(Hf + r * H, context, H) + row_dot(Hb + r * H, context + H, H);
   }
+  // Softmax over t, per gene: minus the row's max, exp over the whole block (the column-major
+  // [Bj, nt] block read as row-major [nt, Bj]), then each row over its sum.
+  for (Index r = 0; r < Bj; ++r) E.row(r).array() -= E.row(r).maxCoeff();
+  exp_inplace<T>(StridedArrayMap<T>(scores, nt, Bj, Eigen::OuterStride<>(Bj)));
   for (Index r = 0; r < Bj; ++r) {
-    const T m = E.row(r).maxCoeff();
-    E.row(r) = (E.row(r).array() - m).exp().matrix();
     E.row(r) /= E.row(r).sum();
     for (Index t = 0; t < nt; ++t) alpha_out[r * alpha_ld + t] = E(r, t);
   }

@@ -6,13 +6,11 @@
 // tile is [Bj, G] row-major (gene r's pre-activations or activations at a + r*G), c, h and
 // their deltas [Bj, H].
 //
-// Nonlinearities: sigma(x) = 1 / (1 + exp(-x)) with Eigen's vectorized exp (its generic float
-// exp computed faster where Eigen has no AVX-512 one: pexp_gate) and an exact division; tanh
-// with Eigen's vectorized rational tanh (float). double uses the same sigma and std::tanh
-// (Eigen 3.4 has no vectorized double tanh). std::tanh costs ~13 ns per float here, 45x the
-// vectorized one. Errors against std are measured by the kernel tests and listed in
-// docs/kernels.md. The fused passes need H in whole packets and (forward) a vectorized tanh;
-// other shapes use the same math as Eigen array expressions (in bilstm_attention.hpp).
+// Nonlinearities: float uses gate_math.hpp's sigma, tanh and exp, within 2 ulp of the correctly
+// rounded value for every input (tests/kernels/test_gate_math.cpp checks all 2^32), on packets
+// in the fused passes and row by row (same values) on the general path; double uses
+// 1 / (1 + exp(-x)) with Eigen's exp, and std::tanh. The fused passes need float and H in whole
+// packets; other shapes take the general path (bilstm_attention.hpp).
 #pragma once
 
 #include <Eigen/Core>
@@ -23,6 +21,7 @@
 #include <immintrin.h>
 #endif
 
+#include "deepdiff/kernels/gate_math.hpp"
 #include "deepdiff/tensor/tensor.hpp"
 #include "deepdiff/tensor/tile_product.hpp"
 
@@ -56,71 +55,57 @@ inline void stream_fence() {
 #endif
 }
 
-// In place: x <- 1 / (1 + exp(-x)), vectorized (Eigen's exp, then one division).
+// The float gate math is gate_math.hpp's (within 2 ulp of the correctly rounded value, checked
+// on all 2^32 inputs) wherever float has SIMD packets; double (the gradient checks' precision)
+// uses Eigen's exp and std::tanh.
+template <class T>
+constexpr bool has_faithful_math() {
+  return std::is_same_v<T, float> && Eigen::internal::packet_traits<float>::Vectorizable;
+}
+
+// Rows of a strided tile in place, x <- f(x): one function per element wherever the element sits
+// (gate_math.hpp's apply_faithful), so the general path's values are the fused path's.
+template <class F>
+inline void rows_faithful(StridedArrayMap<float> x, F f) {
+  using P = Eigen::internal::packet_traits<float>::type;
+  for (Index r = 0; r < x.rows(); ++r) {
+    float* row = x.data() + r * x.outerStride();
+    apply_faithful<P>(row, row, x.cols(), f);
+  }
+}
+
+// In place: x <- 1 / (1 + exp(-x)).
 template <class T>
 inline void sigmoid_inplace(StridedArrayMap<T> x) {
-  x = (T(1) + (-x).exp()).inverse();
+  if constexpr (has_faithful_math<T>()) {
+    rows_faithful(x, [](const auto& v) { return psigmoid_faithful(v); });
+  } else {
+    x = (T(1) + (-x).exp()).inverse();
+  }
 }
-// In place: x <- tanh(x). float: Eigen's vectorized rational tanh; double: std::tanh.
+// In place: x <- tanh(x).
 template <class T>
 inline void tanh_inplace(StridedArrayMap<T> x) {
-  x = x.tanh();
+  if constexpr (has_faithful_math<T>()) {
+    rows_faithful(x, [](const auto& v) { return ptanh_faithful(v); });
+  } else {
+    x = x.tanh();
+  }
+}
+// In place: x <- exp(x) (the attention's softmax).
+template <class T>
+inline void exp_inplace(StridedArrayMap<T> x) {
+  if constexpr (has_faithful_math<T>()) {
+    rows_faithful(x, [](const auto& v) { return pexp_faithful(v); });
+  } else {
+    x = x.exp();
+  }
 }
 
-// exp of a float packet with the same value, bit for bit, as Eigen 3.4's generic
-// pexp_float (what Eigen's pexp is for AVX2, AVX and SSE packets; AVX-512 has its own, faster
-// one and keeps it): the same clamp to +-88.723, m = floor(x log2(e) + 1/2), the same two-part
-// reduction and polynomial y ~ exp(r), and the same final max with x. Only the scaling
-// y * 2^m differs: Eigen's pldexp_generic takes any exponent (four factors, with clamps),
-// here m is in [-128, 128] after the clamp, so two exact powers of two do: y * 2^(m>>1) is
-// exact (y in [0.7, 1.42]) and the second product rounds once, as Eigen's last product does.
-// Same rounding, same flush of denormals; about 14 fewer operations per packet, which is a
-// sixth of an AVX2 gate pass. tests/kernels/test_lstm_gates.cpp compares it with Eigen's
-// pexp_float bit for bit over special values and a sweep of all float exponents.
-template <class P>
-inline P pexp_float_fast_ldexp(const P& x_in) {
-  using namespace Eigen::internal;
-  using PI = typename unpacket_traits<P>::integer_packet;
-  const P one = pset1<P>(1.0f);
-  const P x = pmax(pmin(x_in, pset1<P>(88.723f)), pset1<P>(-88.723f));
-  const P m = pfloor(pmadd(x, pset1<P>(1.44269504088896341f), pset1<P>(0.5f)));
-  P r = pmadd(m, pset1<P>(-0.693359375f), x);
-  r = pmadd(m, pset1<P>(2.12194440e-4f), r);
-  const P r2 = pmul(r, r);
-  const P r3 = pmul(r2, r);
-  P y = pmadd(pset1<P>(1.9875691500E-4f), r, pset1<P>(1.3981999507E-3f));
-  P y1 = pmadd(pset1<P>(4.1665795894E-2f), r, pset1<P>(1.6666665459E-1f));
-  const P y2 = padd(r, one);
-  y = pmadd(y, r, pset1<P>(8.3334519073E-3f));
-  y1 = pmadd(y1, r, pset1<P>(5.0000001201E-1f));
-  y = pmadd(y, r3, y1);
-  y = pmadd(y, r2, y2);
-  const PI e = pcast<P, PI>(m);
-  const PI half = parithmetic_shift_right<1>(e);  // floor(m / 2)
-  const PI bias = pset1<PI>(127);
-  const P c1 = preinterpret<P>(plogical_shift_left<23>(padd(half, bias)));           // 2^(m>>1)
-  const P c2 = preinterpret<P>(plogical_shift_left<23>(padd(psub(e, half), bias)));  // 2^(m - (m>>1))
-  return pmax(pmul(pmul(y, c1), c2), x_in);
-}
-
-// exp on a gate packet: pexp_float_fast_ldexp for float packets where Eigen's pexp is the
-// generic one (no AVX-512), Eigen's pexp otherwise. Same values either way.
-template <class T, class P>
-inline P pexp_gate(const P& z) {
-#if !defined(EIGEN_VECTORIZE_AVX512)
-  if constexpr (std::is_same_v<T, float> && Eigen::internal::packet_traits<float>::Vectorizable &&
-                Eigen::internal::unpacket_traits<P>::size > 1)
-    return pexp_float_fast_ldexp(z);
-#endif
-  return Eigen::internal::pexp(z);
-}
-
-// sigma(z) = 1 / (1 + exp(-z)) on a packet: the same operations as sigmoid_inplace's
-// Eigen expression.
-template <class T, class P>
-inline P psigmoid(const P& z) {
-  const P one = Eigen::internal::pset1<P>(T(1));
-  return Eigen::internal::pdiv(one, Eigen::internal::padd(one, pexp_gate<T>(Eigen::internal::pnegate(z))));
+// The fused passes need float's faithful math (double takes the general path).
+template <class T>
+constexpr bool has_fused_gates() {
+  return has_faithful_math<T>();
 }
 
 // Fused gates + cell update for one step, rows of whole packets: reads the pre-activations
@@ -129,6 +114,7 @@ inline P psigmoid(const P& z) {
 // packet-aligned, not z).
 template <class T>
 inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* c, T* h, Index Bj, Index H) {
+  static_assert(has_fused_gates<T>(), "the fused gate pass is float's");
   using namespace Eigen::internal;
   using P = typename packet_traits<T>::type;
   constexpr Index PS = packet_size<T>();
@@ -137,10 +123,10 @@ inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* 
     const T* zr = z + r * G;
     T* ar = a + r * G;
     for (Index j = 0; j < H; j += PS) {
-      const P i = psigmoid<T>(ploadu<P>(zr + j));
-      const P f = psigmoid<T>(ploadu<P>(zr + H + j));
-      const P g = ptanh(ploadu<P>(zr + 2 * H + j));
-      const P o = psigmoid<T>(ploadu<P>(zr + 3 * H + j));
+      const P i = psigmoid_faithful(ploadu<P>(zr + j));
+      const P f = psigmoid_faithful(ploadu<P>(zr + H + j));
+      const P g = ptanh_faithful(ploadu<P>(zr + 2 * H + j));
+      const P o = psigmoid_faithful(ploadu<P>(zr + 3 * H + j));
       if (stream) {
         pstream(ar + j, i);
         pstream(ar + H + j, f);
@@ -154,44 +140,22 @@ inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* 
       }
       const Index q = r * H + j;
       const P cn = c_prev ? pmadd(f, ploadu<P>(c_prev + q), pmul(i, g)) : pmul(i, g);
-      const P t = ptanh(cn);
+      const P t = ptanh_faithful(cn);
       pstoreu(c + q, cn);
       pstoreu(h + q, pmul(o, t));
     }
   }
 }
 
-template <class T>
-constexpr bool has_fused_gates() {
-  return Eigen::internal::packet_traits<T>::Vectorizable && Eigen::internal::packet_traits<T>::HasExp &&
-         Eigen::internal::packet_traits<T>::HasTanh;
-}
-
-// The fused path's sigma and tanh applied to n values (n a whole number of packets); for
-// measuring their error against std (the kernel tests). Only where has_fused_gates<T>().
-template <class T>
-void fused_sigmoid(const T* x, T* y, Index n) {
-  using P = typename Eigen::internal::packet_traits<T>::type;
-  for (Index q = 0; q < n; q += packet_size<T>())
-    Eigen::internal::pstoreu(y + q, psigmoid<T>(Eigen::internal::ploadu<P>(x + q)));
-}
-template <class T>
-void fused_tanh(const T* x, T* y, Index n) {
-  using P = typename Eigen::internal::packet_traits<T>::type;
-  for (Index q = 0; q < n; q += packet_size<T>())
-    Eigen::internal::pstoreu(y + q, Eigen::internal::ptanh(Eigen::internal::ploadu<P>(x + q)));
-}
-
 // tc = tanh(c) over a [Bj, H] tile, by the same function the forward pass used.
 template <class T>
 inline void tanh_tile(const T* c, T* tc, Index Bj, Index H) {
-  if constexpr (has_fused_gates<T>()) {
-    if (whole_packets<T>(H)) {
-      fused_tanh<T>(c, tc, Bj * H);
-      return;
-    }
+  if constexpr (has_faithful_math<T>()) {
+    using P = Eigen::internal::packet_traits<float>::type;
+    apply_faithful<P>(c, tc, Bj * H, [](const auto& v) { return ptanh_faithful(v); });
+  } else {
+    ArrayMap<T>(tc, Bj, H) = ConstArrayMap<T>(c, Bj, H).tanh();
   }
-  ArrayMap<T>(tc, Bj, H) = ConstArrayMap<T>(c, Bj, H).tanh();
 }
 
 // Fused cell and gate deltas for one step, rows of whole packets (c_prev null at s = 0).
