@@ -184,9 +184,9 @@ TEST_CASE("gate math within 2 ulp on a spread sample of all floats", "[kernels]"
 }
 
 TEST_CASE("gate math at the edges of its branches and ranges", "[kernels]") {
-  // Each point and its float neighbours: the tanh branch switch, exp's overflow and the FTZ
-  // underflow, sigmoid's saturation.
-  std::vector<float> points = {0.0f, 0.625f, 88.72283935546875f, 88.723f, -87.33654f, -88.723f,
+  // Each point and its float neighbours: where m steps (ln 2 / 2), exp's overflow, the clamps
+  // and the FTZ underflow, sigmoid's and tanh's saturation.
+  std::vector<float> points = {0.0f, 0.34657359f, 0.17328680f, 87.9f, 43.95f, 88.72283935546875f, 88.723f, -87.33654f, -88.723f,
                                -103.97f, 16.635532f, 17.32868f, 9.0109f, 1e-4f, FLT_MIN, 1.0f, 8.5f,
                                0x1p-26f, 104.0f, 0x1p-24f};
   deepdiff::kernels::FlushDenormalsScope ftz;

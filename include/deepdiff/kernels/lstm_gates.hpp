@@ -68,6 +68,10 @@ constexpr bool has_faithful_math() {
 template <class F>
 inline void rows_faithful(StridedArrayMap<float> x, F f) {
   using P = Eigen::internal::packet_traits<float>::type;
+  if (x.outerStride() == x.cols()) {  // one contiguous block (the attention's scores)
+    apply_faithful<P>(x.data(), x.data(), x.size(), f);
+    return;
+  }
   for (Index r = 0; r < x.rows(); ++r) {
     float* row = x.data() + r * x.outerStride();
     apply_faithful<P>(row, row, x.cols(), f);
