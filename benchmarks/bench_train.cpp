@@ -6,6 +6,8 @@
 // measured in the same run when it is installed. Also GFLOP/s against this machine's
 // measured float matrix-multiply peak and against the core's register-only FMA peak
 // (fma_peak.hpp), and where one training step's time goes on 1 and 2 threads (--phases).
+// Last, whole raw_d epochs at 1, 2 fixed and 2 adaptive threads, idle and beside a busy loop
+// the benchmark starts and stops itself (a machine that is not idle; --contended-genes).
 //
 // Operation count per gene and training step (the level-1 encoders; level 2, heads and
 // Adam add < 2%): K channels x [forward + backward] of one bidirectional LSTM + attention,
@@ -23,7 +25,11 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cmath>
+#include <memory>
+#include <thread>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -202,6 +208,90 @@ void print_phases(const ModelConfig& cfg, const Batch& batch, int reps) {
 // Inference throughput of predict_arrays on N synthetic genes (raw_d) for several batch
 // sizes on 1 and 2 threads: genes/s, and the largest difference from batch 10's predictions
 // (inference has no cross-gene reduction: 0 expected).
+// A split of random counts (what the kernels see does not change their speed), for timing
+// whole epochs through Trainer::epoch.
+Split random_split(Index genes, Index T, std::uint64_t seed) {
+  Rng rng(seed);
+  Split s;
+  s.name = "bench";
+  s.bins = T;
+  s.marks = 5;
+  s.has_expression = true;
+  for (Index g = 0; g < genes; ++g) {
+    s.gene_ids.push_back("G" + std::to_string(g));
+    s.gene_symbols.emplace_back();
+    s.ea.push_back(std::floor(100 * rng.uniform()));
+    s.eb.push_back(std::floor(100 * rng.uniform()));
+  }
+  s.xa.resize(static_cast<std::size_t>(genes * T * 5));
+  s.xb.resize(s.xa.size());
+  for (float& v : s.xa) v = std::floor(static_cast<float>(8 * rng.uniform()));
+  for (float& v : s.xb) v = std::floor(static_cast<float>(8 * rng.uniform()));
+  return s;
+}
+
+// A competing CPU-bound loop on its own thread, as another process on the machine would be:
+// started by the constructor, stopped by the destructor.
+class BusyLoop {
+ public:
+  BusyLoop() : t_([this] {
+      double x = 1.0;
+      while (!stop_.load(std::memory_order_relaxed)) x = x * 1.0000001 + 1e-9;
+      sink_ = x;
+    }) {}
+  ~BusyLoop() {
+    stop_ = true;
+    t_.join();
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  double sink_ = 0;
+  std::thread t_;
+};
+
+// One raw_d epoch (train + validation) through Trainer::epoch at 1 thread, 2 fixed threads and
+// 2 adaptive threads (TrainOptions::adapt_threads), on an idle machine and beside a competing
+// busy loop: one training run of `reps` epochs per figure, the median epoch (a contended
+// machine's times vary more than its best).
+void print_contended(Index genes, Index T, int reps) {
+  const Split train = random_split(genes, T, 11), valid = random_split(std::max<Index>(genes / 5, 2), T, 12);
+  std::printf("\nraw_d, one epoch (%lld train + %lld validation genes, T = %lld), median of %d, seconds; "
+              "'contended': a busy loop on another thread\n%-10s %12s %12s %12s %14s %14s\n",
+              static_cast<long long>(train.genes()), static_cast<long long>(valid.genes()), static_cast<long long>(T),
+              reps, "machine", "1 thread", "2 fixed", "2 adaptive", "1 / 2 fixed", "1 / 2 adaptive");
+  for (bool busy : {false, true}) {
+    std::unique_ptr<BusyLoop> loop;
+    if (busy) loop = std::make_unique<BusyLoop>();
+    double sec[3];
+    const int counts[3] = {1, 2, 2};
+    const bool adapt[3] = {false, false, true};
+    for (int c = 0; c < 3; ++c) {
+      std::vector<double> times;
+      omp_set_num_threads(counts[c]);
+      ModelConfig cfg;
+      cfg.variant = Variant::raw_d;
+      cfg.bins = T;
+      DeepDiff<float> model(cfg);
+      Rng rng(1);
+      model.params().init_uniform(rng, -0.1, 0.1);
+      TrainOptions topt;
+      topt.adapt_threads = adapt[c];
+      Trainer<float> trainer(model, topt);  // one run of `reps` epochs, as training is
+      for (int r = 0; r < reps; ++r) {
+        const auto t0 = Clock::now();
+        trainer.epoch(train, valid);
+        times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
+      }
+      std::sort(times.begin(), times.end());
+      sec[c] = times[times.size() / 2];
+    }
+    std::printf("%-10s %12.3f %12.3f %12.3f %14.2f %14.2f\n", busy ? "contended" : "idle", sec[0], sec[1], sec[2],
+                sec[0] / sec[1], sec[0] / sec[2]);
+  }
+  std::printf("1 / 2: speed-up of 2 threads over 1 under the same competition (below 1: slower than 1 thread).\n");
+}
+
 void print_inference(Index N, Index T, int reps) {
   ModelConfig cfg;
   cfg.bins = T;
@@ -280,6 +370,10 @@ int main(int argc, char** argv) {
       ("phases", "also time one training step phase by phase on 1 and 2 threads")
       ("infer-genes", "genes of the inference throughput table (0: skip it)",
        cxxopts::value<long long>()->default_value("20000"))
+      ("contended-genes", "training genes of the idle / contended epoch table (0: skip it)",
+       cxxopts::value<long long>()->default_value("1000"))
+      ("contended-reps", "epochs per figure of that table (the median is reported)",
+       cxxopts::value<int>()->default_value("5"))
       ("tools", "folder of bench_torch.py", cxxopts::value<std::string>()->default_value(DEEPDIFF_TOOLS_DIR))
       ("h,help", "show this help");
   cxxopts::ParseResult a;
@@ -375,6 +469,8 @@ int main(int argc, char** argv) {
     }
   const Index infer_genes = quick ? 40 : static_cast<Index>(a["infer-genes"].as<long long>());
   if (infer_genes > 0) print_inference(infer_genes, T, quick ? 1 : 2);
+  const Index contended_genes = quick ? 40 : static_cast<Index>(a["contended-genes"].as<long long>());
+  if (contended_genes > 0) print_contended(contended_genes, T, quick ? 1 : a["contended-reps"].as<int>());
   omp_set_num_threads(omp_get_num_procs());
   std::printf(
       "\nms/gene/step: best of %d steps / batch size. s/epoch@10k: the training part of one epoch on the published "

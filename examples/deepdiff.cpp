@@ -180,6 +180,8 @@ int cmd_train(int argc, char** argv) {
       ("seed", "seed of the initialization and of the shuffling", cxxopts::value<unsigned long long>()->default_value("1"))
       ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
       ("encoder-path", "level-1 implementation: fused (fast) or composed (autograd reference, slow)", cxxopts::value<std::string>()->default_value("fused"))
+      ("fixed-threads", "use --threads for every batch; by default the count adapts batch by batch, 1 thread "
+       "while a busy machine makes that faster (the results are the same bits either way)")
       ("expression-scale", kExpressionScaleHelp, cxxopts::value<std::string>()->default_value("none"))
       ("save-root", "output folder (created)", cxxopts::value<std::string>())
       ("resume", "continue from SAVE_ROOT/state.bin if it exists")
@@ -228,6 +230,7 @@ int cmd_train(int argc, char** argv) {
   else if (path == "composed") ro.train.path = EncoderPath::composed;
   else throw UsageError("--encoder-path must be fused or composed");
   ro.threads = threads_flag(r);
+  ro.train.adapt_threads = r.count("fixed-threads") == 0;
   ro.resume = r.count("resume") > 0;
   ro.force = r.count("force") > 0;
   if (ro.resume && ro.force) throw UsageError("--resume and --force contradict: continue the run, or replace it");

@@ -23,6 +23,11 @@
 #include "deepdiff/model/deepdiff_model.hpp"
 #include "deepdiff/train/adam.hpp"
 #include "deepdiff/train/clip.hpp"
+#include "deepdiff/train/thread_governor.hpp"
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 namespace deepdiff {
 
@@ -34,6 +39,10 @@ struct TrainOptions {
   std::uint64_t seed = 1;
   bool shuffle = true;
   EncoderPath path = EncoderPath::fused;
+  // Let the OpenMP thread count follow the machine's load batch by batch (thread_governor.hpp):
+  // the caller's count while it keeps its pace, 1 while that is faster. Speed only: results are
+  // the same for any thread count. Not part of the recipe (not in checkpoints).
+  bool adapt_threads = true;
   // How the splits' targets are scaled for sequencing depth (data/expression_scale.hpp). Not
   // used by the training step - the splits carry their divisors - but part of the recipe: fit
   // refuses splits loaded with another scale, and a resume with another one (state_io.hpp).
@@ -183,6 +192,39 @@ class Trainer {
   const TrainState<T>& state() const { return state_; }
   const TrainOptions& options() const { return opt_; }
 
+  // The thread count of the next batch while epoch() runs (opt.adapt_threads), and the
+  // caller's count restored when it returns or throws.
+  class ThreadCount {
+   public:
+    ThreadCount(bool adapt, ThreadGovernor& g) : adapt_(adapt), g_(g) {
+#if defined(_OPENMP)
+      caller_ = omp_get_max_threads();
+      if (g_.n != caller_) g_ = ThreadGovernor(caller_);  // first epoch, or the caller changed it
+      if (adapt_) omp_set_num_threads(g_.current);
+#endif
+    }
+    void batch_done(double seconds, Index genes) {
+#if defined(_OPENMP)
+      if (adapt_) omp_set_num_threads(g_.next(seconds, static_cast<long>(genes)));
+#else
+      (void)seconds;
+      (void)genes;
+#endif
+    }
+    ~ThreadCount() {
+#if defined(_OPENMP)
+      if (adapt_) omp_set_num_threads(caller_);
+#endif
+    }
+    ThreadCount(const ThreadCount&) = delete;
+    ThreadCount& operator=(const ThreadCount&) = delete;
+
+   private:
+    bool adapt_;
+    ThreadGovernor& g_;
+    int caller_ = 1;
+  };
+
   // One optimisation step on a batch; returns the batch's total loss.
   T step(const Tensor<T>& xa, const Tensor<T>& xb, const Tensor<T>& y, const Tensor<T>& ya, const Tensor<T>& yb,
          std::vector<double>* batch_pred = nullptr) {
@@ -216,6 +258,7 @@ class Trainer {
     Tensor<T> xa, xb, y, ya, yb;
     double loss_sum = 0;
     Index batches = 0;
+    ThreadCount threads(opt_.adapt_threads, governor_);
     for (Index start = 0; start < train.genes(); start += opt_.batch_size) {
       const Index B = std::min(opt_.batch_size, train.genes() - start);
       std::vector<Index> idx(order.begin() + start, order.begin() + start + B);
@@ -223,7 +266,9 @@ class Trainer {
       // Dropout masks (models that have dropout) are a pure function of (seed, epoch, batch),
       // like the gene order, so a resumed run draws the masks it would have drawn.
       dropout_key_ = epoch_order_seed(opt_.seed, r.epoch) ^ (0xD1B54A32D192ED03ull * static_cast<std::uint64_t>(batches + 1));
+      const auto ts = clock::now();
       const double loss = static_cast<double>(step(xa, xb, y, ya, yb, &pred));
+      threads.batch_done(std::chrono::duration<double>(clock::now() - ts).count(), B);
       if (!std::isfinite(loss))
         throw TrainingDiverged(r.epoch, batches + 1, (train.genes() + opt_.batch_size - 1) / opt_.batch_size, loss);
       loss_sum += loss;
@@ -258,6 +303,7 @@ class Trainer {
   TrainOptions opt_;
   TrainState<T> state_;
   std::optional<std::uint64_t> dropout_key_;  // for the next step(); none for a direct step() call
+  ThreadGovernor governor_;                    // kept across epochs: its pace and its choice
 };
 
 }  // namespace deepdiff
