@@ -9,10 +9,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <memory>
 #include <vector>
 
 using namespace deepdiff;
