@@ -18,7 +18,7 @@ using kernels::Bf16Kernel;
 
 namespace {
 
-std::uint32_t bits_of(float x) {
+[[maybe_unused]] std::uint32_t bits_of(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   return u;

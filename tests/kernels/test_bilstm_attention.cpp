@@ -211,3 +211,147 @@ TEST_CASE("fused forward: a gene's reps and alpha are the same bits whatever the
       }
   }
 }
+
+namespace {
+
+// The level-1 forward in double with the LSTM products' operands rounded to bfloat16 (what
+// Precision::bf16 means): h_{s-1} and W_hh rounded, everything else exact. reps [B, K*2H].
+std::vector<double> bf16_reference_reps(const kernels::EncoderWeights<float>& w, const std::vector<const float*>& x,
+                                        const kernels::Dims& d) {
+  const Index H = d.H, G = 4 * H, nt = d.nt;
+  auto sig = [](double z) { return 1.0 / (1.0 + std::exp(-z)); };
+  std::vector<double> reps(static_cast<std::size_t>(d.B * d.K * 2 * H));
+  for (Index k = 0; k < d.K; ++k)
+    for (Index b = 0; b < d.B; ++b) {
+      std::vector<double> hs(static_cast<std::size_t>(2 * nt * H));  // [dir][t][H]
+      for (int dir = 0; dir < 2; ++dir) {
+        const auto& p = w.channel[static_cast<std::size_t>(k)].dir[dir];
+        std::vector<double> h(static_cast<std::size_t>(H), 0.0), c(h.size(), 0.0), z(static_cast<std::size_t>(G));
+        for (Index s = 0; s < nt; ++s) {
+          const Index t = dir == 1 ? nt - 1 - s : s;
+          for (Index g = 0; g < G; ++g) {
+            double acc = double(x[static_cast<std::size_t>(k)][b * nt + t]) * p.w_ih[g] + p.b_ih[g] + p.b_hh[g];
+            for (Index j = 0; j < H; ++j)
+              acc += double(kernels::bf16_round(static_cast<float>(h[static_cast<std::size_t>(j)]))) *
+                     kernels::bf16_round(p.w_hh[g * H + j]);
+            z[static_cast<std::size_t>(g)] = acc;
+          }
+          for (Index j = 0; j < H; ++j) {
+            const std::size_t u = static_cast<std::size_t>(j);
+            const double i = sig(z[u]), f = sig(z[u + H]), gg = std::tanh(z[u + 2 * H]), o = sig(z[u + 3 * H]);
+            c[u] = f * c[u] + i * gg;
+            h[u] = o * std::tanh(c[u]);
+            hs[static_cast<std::size_t>((dir * nt + t) * H + j)] = h[u];
+          }
+        }
+      }
+      const float* ctx = w.channel[static_cast<std::size_t>(k)].context;
+      std::vector<double> e(static_cast<std::size_t>(nt));
+      double mx = -INFINITY, sum = 0.0;
+      for (Index t = 0; t < nt; ++t) {
+        double v = 0.0;
+        for (int dir = 0; dir < 2; ++dir)
+          for (Index j = 0; j < H; ++j) v += hs[static_cast<std::size_t>((dir * nt + t) * H + j)] * ctx[dir * H + j];
+        e[static_cast<std::size_t>(t)] = v;
+        mx = std::max(mx, v);
+      }
+      for (double& v : e) sum += (v = std::exp(v - mx));
+      for (int dir = 0; dir < 2; ++dir)
+        for (Index j = 0; j < H; ++j) {
+          double r = 0.0;
+          for (Index t = 0; t < nt; ++t) r += e[static_cast<std::size_t>(t)] / sum * hs[static_cast<std::size_t>((dir * nt + t) * H + j)];
+          reps[static_cast<std::size_t>(b * d.K * 2 * H + k * 2 * H + dir * H + j)] = r;
+        }
+    }
+  return reps;
+}
+
+double max_abs_diff(const std::vector<float>& a, const std::vector<double>& b) {
+  double m = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) m = std::max(m, std::abs(double(a[i]) - b[i]));
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("bf16 kernels: forward against a rounded-operand reference, backward near fp32, same bits for any threads",
+          "[kernels][bf16]") {
+  const Index H = 32, nt = 23, B = 2 * kernels::kMaxBlockGenes + 3;
+  const std::vector<int> enc_of = {0, 1, 0};
+  const Index K = static_cast<Index>(enc_of.size());
+  ParameterStore<float> store;
+  std::vector<Encoder> distinct, enc;
+  for (int e = 0; e < 2; ++e) distinct.push_back(make_encoder(store, "enc." + std::to_string(e), 1, H));
+  for (int e : enc_of) enc.push_back(distinct[static_cast<std::size_t>(e)]);
+  Rng rng(52);
+  store.init_uniform(rng, -0.5, 0.5);
+  std::vector<Tensor<float>> xs;
+  std::vector<const float*> x;
+  for (Index k = 0; k < K; ++k) xs.push_back(deepdiff_test::random_tensor<float>(rng, {B, nt}, -1.0, 5.0));
+  for (const Tensor<float>& t : xs) x.push_back(t.data());
+  const Tensor<float> dreps = deepdiff_test::random_tensor<float>(rng, {B, K * 2 * H});
+  const kernels::EncoderWeights<float> w = bind_encoder_params<const float*>(enc, [&](Index id) { return store.value(id); });
+  auto grads_view = [&](std::vector<float>& g) {
+    return bind_encoder_params<float*>(enc, [&](Index id) { return g.data() + store.info(id).offset; });
+  };
+
+  struct Out {
+    std::vector<float> reps, alpha, grads, reps_inf, alpha_inf;
+  };
+  auto run = [&](kernels::Precision prec) {
+    const kernels::Dims dims{B, nt, K, H, prec};
+    Out o;
+    o.reps.resize(static_cast<std::size_t>(B * K * 2 * H));
+    o.alpha.resize(static_cast<std::size_t>(B * K * nt));
+    o.reps_inf = o.reps;
+    o.alpha_inf = o.alpha;
+    o.grads.assign(store.values().size(), 0.0f);
+    kernels::EncoderCache<float> cache;
+    kernels::forward<float>(o.reps.data(), o.alpha.data(), cache, x, w, dims);
+    kernels::backward<float>(grads_view(o.grads), cache, dreps.data(), x, w, dims);
+    kernels::forward_inference<float>(o.reps_inf.data(), o.alpha_inf.data(), x, w, dims);
+    return o;
+  };
+  const Out fp32 = run(kernels::Precision::fp32);
+  const Out bf16 = run(kernels::Precision::bf16);
+
+  // Forward: the bf16 kernel is the rounded-operand model (to float's accuracy, but for a rare
+  // h that float and double round to different bf16 neighbours), and far from fp32's.
+  const std::vector<double> ref = bf16_reference_reps(w, x, kernels::Dims{B, nt, K, H});
+  const double err_bf16 = max_abs_diff(bf16.reps, ref), err_fp32 = max_abs_diff(fp32.reps, ref);
+  INFO("max |reps - bf16 reference|: bf16 kernel " << err_bf16 << ", fp32 kernel " << err_fp32);
+  CHECK(err_bf16 <= 2e-4);
+  CHECK(err_fp32 >= 10 * err_bf16);
+  CHECK(bf16.reps_inf == bf16.reps);
+  CHECK(bf16.alpha_inf == bf16.alpha);
+
+  // Backward: bf16 operands in its products too; every parameter's gradient within a few
+  // bf16 roundings of fp32's (relative to the gradient's size).
+  for (const ParamInfo& p : store.infos()) {
+    double num = 0.0, den = 0.0;
+    for (Index i = p.offset; i < p.offset + p.size; ++i) {
+      num += std::pow(double(bf16.grads[static_cast<std::size_t>(i)]) - fp32.grads[static_cast<std::size_t>(i)], 2);
+      den += std::pow(double(fp32.grads[static_cast<std::size_t>(i)]), 2);
+    }
+    INFO(p.name << ": |bf16 - fp32| / |fp32| = " << std::sqrt(num / den));
+    CHECK(std::sqrt(num / den) <= 2e-2);
+    CHECK(num > 0.0);
+  }
+
+#ifdef _OPENMP
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const Out one = run(kernels::Precision::bf16);
+  omp_set_num_threads(2);
+  const Out two = run(kernels::Precision::bf16);
+  omp_set_num_threads(before);
+  CHECK(one.reps == two.reps);
+  CHECK(one.alpha == two.alpha);
+  CHECK(one.grads == two.grads);
+#endif
+
+  // bf16 needs the fast path: H not in whole packets is refused, by name.
+  const kernels::Dims odd{B, nt, K, 9, kernels::Precision::bf16};
+  std::vector<float> r(static_cast<std::size_t>(B * K * 18)), a(static_cast<std::size_t>(B * K * nt));
+  CHECK_THROWS_WITH(kernels::forward_inference<float>(r.data(), a.data(), x, w, odd), Catch::Contains("bf16"));
+}

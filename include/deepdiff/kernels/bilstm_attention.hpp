@@ -58,12 +58,14 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
+#include "deepdiff/kernels/bf16_product.hpp"
 #include "deepdiff/kernels/buffer_pool.hpp"
 #include "deepdiff/kernels/fp_mode.hpp"
 #include "deepdiff/kernels/lstm_gates.hpp"
@@ -90,9 +92,11 @@ using ColMajorMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>>
 
 // ---- the call: shapes, weights, inputs -----------------------------------------------------
 
-// The shapes of one call. x: K channels, [B, T] row-major each.
+// The shapes of one call. x: K channels, [B, T] row-major each. precision: of the LSTM
+// products (bf16_product.hpp): bf16 needs float and the fast path (H whole packets).
 struct Dims {
   Index B = 0, nt = 0, K = 0, H = 0;
+  Precision precision = Precision::fp32;
 };
 
 // The parameters of K level-1 encoders as pointers, row-major as PyTorch stores them. P is
@@ -132,11 +136,12 @@ struct EncoderCache {
 // Everything about the shapes of one call, and where each task's data lives.
 struct Plan {
   Index B = 0, nt = 0, K = 0, H = 0, G = 0;
+  bool bf16 = false;
   Index nblk = 0;
   std::vector<Index> b0, rows;  // gene block j: genes [b0[j], b0[j] + rows[j])
   Index max_rows = 0;
 
-  explicit Plan(const Dims& d) : B(d.B), nt(d.nt), K(d.K), H(d.H), G(4 * d.H) {
+  explicit Plan(const Dims& d) : B(d.B), nt(d.nt), K(d.K), H(d.H), G(4 * d.H), bf16(d.precision == Precision::bf16) {
     nblk = (B + kMaxBlockGenes - 1) / kMaxBlockGenes;
     // Balanced blocks: sizes differ by at most one.
     for (Index j = 0; j < nblk; ++j) {
@@ -219,6 +224,10 @@ void check_call(const EncoderParams<P>& w, const std::vector<X>& x, const Dims& 
   if (static_cast<Index>(w.channel.size()) != dims.K || static_cast<Index>(x.size()) != dims.K)
     throw std::invalid_argument(name + ": " + std::to_string(w.channel.size()) + " weight sets and " +
                                 std::to_string(x.size()) + " channels for K = " + std::to_string(dims.K));
+  using T = std::remove_cv_t<std::remove_pointer_t<P>>;
+  if (dims.precision == Precision::bf16 && !(std::is_same_v<T, float> && has_fused_gates<T>() && whole_packets<T>(dims.H)))
+    throw std::invalid_argument(name + ": bf16 products need float and a hidden size that is a multiple of " +
+                                std::to_string(packet_size<float>()) + " (H = " + std::to_string(dims.H) + ")");
 }
 
 // Combined biases b_ih + b_hh per channel and direction: [K][2][G].
@@ -274,21 +283,31 @@ inline int thread_id() {
 
 template <class T>
 void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename EncoderWeights<T>::Direction& w, const T* bias,
-                        bool reverse, const LstmStore<T>& st, T* WT, T* ztile) {
+                        bool reverse, const LstmStore<T>& st, T* WT, T* ztile, T* hpack = nullptr) {
   const Index G = 4 * H;
   const bool tiled = whole_packets<T>(G);
   const bool fused = has_fused_gates<T>() && whole_packets<T>(H);
   const bool to_cache = fused && st.acts_stride != 0;  // training: a new tile per step
+  const bool bf16 = hpack != nullptr;  // bf16 products: W_hh^T and each h_{s-1} packed as bf16 pairs
   ConstRowVectorMap<T> w_ih(w.w_ih, G);
   ConstRowVectorMap<T> b(bias, G);
-  if (tiled) MatrixMap<T>(WT, H, G) = ConstMatrixMap<T>(w.w_hh, G, H).transpose();  // W_hh^T, packed once
+  if constexpr (std::is_same_v<T, float>) {
+    if (bf16) pack_b(w.w_hh, 1, H, H, G, WT);  // B(k, n) = W_hh^T(k, n) = W_hh[n*H + k]
+  }
+  if (tiled && !bf16) MatrixMap<T>(WT, H, G) = ConstMatrixMap<T>(w.w_hh, G, H).transpose();  // W_hh^T, packed once
   std::fill(st.h, st.h + Bj * H, T(0));  // h_{-1}
   for (Index s = 0; s < nt; ++s) {
     const Index t = reverse ? nt - 1 - s : s;
     T* a = st.acts_at(s);
     const T* h_prev = st.h + s * Bj * H;
     T* z = to_cache ? ztile : a;
-    if (tiled) {
+    if (bf16) {
+      if constexpr (std::is_same_v<T, float>) {
+        const Rank1Init<T> init{x + t, nt, w.w_ih, bias};
+        pack_a(h_prev, H, 1, Bj, H, hpack);
+        product(Bj, G, H, hpack, WT, z, G, &init);
+      }
+    } else if (tiled) {
       const Rank1Init<T> init{x + t, nt, w.w_ih, bias};
       tiled_product<T>(Bj, G, H, h_prev, H, 1, WT, G, z, G, &init);
     } else {
@@ -440,11 +459,21 @@ struct BackwardWorkspace {
   T* dh = nullptr;
   T* dc = nullptr;
   T* tc = nullptr;
-  static Index size(Index nt, Index Bmax, Index H) {
+  // bf16 only (null otherwise): the products' operands packed (bf16_product.hpp): W_hh for
+  // dH (B, [G, H]), dZ_{s+1} (A, [Bj, G]), all h_{s-1} transposed (A, [H, T*Bj]), dZ (B, [T*Bj, G]).
+  T* w_pack = nullptr;
+  T* dz_next_pack = nullptr;
+  T* h_pack = nullptr;
+  T* dz_pack = nullptr;
+  static Index size(Index nt, Index Bmax, Index H, bool bf16 = false) {
     const Index G = 4 * H;
-    return round_up<T>(nt * Bmax * G) + round_up<T>(nt * Bmax * 2) + round_up<T>(nt * Bmax) + 3 * round_up<T>(Bmax * H);
+    const Index fp32 =
+        round_up<T>(nt * Bmax * G) + round_up<T>(nt * Bmax * 2) + round_up<T>(nt * Bmax) + 3 * round_up<T>(Bmax * H);
+    if (!bf16) return fp32;
+    return fp32 + round_up<T>(pack_size_b(G, H)) + round_up<T>(pack_size_a(Bmax, G)) +
+           round_up<T>(pack_size_a(H, nt * Bmax)) + round_up<T>(pack_size_b(nt * Bmax, G));
   }
-  BackwardWorkspace(T* base, Index nt, Index Bmax, Index H) {
+  BackwardWorkspace(T* base, Index nt, Index Bmax, Index H, bool bf16 = false) {
     const Index G = 4 * H;
     dz = base;
     u = dz + round_up<T>(nt * Bmax * G);
@@ -452,6 +481,11 @@ struct BackwardWorkspace {
     dh = ev + round_up<T>(nt * Bmax);
     dc = dh + round_up<T>(Bmax * H);
     tc = dc + round_up<T>(Bmax * H);
+    if (!bf16) return;
+    w_pack = tc + round_up<T>(Bmax * H);
+    dz_next_pack = w_pack + round_up<T>(pack_size_b(G, H));
+    h_pack = dz_next_pack + round_up<T>(pack_size_a(Bmax, G));
+    dz_pack = h_pack + round_up<T>(pack_size_a(H, nt * Bmax));
   }
 };
 
@@ -463,10 +497,14 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
                          T* dx = nullptr) {
   const Index G = 4 * H;
   const bool tiled_h = whole_packets<T>(H), tiled_g = whole_packets<T>(G);
+  const bool bf16 = ws.w_pack != nullptr;
   ConstRowVectorMap<T> wd(w_ctx_d, H);
   MatrixMap<T> dH(ws.dh, Bj, H);
   ArrayMap<T> dC(ws.dc, Bj, H);
   dC.setZero();
+  if constexpr (std::is_same_v<T, float>) {
+    if (bf16) pack_b(w.w_hh, H, 1, G, H, ws.w_pack);  // B(k, n) = W_hh[k*H + n]
+  }
   for (Index s = nt - 1; s >= 0; --s) {
     const Index t = reverse ? nt - 1 - s : s;
     const T* a = st.acts_at(s);
@@ -477,7 +515,12 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
       dH.row(r) = alpha[r * alpha_ld + t] * ConstRowVectorMap<T>(dr + r * dr_ld, H) + de[r * de_ld + t] * wd;
     if (s < nt - 1) {
       const T* dz_next = ws.dz + (s + 1) * Bj * G;
-      if (tiled_h)
+      if (bf16) {
+        if constexpr (std::is_same_v<T, float>) {
+          pack_a(dz_next, G, 1, Bj, G, ws.dz_next_pack);
+          product(Bj, H, G, ws.dz_next_pack, ws.w_pack, ws.dh, H);
+        }
+      } else if (tiled_h)
         tiled_product<T>(Bj, H, G, dz_next, G, 1, w.w_hh, H, ws.dh, H);
       else
         dH.noalias() += ConstMatrixMap<T>(dz_next, Bj, G) * ConstMatrixMap<T>(w.w_hh, G, H);
@@ -535,7 +578,15 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
   T* dw = grad + G * H + 2 * G;  // [H]
   const T* h_prev = st.h;        // [n, H]: h_{s-1}
   const T* h_next = st.h + Bj * H;  // [n, H]: h_s
-  if (tiled_g) {
+  if (bf16) {
+    if constexpr (std::is_same_v<T, float>) {
+      std::fill(grad, grad + G * H + 2 * G, T(0));
+      pack_a(h_prev, 1, H, H, n, ws.h_pack);  // A(r, k) = h_prev[k*H + r]
+      pack_b(ws.dz, G, 1, n, G, ws.dz_pack);
+      product(H, G, n, ws.h_pack, ws.dz_pack, dWT, G);
+      tiled_product<T>(2, G, n, u, 1, 2, ws.dz, G, dWb, G);
+    }
+  } else if (tiled_g) {
     std::fill(grad, grad + G * H + 2 * G, T(0));
     tiled_product<T>(H, G, n, h_prev, 1, H, ws.dz, G, dWT, G);
     tiled_product<T>(2, G, n, u, 1, 2, ws.dz, G, dWb, G);
@@ -578,7 +629,10 @@ void forward_tasks(T* reps, T* alpha, EncoderCache<T>* cache, const std::vector<
   // the reused activation tile), inference only: 2 c tiles; attention scores [Bm, T].
   const Index wt_size = round_up<T>(H * p.G);
   const Index tiles = tmax.acts + (cache ? 0 : 2 * tmax.cell);
-  const Index scratch_each = wt_size + tiles + round_up<T>(Bm * nt);
+  const Index scores_size = round_up<T>(Bm * nt);
+  // bf16: h_{s-1} packed for the step's product (W_hh^T's packing fits in the W_hh^T slot).
+  const Index hpack_size = p.bf16 ? round_up<T>(pack_size_a(Bm, H)) : 0;
+  const Index scratch_each = wt_size + tiles + scores_size + hpack_size;
   AlignedBuffer<T> scratch(scratch_each * nth);
 
   auto region = [&](Index k, Index d, Index j, T* thread_scratch) {
@@ -604,7 +658,8 @@ void forward_tasks(T* reps, T* alpha, EncoderCache<T>* cache, const std::vector<
       const Index b0 = p.block_start(j);
       lstm_forward_sweep<T>(x[static_cast<std::size_t>(k)] + b0 * nt, nt, p.block_rows(j), H,
                             weights.channel[static_cast<std::size_t>(k)].dir[d],
-                            bias.data() + (2 * k + d) * p.G, d == 1, region(k, d, j, mine), mine, mine + wt_size);
+                            bias.data() + (2 * k + d) * p.G, d == 1, region(k, d, j, mine), mine, mine + wt_size,
+                            p.bf16 ? mine + wt_size + tiles + scores_size : nullptr);
     }
 #pragma omp for schedule(dynamic, 1)
     for (Index task = 0; task < p.attention_tasks(); ++task) {
@@ -673,7 +728,7 @@ void backward(const EncoderGrads<T>& grads, const EncoderCache<T>& cache, const 
   AlignedBuffer<T> de(K * p.B * nt);  // [K][B, T]
   AlignedBuffer<T> dx_dir(dx ? K * 2 * p.B * nt : 0);  // [K][2][B, T]: each direction's share of dx
   const int nth = max_threads();
-  const Index ws_each = BackwardWorkspace<T>::size(nt, p.max_rows, H);
+  const Index ws_each = BackwardWorkspace<T>::size(nt, p.max_rows, H, p.bf16);
   AlignedBuffer<T> ws_all(ws_each * nth);
   T* base = const_cast<T*>(cache.data.data());  // read only: LstmStore is shared with forward
   auto store_of = [&](Index k, Index d, Index j) {
@@ -684,7 +739,7 @@ void backward(const EncoderGrads<T>& grads, const EncoderCache<T>& cache, const 
 #pragma omp parallel
   {
     FlushDenormalsScope ftz;
-    const BackwardWorkspace<T> ws(ws_all.data() + ws_each * thread_id(), nt, p.max_rows, H);
+    const BackwardWorkspace<T> ws(ws_all.data() + ws_each * thread_id(), nt, p.max_rows, H, p.bf16);
 #pragma omp for schedule(dynamic, 1)
     for (Index task = 0; task < p.attention_tasks(); ++task) {
       const Index j = task % p.nblk, k = task / p.nblk;
