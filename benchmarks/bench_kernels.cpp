@@ -184,6 +184,7 @@ int main(int argc, char** argv) {
     ("K", "channels", cxxopts::value<long>()->default_value("5"))
     ("H", "hidden size per direction", cxxopts::value<long>()->default_value("32"))
     ("threads", "thread counts", cxxopts::value<std::string>()->default_value("1,2"))
+    ("precisions", "precisions of the LSTM products, fp32 and/or bf16", cxxopts::value<std::string>()->default_value("fp32,bf16"))
     ("composed-B", "genes for the composed reference", cxxopts::value<long>()->default_value("2"))
     ("min-time", "seconds per measurement", cxxopts::value<double>()->default_value("1.0"))
     ("h,help", "this help");
@@ -203,6 +204,21 @@ int main(int argc, char** argv) {
   const Index K = args["K"].as<long>(), H = args["H"].as<long>();
   std::vector<std::pair<Index, Index>> configs = parse_configs(args["configs"].as<std::string>());
   std::vector<int> threads = parse_ints(args["threads"].as<std::string>());
+  std::vector<kernels::Precision> precisions;
+  {
+    const std::string list = args["precisions"].as<std::string>();
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+      const std::size_t comma = std::min(list.find(',', pos), list.size());
+      try {
+        precisions.push_back(kernels::parse_precision(list.substr(pos, comma - pos)));
+      } catch (const std::invalid_argument& e) {
+        std::cerr << "bench_kernels: --precisions: " << e.what() << "\n";
+        return 2;
+      }
+      pos = comma + 1;
+    }
+  }
   Index composed_B = args["composed-B"].as<long>();
   double min_time = args["min-time"].as<double>();
   for (const auto& [flag, value] : {std::pair<const char*, long>{"K", K}, {"H", H}, {"composed-B", composed_B}})
@@ -244,10 +260,19 @@ int main(int argc, char** argv) {
               "thread CPU time; GEMM reaches %.0f%% of it (CPU time)\n",
               deepdiff_bench::float_packet_lanes(), deepdiff_bench::simd_isa().c_str(), fma.first, fma_cpu,
               100.0 * peak_cpu / fma_cpu);
+  double bf16_peak_cpu = 0;
+  if (deepdiff_bench::bf16_dot_available()) {
+    const std::pair<double, double> bp = deepdiff_bench::bf16_dot_peak_gflops(quick ? 2'000'000 : 20'000'000, quick ? 2 : 5);
+    bf16_peak_cpu = bp.second;
+    std::printf("bf16 dot-product peak, register-only VDPBF16PS, 1 thread: %.1f GFLOP/s wall clock, %.1f GFLOP/s thread\n"
+                "CPU time (%.2fx the float FMA peak)\n",
+                bp.first, bp.second, bp.second / fma_cpu);
+  }
+  std::printf("bf16 products: %s\n", kernels::bf16_kernel_name());
   std::printf("K = %ld channels, H = %ld, float; per gene = per call / B\n", static_cast<long>(K),
               static_cast<long>(H));
   std::printf("ops per gene per channel: forward T*(2*(2HG+3G+5H)+8H+4), backward T*(2*(4GH+4G+28H)+4H+4)\n\n");
-  std::printf("%-9s %5s %5s %4s %9s %9s %9s %10s %8s %7s %7s %10s %9s %8s %7s\n", "pass", "B", "T", "thr", "best ms",
+  std::printf("%-9s %4s %5s %5s %4s %9s %9s %9s %10s %8s %7s %7s %10s %9s %8s %7s\n", "pass", "prec", "B", "T", "thr", "best ms",
               "median ms", "us/gene", "Mop/gene", "GFLOP/s", "%peak", "x 1thr", "x composed", "cpuGF/s", "%cpupk",
               "%fma");
 
@@ -263,14 +288,18 @@ int main(int argc, char** argv) {
     Problem p(B, T, K, H, 11);
     const double fl_f = forward_flops(static_cast<double>(T), static_cast<double>(H)) * static_cast<double>(K);
     const double fl_b = backward_flops(static_cast<double>(T), static_cast<double>(H)) * static_cast<double>(K);
+    for (kernels::Precision prec : precisions) {
     Times one;
     for (int th : threads) {
       set_threads(th);
-      Times t = time_training(p, [](auto&... a) { return encode_channels_fused<float>(a...); }, min_reps, min_time);
+      Times t = time_training(
+          p, [prec](auto&... a) { return encode_channels_fused<float>(a..., prec); }, min_reps, min_time);
       Tensor<float> reps, alpha;
-      t.inf = time_body([] {}, [&] { encode_channels_inference(p.store, p.encoders, p.channels, reps, alpha); },
+      t.inf = time_body([] {}, [&] { encode_channels_inference(p.store, p.encoders, p.channels, reps, alpha, prec); },
                         min_reps, min_time);
       if (th == threads.front()) one = t;
+      // %fma: against the peak of the products' precision (bf16: the VDPBF16PS probe).
+      const double pk_prec = prec == kernels::Precision::bf16 && bf16_peak_cpu > 0 ? bf16_peak_cpu : fma_cpu;
       struct Row {
         const char* name;
         double sec, med, cpu, flops, base, comp;
@@ -285,12 +314,13 @@ int main(int argc, char** argv) {
         char cpu[64] = "        -        -       -";
         if (th == 1) {
           const double g = r.flops * static_cast<double>(B) / r.cpu / 1e9;
-          std::snprintf(cpu, sizeof cpu, "%9.1f %7.1f%% %6.1f%%", g, 100.0 * g / peak_cpu, 100.0 * g / fma_cpu);
+          std::snprintf(cpu, sizeof cpu, "%9.1f %7.1f%% %6.1f%%", g, 100.0 * g / peak_cpu, 100.0 * g / pk_prec);
         }
-        std::printf("%-9s %5ld %5ld %4d %9.3f %9.3f %9.1f %10.2f %8.1f %6.1f%% %7.2f %10.0f %s\n", r.name,
-                    static_cast<long>(B), static_cast<long>(T), th, r.sec * 1e3, r.med * 1e3, per_gene * 1e6,
+        std::printf("%-9s %4s %5ld %5ld %4d %9.3f %9.3f %9.1f %10.2f %8.1f %6.1f%% %7.2f %10.0f %s\n", r.name,
+                    kernels::precision_name(prec), static_cast<long>(B), static_cast<long>(T), th, r.sec * 1e3, r.med * 1e3, per_gene * 1e6,
                     r.flops / 1e6, gflops, 100.0 * gflops / peak, r.base / r.sec, r.comp / per_gene, cpu);
       }
+    }
     }
     std::printf("  composed reference (B=%ld, 1 thread): forward %.2f ms/gene, backward %.2f ms/gene\n\n",
                 static_cast<long>(composed_B), comp_fwd_gene * 1e3, comp_bwd_gene * 1e3);
@@ -300,6 +330,8 @@ int main(int argc, char** argv) {
               "thread) / fused time per gene (inference is compared with the composed forward). cpuGF/s, %%cpupk\n"
               "(1 thread only): the same from the calling thread's CPU time against the GEMM peak in CPU time,\n"
               "which leaves out the time other processes held the core. %%fma: the same against the register-only\n"
-              "FMA peak (CPU time): the ceiling of this core, which no kernel reaches.\n");
+              "FMA peak (CPU time), for bf16 rows against the VDPBF16PS peak where the CPU has it: the ceiling of\n"
+              "this core, which no kernel reaches. prec: of the LSTM products (--precisions); bf16 rows count the\n"
+              "same operations as fp32.\n");
   return 0;
 }

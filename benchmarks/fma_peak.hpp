@@ -10,6 +10,9 @@
 #pragma once
 
 #include <Eigen/Core>
+#if defined(__AVX512BF16__) && defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -73,6 +76,52 @@ inline std::pair<double, double> fma_peak_gflops(long iters = 20'000'000, int re
   }
   const double flops = 2.0 * float_packet_lanes() * kChains * static_cast<double>(iters);
   return {flops / best / 1e9, flops / best_cpu / 1e9};
+}
+
+// Whether this build has the bf16 dot-product probe (the compiler targets AVX512_BF16).
+constexpr bool bf16_dot_available() {
+#if defined(__AVX512BF16__) && defined(__AVX512F__)
+  return true;
+#else
+  return false;
+#endif
+}
+
+// Register-only VDPBF16PS throughput of one core (zmm), as fma_peak_gflops: kChains
+// accumulators, each instruction 16 lanes x 2 products and 2 adds = 64 operations.
+// {0, 0} where the build has no AVX512_BF16.
+inline std::pair<double, double> bf16_dot_peak_gflops(long iters = 20'000'000, int reps = 5) {
+#if defined(__AVX512BF16__) && defined(__AVX512F__)
+  constexpr int kChains = 12;
+  volatile int a_in = 0x3f803f80, b_in = 0x33803380;  // bf16 pairs (1, 1) and (~6e-8, ~6e-8)
+  const __m512bh a = (__m512bh)_mm512_set1_epi32(a_in), b = (__m512bh)_mm512_set1_epi32(b_in);
+  auto cpu_now = [] {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+  };
+  double best = 1e30, best_cpu = 1e30;
+  volatile float sink = 0.0f;
+  for (int r = 0; r < reps; ++r) {
+    __m512 acc[kChains];
+    for (int c = 0; c < kChains; ++c) acc[c] = _mm512_set1_ps(static_cast<float>(c));
+    const double c0 = cpu_now();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (long i = 0; i < iters; ++i)
+      for (int c = 0; c < kChains; ++c) acc[c] = _mm512_dpbf16_ps(acc[c], a, b);
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    best_cpu = std::min(best_cpu, cpu_now() - c0);
+    float s = 0.0f;
+    for (int c = 0; c < kChains; ++c) s += _mm512_reduce_add_ps(acc[c]);
+    sink = sink + s;
+  }
+  const double flops = 64.0 * kChains * static_cast<double>(iters);
+  return {flops / best / 1e9, flops / best_cpu / 1e9};
+#else
+  (void)iters;
+  (void)reps;
+  return {0.0, 0.0};
+#endif
 }
 
 }  // namespace deepdiff_bench

@@ -71,14 +71,21 @@ void reference(const Case& c, bool with_init, std::vector<double>& C, std::vecto
 
 template <Bf16Kernel K>
 std::vector<float> run(const Case& c, bool with_init) {
-  std::vector<float> Ap(static_cast<std::size_t>(kernels::pack_size_a<K>(c.M, c.Kd)));
+  // A read transposed (k down its rows) is packed as B is (PairLayout::pairs).
+  const bool a_rows = c.aks == 1;
+  std::vector<float> Ap(static_cast<std::size_t>(a_rows ? kernels::pack_size_a<K>(c.M, c.Kd)
+                                                        : kernels::pack_size_b<K>(c.Kd, c.M)));
   std::vector<float> Bp(static_cast<std::size_t>(kernels::pack_size_b<K>(c.Kd, c.N)));
-  kernels::pack_a<K>(c.A.data(), c.ars, c.aks, c.M, c.Kd, Ap.data());
+  if (a_rows)
+    kernels::pack_a<K>(c.A.data(), c.ars, c.aks, c.M, c.Kd, Ap.data());
+  else
+    kernels::pack_b<K>(c.A.data(), c.aks, c.ars, c.Kd, c.M, Ap.data());
   kernels::pack_b<K>(c.B.data(), c.bks, c.bns, c.Kd, c.N, Bp.data());
   std::vector<float> C = c.C0;
   const Rank1Init<float> init{c.x.data(), 1, c.u.data(), c.v.data()};
   kernels::FlushDenormalsScope ftz;
-  kernels::product<K>(c.M, c.N, c.Kd, Ap.data(), Bp.data(), C.data(), c.N, with_init ? &init : nullptr);
+  kernels::product<K>(c.M, c.N, c.Kd, Ap.data(), a_rows ? kernels::PairLayout::rows : kernels::PairLayout::pairs,
+                      Bp.data(), C.data(), c.N, with_init ? &init : nullptr);
   return C;
 }
 
@@ -98,10 +105,14 @@ TEST_CASE("bf16_bits rounds to the nearest bfloat16, ties to even", "[kernels][b
   CHECK(std::isnan(kernels::bf16_round(std::numeric_limits<float>::quiet_NaN())));
   // A NaN whose payload is in the low bits only must not round to inf.
   CHECK(std::isnan(kernels::bf16_round(float_of(0x7f800001u))));
-  // Every bfloat16 is its own rounding.
+  // Denormals become zeros of their sign (VCVTNE2PS2BF16 reads them as zero).
+  CHECK(kernels::bf16_bits(float_of(0x007fffffu)) == 0x0000);
+  CHECK(kernels::bf16_bits(float_of(0x807fffffu)) == 0x8000);
+  CHECK(kernels::bf16_bits(float_of(0x00800000u)) == 0x0080);  // the smallest normal stays
+  // Every normal bfloat16 (and zero, inf) is its own rounding.
   for (std::uint32_t b = 0; b < 0x10000u; ++b) {
     const float x = float_of(b << 16);
-    if (std::isnan(x)) continue;
+    if (std::isnan(x) || (x != 0.0f && std::fpclassify(x) == FP_SUBNORMAL)) continue;
     if (kernels::bf16_bits(x) != b) FAIL("bf16 " << b << " does not round to itself");
   }
   CHECK(kernels::parse_precision("bf16") == kernels::Precision::bf16);
@@ -146,9 +157,10 @@ TEST_CASE("bf16 product: the native VDPBF16PS kernel gives the emulation's bits"
   const Index PS = packet_size<float>();
   for (Index M : {1, 3, 6, 11, 12})
     for (Index N : {PS, 2 * PS, 5 * PS, 8 * PS})
-      for (Index Kd : {1, 5, 32, 128, 601})
+      for (Index Kd : {1, 5, 32, 64, 128, 601})
         for (bool with_init : {false, true}) {
-          const Case c = make_case(rng, M, N, Kd, Kd % 2 == 0, M % 2 == 0);
+          // Both A layouts and both B reads, whole-vector packing (Kd % 32, N % 16) included.
+          const Case c = make_case(rng, M, N, Kd, (Kd / 32 + M) % 2 == 0, M % 2 == 0);
           const std::vector<float> native = run<Bf16Kernel::native>(c, with_init);
           const std::vector<float> emulated = run<Bf16Kernel::emulated>(c, with_init);
           for (std::size_t i = 0; i < native.size(); ++i)

@@ -5,7 +5,7 @@
 //
 //   pack_a<K>(A, ars, aks, M, Kd, out)     A rounded and laid out for kernel K (once per operand)
 //   pack_b<K>(B, bks, bns, Kd, N, out)     the same for B
-//   product<K>(M, N, Kd, Ap, Bp, C, ldc, init)   C += Ap Bp (or init + Ap Bp, as tiled_product)
+//   product<K>(M, N, Kd, Ap, layout, Bp, C, ldc, init)   C += Ap Bp (or init + Ap Bp, as tiled_product)
 //
 // Two kernels, one result. `native` is AVX512_BF16's VDPBF16PS: per float lane and pair of k
 // (2p, 2p+1) it does  acc += a[2p+1] b[2p+1];  acc += a[2p] b[2p], each an FMA rounded to
@@ -22,6 +22,9 @@
 //             B: [P][N] words, likewise
 //   emulated  A: [M][2P] floats, row r = A(r,1), A(r,0), A(r,3), A(r,2), ... rounded
 //             B: [2P][N] floats, rows in the same swapped order
+// An A whose k runs down its rows (the weight gradients' h^T) is packed as B is, [P][M]
+// (PairLayout::pairs), so no packing transposes. The native packing converts whole vectors
+// (VCVTNE2PS2BF16) where the layout allows; the scalar rounding gives the same bits.
 #pragma once
 
 #include <Eigen/Core>
@@ -65,11 +68,14 @@ inline const char* bf16_kernel_name(Bf16Kernel k = kBf16Kernel) {
   return k == Bf16Kernel::native ? "AVX512_BF16 (vdpbf16ps)" : "emulated (float FMA over bf16-rounded operands)";
 }
 
-// The bfloat16 nearest to x (ties to even), as its 16 bits; a NaN stays a (quiet) NaN.
+// The bfloat16 nearest to x (ties to even), as its 16 bits; a NaN stays a (quiet) NaN, and a
+// denormal becomes a zero of its sign, as VCVTNE2PS2BF16 does (its inputs are DAZ) and as the
+// kernels' DAZ mode would read it anyway.
 inline std::uint16_t bf16_bits(float x) {
   std::uint32_t u;
   std::memcpy(&u, &x, sizeof u);
   if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
+  if ((u & 0x7f800000u) == 0) return static_cast<std::uint16_t>((u >> 16) & 0x8000u);
   u += 0x7fffu + ((u >> 16) & 1u);
   return static_cast<std::uint16_t>(u >> 16);
 }
@@ -101,9 +107,35 @@ inline std::uint32_t bf16_pair(float lo, float hi) {
 inline void store_word(float* out, std::uint32_t w) { std::memcpy(out, &w, sizeof w); }
 }  // namespace detail
 
+#if DEEPDIFF_KERNELS_BF16_NATIVE
+namespace detail {
+// 32 consecutive floats as 16 words of bf16 pairs (k = 2i low, 2i+1 high): RNE, DAZ.
+inline void pack_run32(const float* x, float* out) {
+  _mm512_storeu_si512(out, (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(x + 16), _mm512_loadu_ps(x)));
+}
+// 16 floats of row lo and 16 of row hi as 16 words (lo_i low, hi_i high).
+inline void pack_rows16(const float* lo, const float* hi, float* out) {
+  const __m512i both = (__m512i)_mm512_cvtne2ps_pbh(_mm512_loadu_ps(hi), _mm512_loadu_ps(lo));  // lo 0..15, hi 0..15
+  const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22, 6, 21, 5,
+                                       20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  _mm512_storeu_si512(out, _mm512_permutexvar_epi16(idx, both));
+}
+}  // namespace detail
+#endif
+
+// A for product(..., PairLayout::rows, ...): words [M][P].
 template <Bf16Kernel K = kBf16Kernel>
 void pack_a(const float* A, Index ars, Index aks, Index M, Index Kd, float* out) {
   const Index P = bf16_pairs(Kd);
+#if DEEPDIFF_KERNELS_BF16_NATIVE
+  if constexpr (K == Bf16Kernel::native) {
+    if (aks == 1 && Kd % 32 == 0) {  // rows of k contiguous: whole vectors
+      for (Index r = 0; r < M; ++r)
+        for (Index k = 0; k < Kd; k += 32) detail::pack_run32(A + r * ars + k, out + r * P + k / 2);
+      return;
+    }
+  }
+#endif
   for (Index r = 0; r < M; ++r)
     for (Index p = 0; p < P; ++p) {
       const float lo = A[r * ars + 2 * p * aks];
@@ -117,9 +149,20 @@ void pack_a(const float* A, Index ars, Index aks, Index M, Index Kd, float* out)
     }
 }
 
+// B for product: words [P][N]. Also an A read transposed (A(r, k) = X[k*ldx + r], pairs
+// along X's rows) for product(..., PairLayout::pairs, ...): pack_b(X, ldx, 1, Kd, M, out).
 template <Bf16Kernel K = kBf16Kernel>
 void pack_b(const float* B, Index bks, Index bns, Index Kd, Index N, float* out) {
   const Index P = bf16_pairs(Kd);
+#if DEEPDIFF_KERNELS_BF16_NATIVE
+  if constexpr (K == Bf16Kernel::native) {
+    if (bns == 1 && Kd % 2 == 0 && N % 16 == 0) {  // pairs of rows, whole vectors
+      for (Index p = 0; p < P; ++p)
+        for (Index n = 0; n < N; n += 16) detail::pack_rows16(B + 2 * p * bks + n, B + (2 * p + 1) * bks + n, out + p * N + n);
+      return;
+    }
+  }
+#endif
   for (Index p = 0; p < P; ++p) {
     const float* lo = B + 2 * p * bks;
     const float* hi = B + (2 * p + 1) * bks;
@@ -142,7 +185,7 @@ namespace detail {
 // One MR x NR tile (NR vectors of 16 floats) of C over all P pairs: per pair, NR loads of B
 // words and MR broadcasts of A words feed MR*NR VDPBF16PS. Same tiling as tile_product.hpp.
 template <int MR, int NR>
-inline void bf16_tile(const float* Ap, Index P, const float* Bp, Index N, float* C, Index ldc,
+inline void bf16_tile(const float* Ap, Index ars, Index aps, Index P, const float* Bp, Index N, float* C, Index ldc,
                       const Rank1Init<float>* init, Index col) {
   __m512 acc[MR][NR];
   if (init) {
@@ -160,7 +203,7 @@ inline void bf16_tile(const float* Ap, Index P, const float* Bp, Index N, float*
     for (int c = 0; c < NR; ++c) b[c] = (__m512bh)_mm512_loadu_si512(Bp + p * N + c * 16);
     for (int r = 0; r < MR; ++r) {
       std::uint32_t w;
-      std::memcpy(&w, Ap + r * P + p, sizeof w);
+      std::memcpy(&w, Ap + r * ars + p * aps, sizeof w);
       const __m512bh a = (__m512bh)_mm512_set1_epi32(static_cast<int>(w));
       for (int c = 0; c < NR; ++c) acc[r][c] = _mm512_dpbf16_ps(acc[r][c], a, b[c]);
     }
@@ -170,20 +213,20 @@ inline void bf16_tile(const float* Ap, Index P, const float* Bp, Index N, float*
 }
 
 template <int NR, int MR = 1>
-inline void bf16_tile_dispatch(Index mr, const float* Ap, Index P, const float* Bp, Index N, float* C, Index ldc,
-                               const Rank1Init<float>* init, Index col) {
+inline void bf16_tile_dispatch(Index mr, const float* Ap, Index ars, Index aps, Index P, const float* Bp, Index N,
+                               float* C, Index ldc, const Rank1Init<float>* init, Index col) {
   if constexpr (MR < 12) {
     if (mr != MR) {
-      bf16_tile_dispatch<NR, MR + 1>(mr, Ap, P, Bp, N, C, ldc, init, col);
+      bf16_tile_dispatch<NR, MR + 1>(mr, Ap, ars, aps, P, Bp, N, C, ldc, init, col);
       return;
     }
   }
-  bf16_tile<MR, NR>(Ap, P, Bp, N, C, ldc, init, col);
+  bf16_tile<MR, NR>(Ap, ars, aps, P, Bp, N, C, ldc, init, col);
 }
 
 template <int NR>
-inline void bf16_panel(Index M, const float* Ap, Index P, const float* Bp, Index N, float* C, Index ldc,
-                       const Rank1Init<float>* init, Index col) {
+inline void bf16_panel(Index M, const float* Ap, Index ars, Index aps, Index P, const float* Bp, Index N, float* C,
+                       Index ldc, const Rank1Init<float>* init, Index col) {
   constexpr Index MaxMR = deepdiff::detail::max_tile_rows<NR>();
   const Index tiles = (M + MaxMR - 1) / MaxMR;
   for (Index q = 0, r = 0; q < tiles; ++q) {
@@ -193,7 +236,7 @@ inline void bf16_panel(Index M, const float* Ap, Index P, const float* Bp, Index
       sub = *init;
       sub.x = init->x + r * init->xs;
     }
-    bf16_tile_dispatch<NR>(mr, Ap + r * P, P, Bp, N, C + r * ldc, ldc, init ? &sub : nullptr, col);
+    bf16_tile_dispatch<NR>(mr, Ap + r * ars, ars, aps, P, Bp, N, C + r * ldc, ldc, init ? &sub : nullptr, col);
     r += mr;
   }
 }
@@ -201,20 +244,25 @@ inline void bf16_panel(Index M, const float* Ap, Index P, const float* Bp, Index
 }  // namespace detail
 #endif
 
-// C[M, N] += Ap Bp, or (with init) C = init + Ap Bp; Ap, Bp packed for K by pack_a / pack_b
-// with the same Kd. N a whole number of float packets.
+// How A was packed: rows = pack_a ([M][P] words), pairs = pack_b of A's transpose ([P][M]).
+enum class PairLayout { rows, pairs };
+
+// C[M, N] += Ap Bp, or (with init) C = init + Ap Bp; Ap, Bp packed for K (Ap as `layout`
+// says) with the same Kd. N a whole number of float packets.
 template <Bf16Kernel K = kBf16Kernel>
-void product(Index M, Index N, Index Kd, const float* Ap, const float* Bp, float* C, Index ldc,
+void product(Index M, Index N, Index Kd, const float* Ap, PairLayout layout, const float* Bp, float* C, Index ldc,
              const Rank1Init<float>* init = nullptr) {
   const Index P = bf16_pairs(Kd);
+  const bool rows = layout == PairLayout::rows;
   if constexpr (K == Bf16Kernel::emulated) {
-    tiled_product<float>(M, N, 2 * P, Ap, 2 * P, 1, Bp, N, C, ldc, init);
+    tiled_product<float>(M, N, 2 * P, Ap, rows ? 2 * P : 1, rows ? 1 : M, Bp, N, C, ldc, init);
   } else {
 #if DEEPDIFF_KERNELS_BF16_NATIVE
+    const Index ars = rows ? P : 1, aps = rows ? 1 : M;
     Index c = 0;
-    for (; c + 64 <= N; c += 64) detail::bf16_panel<4>(M, Ap, P, Bp + c, N, C + c, ldc, init, c);
-    for (; c + 32 <= N; c += 32) detail::bf16_panel<2>(M, Ap, P, Bp + c, N, C + c, ldc, init, c);
-    for (; c < N; c += 16) detail::bf16_panel<1>(M, Ap, P, Bp + c, N, C + c, ldc, init, c);
+    for (; c + 64 <= N; c += 64) detail::bf16_panel<4>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c);
+    for (; c + 32 <= N; c += 32) detail::bf16_panel<2>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c);
+    for (; c < N; c += 16) detail::bf16_panel<1>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c);
 #else
     static_assert(K == Bf16Kernel::emulated, "this build has no AVX512_BF16: use the emulated kernel");
 #endif

@@ -305,7 +305,7 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
       if constexpr (std::is_same_v<T, float>) {
         const Rank1Init<T> init{x + t, nt, w.w_ih, bias};
         pack_a(h_prev, H, 1, Bj, H, hpack);
-        product(Bj, G, H, hpack, WT, z, G, &init);
+        product(Bj, G, H, hpack, PairLayout::rows, WT, z, G, &init);
       }
     } else if (tiled) {
       const Rank1Init<T> init{x + t, nt, w.w_ih, bias};
@@ -471,7 +471,7 @@ struct BackwardWorkspace {
         round_up<T>(nt * Bmax * G) + round_up<T>(nt * Bmax * 2) + round_up<T>(nt * Bmax) + 3 * round_up<T>(Bmax * H);
     if (!bf16) return fp32;
     return fp32 + round_up<T>(pack_size_b(G, H)) + round_up<T>(pack_size_a(Bmax, G)) +
-           round_up<T>(pack_size_a(H, nt * Bmax)) + round_up<T>(pack_size_b(nt * Bmax, G));
+           round_up<T>(pack_size_b(nt * Bmax, H)) + round_up<T>(pack_size_b(nt * Bmax, G));
   }
   BackwardWorkspace(T* base, Index nt, Index Bmax, Index H, bool bf16 = false) {
     const Index G = 4 * H;
@@ -485,7 +485,7 @@ struct BackwardWorkspace {
     w_pack = tc + round_up<T>(Bmax * H);
     dz_next_pack = w_pack + round_up<T>(pack_size_b(G, H));
     h_pack = dz_next_pack + round_up<T>(pack_size_a(Bmax, G));
-    dz_pack = h_pack + round_up<T>(pack_size_a(H, nt * Bmax));
+    dz_pack = h_pack + round_up<T>(pack_size_b(nt * Bmax, H));
   }
 };
 
@@ -518,7 +518,7 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
       if (bf16) {
         if constexpr (std::is_same_v<T, float>) {
           pack_a(dz_next, G, 1, Bj, G, ws.dz_next_pack);
-          product(Bj, H, G, ws.dz_next_pack, ws.w_pack, ws.dh, H);
+          product(Bj, H, G, ws.dz_next_pack, PairLayout::rows, ws.w_pack, ws.dh, H);
         }
       } else if (tiled_h)
         tiled_product<T>(Bj, H, G, dz_next, G, 1, w.w_hh, H, ws.dh, H);
@@ -581,9 +581,9 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
   if (bf16) {
     if constexpr (std::is_same_v<T, float>) {
       std::fill(grad, grad + G * H + 2 * G, T(0));
-      pack_a(h_prev, 1, H, H, n, ws.h_pack);  // A(r, k) = h_prev[k*H + r]
+      pack_b(h_prev, H, 1, n, H, ws.h_pack);  // A(r, k) = h_prev[k*H + r]: pairs down h's rows
       pack_b(ws.dz, G, 1, n, G, ws.dz_pack);
-      product(H, G, n, ws.h_pack, ws.dz_pack, dWT, G);
+      product(H, G, n, ws.h_pack, PairLayout::pairs, ws.dz_pack, dWT, G);
       tiled_product<T>(2, G, n, u, 1, 2, ws.dz, G, dWb, G);
     }
   } else if (tiled_g) {

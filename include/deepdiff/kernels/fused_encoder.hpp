@@ -4,7 +4,8 @@
 //   encode_channels_fused      one node; its closure calls kernels::backward
 //   encode_channels_inference  kernels::forward_inference, straight from a ParameterStore
 //
-// Same signature and results as encode_channels_composed (nn/encoder.hpp), the reference.
+// Same signature and results as encode_channels_composed (nn/encoder.hpp), the reference; with
+// Precision::bf16 (float) the LSTM products take bf16-rounded operands (bf16_product.hpp).
 // This header is the only place that knows both the kernels' plain buffers and the
 // ParameterStore/Tape: it checks the call (check_level_one), binds an Encoder's parameters to
 // the kernels' weight views by field (bind_encoder_params), and turns the tape's gradient
@@ -60,9 +61,11 @@ std::vector<const T*> channel_pointers(const std::vector<AlignedVector<T>>& x) {
 // kernel computes no input gradient at all.
 template <class T>
 EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store, const std::vector<Encoder>& encoders,
-                                         const std::vector<Var<T>>& channels) {
+                                         const std::vector<Var<T>>& channels,
+                                         kernels::Precision precision = kernels::Precision::fp32) {
   const Index H = check_level_one(store, encoders, channel_shapes(channels), "encode_channels_fused");
-  const kernels::Dims dims{channels[0].shape()[0], channels[0].shape()[1], static_cast<Index>(encoders.size()), H};
+  const kernels::Dims dims{channels[0].shape()[0], channels[0].shape()[1], static_cast<Index>(encoders.size()), H,
+                           precision};
 
   // Parameter leaves (shared encoders give the same leaves); leaf[parameter id] = node id.
   std::vector<Var<T>> inputs;
@@ -113,21 +116,23 @@ EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store
 // The same with the channels as data (no gradient to them).
 template <class T>
 EncodedChannels<T> encode_channels_fused(Tape<T>& tape, ParameterStore<T>& store, const std::vector<Encoder>& encoders,
-                                         const std::vector<Tensor<T>>& channels) {
+                                         const std::vector<Tensor<T>>& channels,
+                                         kernels::Precision precision = kernels::Precision::fp32) {
   check_level_one(store, encoders, channel_shapes(channels), "encode_channels_fused");
   std::vector<Var<T>> vars;
   for (const Tensor<T>& c : channels) vars.push_back(tape.constant(c));
-  return encode_channels_fused(tape, store, encoders, vars);
+  return encode_channels_fused(tape, store, encoders, vars, precision);
 }
 
 // Inference: the fused forward without a cache (only h is kept, for the attention); reps
 // [B, K*2H] and alpha [B, K, T] are resized and overwritten. Bit-identical to the forward of
-// encode_channels_fused.
+// encode_channels_fused in the same precision.
 template <class T>
 void encode_channels_inference(const ParameterStore<T>& store, const std::vector<Encoder>& encoders,
-                               const std::vector<Tensor<T>>& channels, Tensor<T>& reps, Tensor<T>& alpha) {
+                               const std::vector<Tensor<T>>& channels, Tensor<T>& reps, Tensor<T>& alpha,
+                               kernels::Precision precision = kernels::Precision::fp32) {
   const Index H = check_level_one(store, encoders, channel_shapes(channels), "encode_channels_inference");
-  const kernels::Dims dims{channels[0].dim(0), channels[0].dim(1), static_cast<Index>(encoders.size()), H};
+  const kernels::Dims dims{channels[0].dim(0), channels[0].dim(1), static_cast<Index>(encoders.size()), H, precision};
   std::vector<const T*> x;
   for (const Tensor<T>& c : channels) x.push_back(c.data());
   if (reps.shape() != Shape{dims.B, dims.K * 2 * H}) reps = Tensor<T>(Shape{dims.B, dims.K * 2 * H});
