@@ -180,6 +180,7 @@ int cmd_train(int argc, char** argv) {
       ("seed", "seed of the initialization and of the shuffling", cxxopts::value<unsigned long long>()->default_value("1"))
       ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
       ("encoder-path", "level-1 implementation: fused (fast) or composed (autograd reference, slow)", cxxopts::value<std::string>()->default_value("fused"))
+      ("precision", kPrecisionHelp, cxxopts::value<std::string>()->default_value("fp32"))
       ("fixed-threads", "use --threads for every batch; by default the count adapts batch by batch, 1 thread "
        "while a busy machine makes that faster (the results are the same bits either way)")
       ("expression-scale", kExpressionScaleHelp, cxxopts::value<std::string>()->default_value("none"))
@@ -229,6 +230,10 @@ int cmd_train(int argc, char** argv) {
   if (path == "fused") ro.train.path = EncoderPath::fused;
   else if (path == "composed") ro.train.path = EncoderPath::composed;
   else throw UsageError("--encoder-path must be fused or composed");
+  ro.precision = precision_flag(r);
+  if (ro.precision == kernels::Precision::bf16 && ro.train.path == EncoderPath::composed)
+    throw UsageError("--precision bf16 runs on --encoder-path fused, not composed");
+  check_precision_hidden(ro.precision, ro.hidden1, "--hidden");
   ro.threads = threads_flag(r);
   ro.train.adapt_threads = r.count("fixed-threads") == 0;
   ro.resume = r.count("resume") > 0;
@@ -258,7 +263,11 @@ struct Loaded {
 Loaded load_for(const cxxopts::ParseResult& r, ExpressionMode mode, bool needs_attention = false) {
   check_cells_differ(r["cell-1"].as<std::string>(), r["cell-2"].as<std::string>());
   const std::string ck = need(r, "checkpoint");
+  const kernels::Precision precision = precision_flag(r);
   AnyModel model = load_any_model(ck);
+  if (model.deepdiff) check_precision_hidden(precision, model.deepdiff->config().hidden1, "the checkpoint's hidden size");
+  if (model.cell_a) check_precision_hidden(precision, model.cell_a->config().hidden1, "the checkpoint's hidden size");
+  set_any_precision(model, precision);
   if (needs_attention && !has_attention(model))
     throw std::runtime_error("the checkpoint " + ck + " holds a " + model.name +
                              " model, which has no attention to export (attention: a DeepDiff variant or "
@@ -286,7 +295,8 @@ void add_checkpoint_options(cxxopts::Options& o) {
   o.add_options("model")
       ("checkpoint", "a checkpoint.bin written by train (or tools/torch_to_deepdiff.py)", cxxopts::value<std::string>())
       ("split", "which CELL.SPLIT.csv to read (train, valid, test, or any name)", cxxopts::value<std::string>()->default_value("test"))
-      ("batch-size", "genes per inference batch", cxxopts::value<long long>()->default_value("10"));
+      ("batch-size", "genes per inference batch", cxxopts::value<long long>()->default_value("10"))
+      ("precision", kPrecisionHelp, cxxopts::value<std::string>()->default_value("fp32"));
 }
 
 // What eval, predict and attention share: the common, data and checkpoint flags, then the

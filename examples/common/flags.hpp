@@ -7,6 +7,7 @@
 #include <cxxopts.hpp>
 
 #include <deepdiff/data/expression_scale.hpp>
+#include <deepdiff/kernels/bf16_product.hpp>
 #include <deepdiff/model/memory.hpp>
 
 #include <cmath>
@@ -82,6 +83,34 @@ inline long long hidden_flag(const cxxopts::ParseResult& r) {
   const long long h = int_flag(r, "hidden", 2, kMaxHidden);
   if (h % 2) throw UsageError("--hidden must be an even number (got " + std::to_string(h) + ")");
   return h;
+}
+
+// --precision: fp32 or bf16 (kernels/bf16_product.hpp), one help text for every command. bf16
+// needs the level-1 hidden size in whole float packets; the commands check their --hidden or
+// checkpoint with check_precision_hidden.
+inline const char* const kPrecisionHelp =
+    "precision of the level-1 LSTM products: fp32, or bf16 (operands rounded to bfloat16, sums in float; "
+    "faster where the CPU has AVX512_BF16, an exact emulation elsewhere; docs/usage.md)";
+
+inline deepdiff::kernels::Precision precision_flag(const cxxopts::ParseResult& r) {
+  deepdiff::kernels::Precision p;
+  try {
+    p = deepdiff::kernels::parse_precision(r["precision"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--precision: ") + e.what());
+  }
+  if (p == deepdiff::kernels::Precision::bf16 && deepdiff::kernels::kBf16Kernel == deepdiff::kernels::Bf16Kernel::emulated)
+    std::fprintf(stderr,
+                 "note: --precision bf16 runs the emulated bf16 products (this build targets no AVX512_BF16): the same "
+                 "numbers as the instructions give, but not faster than fp32\n");
+  return p;
+}
+
+inline void check_precision_hidden(deepdiff::kernels::Precision p, long long hidden1, const std::string& what) {
+  const long long lanes = deepdiff::packet_size<float>();
+  if (p == deepdiff::kernels::Precision::bf16 && hidden1 % lanes != 0)
+    throw UsageError("--precision bf16 needs a level-1 hidden size that is a multiple of " + std::to_string(lanes) + " (" +
+                     what + " is " + std::to_string(hidden1) + ")");
 }
 
 // --expression-scale: none, cpm or size-factors (data/expression_scale.hpp).

@@ -51,6 +51,8 @@ struct RunOptions {
   std::string save_root;
   TrainOptions train;
   Index hidden1 = 32;
+  // Of the level-1 LSTM products (kernels/bf16_product.hpp); speed and rounding only, not saved.
+  kernels::Precision precision = kernels::Precision::fp32;
   int threads = 0;  // 0: OpenMP's default
   bool resume = false;
   bool force = false;  // train afresh over an earlier run in save_root (without it, refused)
@@ -365,6 +367,7 @@ inline RunResult run_training(const RunOptions& o, std::ostream& out) {
   AnyModel model;
   try {
     model = make_any_model(o.model_name, train.bins, train.marks, o.hidden1);
+    set_any_precision(model, o.precision);
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(o.model_name + " cannot be trained on this data (" + describe(train) + "): " + e.what());
   }

@@ -107,11 +107,13 @@ def load(
 class Model:
     """A model of the study: a DeepDiff variant or a baseline (one of MODELS), with PyTorch's parameter names."""
 
-    def __init__(self, variant: str = "raw_d", *, seed: int = 1, hidden: int = 32, bins: int = 200, marks: int = 5) -> None:
+    def __init__(self, variant: str = "raw_d", *, seed: int = 1, hidden: int = 32, bins: int = 200, marks: int = 5,
+                 precision: str = "fp32") -> None:
         """Initialized exactly as `deepdiff train --model-name VARIANT --seed SEED` (uniform(-0.1, 0.1) from Rng(seed)).
 
         variant: any of MODELS (ValueError listing them otherwise; "xgboost" without HAVE_XGBOOST:
         RuntimeError). hidden: variants and attentivechrome_diff only. deepchrome needs bins >= 14.
+        precision: "fp32" or "bf16" (the level-1 LSTM products; see the precision property).
         ridge and xgboost hold nothing until fit().
         """
     @staticmethod
@@ -183,6 +185,12 @@ class Model:
     @property
     def hidden(self) -> Optional[int]:
         """Level-1 hidden size (variants, attentivechrome_diff); None for the others."""
+    @property
+    def precision(self) -> str:
+        """'fp32' or 'bf16': of the level-1 LSTM products in fit, predict and attention (bf16: operands
+        rounded to bfloat16, sums in float). Settable; not saved (a loaded model starts at 'fp32')."""
+    @precision.setter
+    def precision(self, value: str) -> None: ...
     @property
     def bins(self) -> int: ...
     @property

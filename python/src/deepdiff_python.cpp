@@ -297,6 +297,7 @@ struct Model {
   // hold nothing until fitted, yet fit must check the splits against what the user asked for.
   Index bins, marks, hidden;
   std::optional<std::uint64_t> seed;  // of the initialization (unknown for a loaded checkpoint)
+  deepdiff::kernels::Precision precision = deepdiff::kernels::Precision::fp32;  // of the level-1 products
   // The last fit's epochs; `parts[i]` is the fit record i belongs to ("" for a single model,
   // "cell A" / "cell B" for attentivechrome_diff).
   std::vector<deepdiff::EpochRecord> history;
@@ -780,8 +781,25 @@ std::string repr(const Model& m) {
 }
 
 // A new model of kind `name`, initialized as `deepdiff train --model-name NAME --seed SEED`.
+// precision "fp32" or "bf16" (kernels/bf16_product.hpp) for the kinds with level-1 LSTMs;
+// ValueError otherwise, or for a hidden size bf16 cannot take.
+void set_precision(Model& m, const std::string& name) {
+  deepdiff::kernels::Precision p;
+  try {
+    p = deepdiff::kernels::parse_precision(name);
+  } catch (const std::invalid_argument& e) {
+    raise(PyExc_ValueError, std::string("precision: ") + e.what());
+  }
+  const Index lanes = deepdiff::packet_size<float>();
+  if (p == deepdiff::kernels::Precision::bf16 && m.hidden % lanes != 0)
+    raise(PyExc_ValueError, "precision='bf16' needs a level-1 hidden size that is a multiple of " + std::to_string(lanes) +
+                                " (this model's is " + std::to_string(m.hidden) + ")");
+  deepdiff::set_any_precision(m.any, p);
+  m.precision = p;
+}
+
 std::unique_ptr<Model> new_model(const std::string& name, std::uint64_t seed, long long hidden, long long bins,
-                                 long long marks) {
+                                 long long marks, const std::string& precision) {
   if (!deepdiff::is_variant_name(name) && !deepdiff::is_baseline_name(name))
     raise(PyExc_ValueError, "unknown model name '" + name + "' (known: " + deepdiff::model_names_text() + ")");
   if (name == "xgboost" && !deepdiff::xgboost_available()) raise(PyExc_RuntimeError, deepdiff::xgboost_missing_reason());
@@ -807,6 +825,7 @@ std::unique_ptr<Model> new_model(const std::string& name, std::uint64_t seed, lo
   auto model = std::make_unique<Model>(std::move(a), static_cast<Index>(bins), static_cast<Index>(marks),
                                        has_hidden ? static_cast<Index>(hidden) : 0);
   model->seed = seed;
+  set_precision(*model, precision);
   return model;
 }
 
@@ -866,7 +885,7 @@ Attributes:
 
 static const char* kModelDoc = R"(A model of the study: one of the seven DeepDiff variants or one of the four baselines.
 
-Model(variant="raw_d", *, seed=1, hidden=32, bins=200, marks=5)
+Model(variant="raw_d", *, seed=1, hidden=32, bins=200, marks=5, precision="fp32")
 
 Args:
     variant: the model's name, one of MODELS: the variants "raw_d", "raw_c", "raw", "aux",
@@ -881,6 +900,8 @@ Args:
         the variants and attentivechrome_diff, ignored by the others.
     bins, marks: T and M of the inputs (the public data: 200 bins, 5 marks). deepchrome needs
         bins >= 14 (a convolution of 10, a pooling window of 5).
+    precision: "fp32" or "bf16", of the level-1 LSTM products (the `precision` property; bf16
+        needs hidden a multiple of the float vector width, 16 with AVX-512). ValueError otherwise.
 
 ridge and xgboost hold nothing until fit() (or Model.load): predict, save and attention
 before then are a ValueError. Parameter names (state_dict) are PyTorch's.
@@ -1068,7 +1089,13 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<Model>(m, "Model", kModelDoc)
       .def(py::init(&new_model), "variant"_a = "raw_d", py::kw_only(), "seed"_a = 1, "hidden"_a = 32, "bins"_a = 200,
-           "marks"_a = 5)
+           "marks"_a = 5, "precision"_a = "fp32")
+      .def_property(
+          "precision", [](const Model& self) { return std::string(deepdiff::kernels::precision_name(self.precision)); },
+          [](Model& self, const std::string& p) { set_precision(self, p); },
+          "Precision of the level-1 LSTM products in fit, predict and attention: 'fp32' (default) or 'bf16'\n"
+          "(operands rounded to bfloat16, sums in float; faster where the CPU has AVX512_BF16). Not saved:\n"
+          "a loaded model starts at 'fp32'. Kinds without LSTMs (ridge, xgboost, deepchrome) ignore it.")
       .def_static("load",
                   [](const py::object& path) {
                     const std::string p = path_arg(path, "path");

@@ -36,6 +36,15 @@ expect 0 "$BIN" synth --genes 40 --bins 12 --seed 3 --out "$D";  contains "truth
 expect 0 "$BIN" synth --genes 40 --bins 12 --rule combinatorial --out "$WORK/comb";  contains "noise ceiling"
 grep -q 'rule `combinatorial`' "$WORK/comb/truth.md" && ok || bad "truth.md does not name the combinatorial rule"
 expect 2 "$BIN" synth --genes 40 --rule bogus --out "$WORK/bogus";  contains "\-\-rule"; contains "combinatorial"
+# --precision: a usage error naming the flag; bf16 needs the hidden size in whole float vectors
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/x" --precision fp16;  contains "\-\-precision: precision 'fp16'"; contains "fp32, bf16"
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/x" --precision bf16 --hidden 4;  contains "multiple of"
+expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/bf16" --epochs 1 --lr 1e-3 --hidden 32 --precision bf16 --no-plots --no-report --quiet
+expect 0 "$BIN" predict --checkpoint "$WORK/bf16/checkpoint.bin" --data-root "$D" --precision bf16 --out "$WORK/bf16/p16.csv"
+expect 0 "$BIN" predict --checkpoint "$WORK/bf16/checkpoint.bin" --data-root "$D" --out "$WORK/bf16/p32.csv"
+cmp -s "$WORK/bf16/p16.csv" "$WORK/bf16/p32.csv" && bad "bf16 and fp32 predictions are the same bytes" || ok
+cmp -s "$WORK/bf16/p16.csv" "$WORK/bf16/predictions.csv" && ok || bad "predict --precision bf16 differs from train's bf16 predictions.csv"
+expect 2 "$BIN" eval --checkpoint "$WORK/bf16/checkpoint.bin" --data-root "$D" --precision bf17;  contains "\-\-precision"
 R="$WORK/run"
 expect 0 "$BIN" train --data-root "$D" --save-root "$R" --epochs 2 --lr 1e-3 --hidden 4 --threads 2
 contains "epoch   2/2"; contains "test PCC"

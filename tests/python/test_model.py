@@ -284,3 +284,26 @@ def test_float32_c_contiguous_inputs_are_not_copied():
 
     assert peak(xa, xb) < 50_000  # the outputs only
     assert peak(xa.astype(np.float64), xb) > 300_000  # a converted float32 copy of xa (400 KB)
+
+
+def test_precision_bf16(synth_splits, tmp_path):
+    te = synth_splits["test"]
+    m = deepdiff.Model("raw_d", seed=2, hidden=32, bins=SYNTH_BINS)
+    assert m.precision == "fp32"
+    fp32 = m.predict(te)["pred"]
+    m.precision = "bf16"
+    assert m.precision == "bf16"
+    bf16 = m.predict(te)["pred"]
+    # bf16 operands change the numbers a little, not a lot; the same model in bf16 from the start
+    # gives the same bits.
+    assert not np.array_equal(fp32, bf16)
+    np.testing.assert_allclose(bf16, fp32, atol=5e-3 * np.abs(fp32).max() + 1e-4)
+    np.testing.assert_array_equal(
+        deepdiff.Model("raw_d", seed=2, hidden=32, bins=SYNTH_BINS, precision="bf16").predict(te)["pred"], bf16)
+    m.save(tmp_path / "m.bin")  # not saved: a loaded model starts in fp32
+    assert deepdiff.Model.load(tmp_path / "m.bin").precision == "fp32"
+    with pytest.raises(ValueError, match="fp16"):
+        m.precision = "fp16"
+    with pytest.raises(ValueError, match="multiple of"):
+        deepdiff.Model("raw_d", hidden=6, bins=SYNTH_BINS, precision="bf16")
+    deepdiff.Model("ridge", precision="bf16")  # no LSTM: accepted, nothing changes

@@ -48,6 +48,11 @@
 // scratch alike, so Eigen's vectorized loops split every tile the same way: that is what makes
 // the inference path bit-identical to the training forward.
 //
+// Precision (Dims::precision): fp32, or bf16, where the three LSTM products (the forward
+// step's h W_hh^T, the backward step's dZ W_hh, the weight gradient h^T dZ) take operands
+// rounded to bfloat16 and sum in float (bf16_product.hpp: VDPBF16PS, or an emulation with the
+// same bits). Float on the fast path only; everything else is the fp32 code.
+//
 // Floating-point environment: every thread runs the kernels under FlushDenormalsScope
 // (fp_mode.hpp): FTZ and DAZ on, the caller's mode restored afterwards.
 #pragma once

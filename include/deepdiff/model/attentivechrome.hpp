@@ -77,11 +77,18 @@ class AttentiveChrome {
   double target(const Split& s, Index g) const { return cell_b() ? s.yb(g) : s.ya(g); }
   std::string target_name() const { return cell_b() ? "cell B's target log2(eB+1)" : "cell A's target log2(eA+1)"; }
   void set_dropout_key(std::optional<std::uint64_t>) {}  // no dropout
+  // The precision of the level-1 LSTM products (kernels/bf16_product.hpp): a run-time choice,
+  // not part of the model (checkpoints hold float weights; a model trained with bf16 predicts in
+  // either). bf16 needs the fused or inference path and float; the composed path refuses it.
+  void set_precision(kernels::Precision p) { precision_ = p; }
+  kernels::Precision precision() const { return precision_; }
 
   // Reads the model's cell (xb for cell B, xa for A); both are passed so that it is called
   // like every model of the trainer.
   ModelOutput<T> forward(Tape<T>& tape, const Tensor<T>& xa, const Tensor<T>& xb, EncoderPath path) {
     const Tensor<T>& x = cell_b() ? xb : xa;
+    if (path == EncoderPath::composed && precision_ == kernels::Precision::bf16)
+      throw std::invalid_argument("AttentiveChrome::forward: bf16 runs on the fused and inference paths, not the composed one");
     if (x.rank() != 3 || x.dim(1) != cfg_.bins || x.dim(2) != cfg_.marks)
       throw std::invalid_argument("AttentiveChrome::forward: input has shape " + shape_string(x.shape()) +
                                   ", expected [B, " + std::to_string(cfg_.bins) + ", " + std::to_string(cfg_.marks) + "]");
@@ -103,10 +110,10 @@ class AttentiveChrome {
     ModelOutput<T> out;
     if (path == EncoderPath::inference) {
       Tensor<T> r;
-      encode_channels_inference(store_, l1_, channels, r, out.alpha);
+      encode_channels_inference(store_, l1_, channels, r, out.alpha, precision_);
       reps = tape.constant(std::move(r));
     } else {
-      EncodedChannels<T> enc = path == EncoderPath::fused ? encode_channels_fused(tape, store_, l1_, channels)
+      EncodedChannels<T> enc = path == EncoderPath::fused ? encode_channels_fused(tape, store_, l1_, channels, precision_)
                                                           : encode_channels_composed(tape, store_, l1_, channels);
       reps = enc.reps;
       out.alpha = std::move(enc.alpha);
@@ -131,6 +138,7 @@ class AttentiveChrome {
  private:
   AttentiveChromeConfig cfg_;
   ParameterStore<T> store_;
+  kernels::Precision precision_ = kernels::Precision::fp32;
   std::vector<Encoder> l1_;
   Encoder l2_;
   Linear head_;

@@ -68,6 +68,11 @@ class DeepDiff {
   std::string target_name() const { return kDifferentialTargetName; }
   // No dropout: the public code passes 0.5 to a one-layer LSTM, where it has no effect.
   void set_dropout_key(std::optional<std::uint64_t>) {}
+  // The precision of the level-1 LSTM products (kernels/bf16_product.hpp): a run-time choice,
+  // not part of the model (checkpoints hold float weights; a model trained with bf16 predicts in
+  // either). bf16 needs the fused or inference path and float; the composed path refuses it.
+  void set_precision(kernels::Precision p) { precision_ = p; }
+  kernels::Precision precision() const { return precision_; }
   ParameterStore<T>& params() { return store_; }
   const ParameterStore<T>& params() const { return store_; }
 
@@ -95,6 +100,8 @@ class DeepDiff {
     check_inputs(xa.value(), xb.value());
     if (path == EncoderPath::inference && (xa.requires_grad() || xb.requires_grad()))
       throw std::invalid_argument("DeepDiff::forward: the inference path gives no input gradients");
+    if (path == EncoderPath::composed && precision_ == kernels::Precision::bf16)
+      throw std::invalid_argument("DeepDiff::forward: bf16 runs on the fused and inference paths, not the composed one");
     const Index B = xa.shape()[0];
     const Index D1 = 2 * cfg_.hidden1;
 
@@ -118,10 +125,10 @@ class DeepDiff {
       Tensor<T> r;
       std::vector<Tensor<T>> values;
       for (const Var<T>& c : channels) values.push_back(c.value());
-      encode_channels_inference(store_, l1_, values, r, alpha_all);
+      encode_channels_inference(store_, l1_, values, r, alpha_all, precision_);
       reps = tape.constant(std::move(r));
     } else {
-      EncodedChannels<T> enc = path == EncoderPath::fused ? encode_channels_fused(tape, store_, l1_, channels)
+      EncodedChannels<T> enc = path == EncoderPath::fused ? encode_channels_fused(tape, store_, l1_, channels, precision_)
                                                           : encode_channels_composed(tape, store_, l1_, channels);
       reps = enc.reps;
       alpha_all = std::move(enc.alpha);
@@ -336,6 +343,7 @@ class DeepDiff {
 
   ModelConfig cfg_;
   ParameterStore<T> store_;
+  kernels::Precision precision_ = kernels::Precision::fp32;
   std::vector<Encoder> l1_;      // one per level-1 channel, in level-2 reading order
   std::vector<Source> sources_;  // what each level-1 encoder reads
   Encoder l2_main_, l2_a_, l2_b_;

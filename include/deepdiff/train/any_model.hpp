@@ -116,6 +116,16 @@ inline void init_any_model(AnyModel& m, std::uint64_t seed) {
   if (m.cell_b) init(m.cell_b->params());
 }
 
+// The precision of the level-1 LSTM products (kernels/bf16_product.hpp) of the kinds that have
+// them: the seven variants and attentivechrome_diff. deepchrome (a CNN), ridge and xgboost have
+// none and compute as before. Not saved: a checkpoint predicts in either precision.
+inline void set_any_precision(AnyModel& m, kernels::Precision p) {
+  if (m.deepdiff) m.deepdiff->set_precision(p);
+  if (m.cell_a) m.cell_a->set_precision(p);
+  if (m.cell_b) m.cell_b->set_precision(p);
+}
+inline bool any_model_has_precision(const AnyModel& m) { return m.deepdiff || m.cell_a; }
+
 // Parameters of the neural kinds (both cells' for attentivechrome_diff); 0 for ridge, xgboost.
 inline Index any_parameter_count(const AnyModel& m) {
   if (m.deepdiff) return m.deepdiff->params().numel();
