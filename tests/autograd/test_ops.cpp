@@ -155,3 +155,25 @@ TEST_CASE("gradcheck: pairwise distance matches PyTorch's definition", "[autogra
   const double e = 1e-6;
   CHECK(pairwise_distance(a, b).value()[0] == Approx(std::sqrt((-3.0 + e) * (-3.0 + e) + (4.0 + e) * (4.0 + e))).epsilon(1e-14));
 }
+
+TEST_CASE("round_bf16: values rounded to bfloat16, the gradient passed through unchanged", "[autograd][bf16]") {
+  // Straight-through by design: the finite-difference derivative of a rounding is 0 almost
+  // everywhere, so the check is that backward hands the gradient on as it came.
+  Tape<float> tape;
+  Tensor<float> x(Shape{1, 4});
+  x[0] = 1.0f + 1.0f / 512;  // halfway between two bf16 neighbours of 1: to even, 1
+  x[1] = 1.0f + 3.0f / 512;  // just above halfway: up to 1 + 1/128
+  x[2] = -3.0f;              // a bf16 value: unchanged
+  x[3] = 0.1f;
+  Var<float> v = tape.leaf(x);
+  Var<float> r = round_bf16(v);
+  CHECK(r.value()[0] == 1.0f);
+  CHECK(r.value()[1] == 1.0f + 1.0f / 128);
+  CHECK(r.value()[2] == -3.0f);
+  CHECK(r.value()[3] == bf16_round(0.1f));
+  CHECK(r.value()[3] != 0.1f);
+  Tensor<float> g(Shape{1, 4});
+  for (Index i = 0; i < 4; ++i) g[i] = 0.5f + static_cast<float>(i);
+  tape.backward(r, g);
+  for (Index i = 0; i < 4; ++i) CHECK(tape.grad(v.id)[i] == g[i]);
+}

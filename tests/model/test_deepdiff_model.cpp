@@ -158,3 +158,39 @@ TEST_CASE("model: channel names (attention CSV headers) spell marks with mark_na
 
 // Issue 14, item 2: a program refuses a model too large for the machine before building it,
 // from these numbers; they must be right without allocating anything.
+
+TEST_CASE("model: bf16 precision, close to fp32, the same on the inference path, not on the composed one", "[model][bf16]") {
+  Rng rng(33);
+  ModelConfig c;
+  c.variant = Variant::raw_aux;  // both level-2 kinds: the main encoder and the aux ones
+  c.bins = 12;
+  DeepDiff<float> m(c);
+  m.params().init_uniform(rng, -0.1, 0.1);
+  const Tensor<float> xa = random_tensor<float>(rng, {7, 12, 5}, 0.0, 4.0), xb = random_tensor<float>(rng, {7, 12, 5}, 0.0, 4.0);
+  CHECK(m.precision() == Precision::fp32);
+  Tape<float> t32;
+  const ModelOutput<float> f32 = m.forward(t32, xa, xb, EncoderPath::fused);
+  m.set_precision(Precision::bf16);
+  Tape<float> t16, ti;
+  const ModelOutput<float> f16 = m.forward(t16, xa, xb, EncoderPath::fused);
+  const ModelOutput<float> i16 = m.forward(ti, xa, xb, EncoderPath::inference);
+  double scale = 0, diff = 0;
+  for (Index b = 0; b < 7; ++b) {
+    scale = std::max(scale, std::abs(double(f32.pred.value()[b])));
+    diff = std::max(diff, std::abs(double(f16.pred.value()[b]) - f32.pred.value()[b]));
+    CHECK(i16.pred.value()[b] == Approx(f16.pred.value()[b]).epsilon(1e-5).margin(1e-6));
+  }
+  INFO("max |pred bf16 - pred fp32| " << diff << ", max |pred| " << scale);
+  CHECK(diff > 0);
+  CHECK(diff <= 2e-2 * scale + 1e-4);
+  Tape<float> tc;
+  CHECK_THROWS_WITH(m.forward(tc, xa, xb, EncoderPath::composed), Catch::Contains("bf16"));
+  // Training in bf16: a finite gradient for every parameter.
+  m.params().zero_grad();
+  Tensor<float> y(Shape{7, 1}), ya(Shape{7, 1}), yb(Shape{7, 1});
+  const ModelLoss<float> l = m.loss(t16, f16, y, ya, yb);
+  t16.backward(l.total);
+  Index finite = 0;
+  for (Index i = 0; i < m.params().numel(); ++i) finite += std::isfinite(m.params().grads()[static_cast<std::size_t>(i)]) ? 1 : 0;
+  CHECK(finite == m.params().numel());
+}

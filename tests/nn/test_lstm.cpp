@@ -87,3 +87,40 @@ TEST_CASE("lstm: cell and bidirectional sequence pass gradient checks", "[nn][ls
                 "bilstm");
   }
 }
+
+TEST_CASE("lstm cell: bf16 is the float cell over bf16-rounded x, h and weights", "[nn][lstm][bf16]") {
+  // Precision::bf16 rounds the two products' operands (round_bf16) and nothing else: the same
+  // bits as the fp32 cell fed pre-rounded x, h, W_ih and W_hh; and not the fp32 cell's bits.
+  ParameterStore<float> store;
+  BiLSTM m = make_bilstm(store, "rnn", 6, 5);
+  Rng rng(41);
+  store.init_uniform(rng, -0.6, 0.6);
+  const Tensor<float> x = random_tensor<float>(rng, {3, 6}, -2.0, 2.0), h = random_tensor<float>(rng, {3, 5}, -1.0, 1.0),
+                      c = random_tensor<float>(rng, {3, 5}, -1.0, 1.0);
+  auto rounded = [](Tensor<float> t) {
+    for (Index i = 0; i < t.size(); ++i) t[i] = bf16_round(t[i]);
+    return t;
+  };
+  Tape<float> tape;
+  const LSTMWeights<float> w16 = lstm_weights(tape, store, m.fwd, Precision::bf16);
+  const auto bf16 = lstm_cell(tape.constant(x), tape.constant(h), tape.constant(c), w16, Precision::bf16);
+  const LSTMWeights<float> w32 = lstm_weights(tape, store, m.fwd);
+  const LSTMWeights<float> pre{tape.constant(rounded(w32.w_ih.value())), tape.constant(rounded(w32.w_hh.value())), w32.b_ih,
+                               w32.b_hh};
+  const auto ref = lstm_cell(tape.constant(rounded(x)), tape.constant(rounded(h)), tape.constant(c), pre);
+  const auto fp32 = lstm_cell(tape.constant(x), tape.constant(h), tape.constant(c), w32);
+  CHECK(bf16.first.value().storage() == ref.first.value().storage());
+  CHECK(bf16.second.value().storage() == ref.second.value().storage());
+  CHECK(bf16.first.value().storage() != fp32.first.value().storage());
+  // The weights' gradient reaches the float leaves straight through the rounding: the same as
+  // the gradient with respect to the rounded weights of the reference.
+  tape.backward(sum(bf16.first));
+  const Tensor<float> g16 = store.var(tape, m.fwd.w_hh).grad();
+  Tape<float> t2;
+  const Var<float> w_hh = t2.leaf(rounded(store.var(t2, m.fwd.w_hh).value()));
+  const LSTMWeights<float> leaf{t2.constant(rounded(store.var(t2, m.fwd.w_ih).value())), w_hh,
+                                store.var(t2, m.fwd.b_ih), store.var(t2, m.fwd.b_hh)};
+  t2.backward(sum(lstm_cell(t2.constant(rounded(x)), t2.constant(rounded(h)), t2.constant(c), leaf).first));
+  CHECK(g16.storage() == w_hh.grad().storage());
+  CHECK(g16.matrix().norm() > 0);
+}

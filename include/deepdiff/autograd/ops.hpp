@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "deepdiff/autograd/tape.hpp"
+#include "deepdiff/tensor/bfloat16.hpp"
 #include "deepdiff/tensor/tile_product.hpp"
 
 namespace deepdiff {
@@ -167,6 +168,16 @@ Var<T> relu(const Var<T>& x) {
 template <class T>
 Var<T> square(const Var<T>& x) {
   return detail::unary(x, [](T v) { return v * v; }, [](T v, T) { return T(2) * v; });
+}
+
+// x rounded to the nearest bfloat16 (tensor/bfloat16.hpp; a double goes through float first):
+// the operands of level 2's products under --precision bf16. The gradient passes through
+// unchanged (straight-through): the rounding is a change of precision, not part of the model,
+// and its true derivative (0 almost everywhere) would stop training. No finite-difference check
+// applies; tests/autograd/test_ops.cpp checks the identity gradient.
+template <class T>
+Var<T> round_bf16(const Var<T>& x) {
+  return detail::unary(x, [](T v) { return static_cast<T>(bf16_round(static_cast<float>(v))); }, [](T, T) { return T(1); });
 }
 
 // ---- products ---------------------------------------------------------------------------

@@ -41,23 +41,19 @@
 #define DEEPDIFF_KERNELS_BF16_NATIVE 0
 #endif
 
+#include "deepdiff/tensor/bfloat16.hpp"
 #include "deepdiff/tensor/tile_product.hpp"
 
 namespace deepdiff::kernels {
 
-// The precision of the level-1 products. fp32: float operands. bf16: operands rounded to
-// bfloat16, products accumulated in float; everything else (gates, cell, attention, gradients'
-// accumulation, the weights themselves) stays float.
-enum class Precision { fp32, bf16 };
-
-inline const char* precision_name(Precision p) { return p == Precision::bf16 ? "bf16" : "fp32"; }
-
-// "fp32" or "bf16"; anything else throws std::invalid_argument.
-inline Precision parse_precision(const std::string& s) {
-  if (s == "fp32") return Precision::fp32;
-  if (s == "bf16") return Precision::bf16;
-  throw std::invalid_argument("precision '" + s + "' is not one of fp32, bf16");
-}
+// Precision, parse_precision and the bf16 rounding live in tensor/bfloat16.hpp (level 2's
+// autograd rounds with them too); the kernels name them here as well.
+using deepdiff::bf16_bits;
+using deepdiff::bf16_round;
+using deepdiff::bf16_to_float;
+using deepdiff::parse_precision;
+using deepdiff::Precision;
+using deepdiff::precision_name;
 
 enum class Bf16Kernel { emulated, native };
 
@@ -67,27 +63,6 @@ inline constexpr Bf16Kernel kBf16Kernel = DEEPDIFF_KERNELS_BF16_NATIVE ? Bf16Ker
 inline const char* bf16_kernel_name(Bf16Kernel k = kBf16Kernel) {
   return k == Bf16Kernel::native ? "AVX512_BF16 (vdpbf16ps)" : "emulated (float FMA over bf16-rounded operands)";
 }
-
-// The bfloat16 nearest to x (ties to even), as its 16 bits; a NaN stays a (quiet) NaN, and a
-// denormal becomes a zero of its sign, as VCVTNE2PS2BF16 does (its inputs are DAZ) and as the
-// kernels' DAZ mode would read it anyway.
-inline std::uint16_t bf16_bits(float x) {
-  std::uint32_t u;
-  std::memcpy(&u, &x, sizeof u);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((u >> 16) | 0x40u);
-  if ((u & 0x7f800000u) == 0) return static_cast<std::uint16_t>((u >> 16) & 0x8000u);
-  u += 0x7fffu + ((u >> 16) & 1u);
-  return static_cast<std::uint16_t>(u >> 16);
-}
-
-inline float bf16_to_float(std::uint16_t b) {
-  const std::uint32_t u = static_cast<std::uint32_t>(b) << 16;
-  float x;
-  std::memcpy(&x, &u, sizeof x);
-  return x;
-}
-
-inline float bf16_round(float x) { return bf16_to_float(bf16_bits(x)); }
 
 inline Index bf16_pairs(Index Kd) { return (Kd + 1) / 2; }
 

@@ -77,9 +77,10 @@ class AttentiveChrome {
   double target(const Split& s, Index g) const { return cell_b() ? s.yb(g) : s.ya(g); }
   std::string target_name() const { return cell_b() ? "cell B's target log2(eB+1)" : "cell A's target log2(eA+1)"; }
   void set_dropout_key(std::optional<std::uint64_t>) {}  // no dropout
-  // The precision of the level-1 LSTM products (kernels/bf16_product.hpp): a run-time choice,
-  // not part of the model (checkpoints hold float weights; a model trained with bf16 predicts in
-  // either). bf16 needs the fused or inference path and float; the composed path refuses it.
+  // The precision of the LSTM products, level 1 (kernels/bf16_product.hpp) and level 2
+  // (nn/lstm.hpp): a run-time choice, not part of the model (checkpoints hold float weights; a
+  // model trained with bf16 predicts in either). bf16 needs the fused or inference level-1 path
+  // and float; the composed path refuses it.
   void set_precision(kernels::Precision p) { precision_ = p; }
   kernels::Precision precision() const { return precision_; }
 
@@ -120,7 +121,7 @@ class AttentiveChrome {
     }
     std::vector<Var<T>> steps;
     for (Index k = 0; k < M; ++k) steps.push_back(slice_cols(reps, k * D1, D1));
-    Pooled<T> z = encoder_forward(tape, store_, l2_, steps);
+    Pooled<T> z = encoder_forward(tape, store_, l2_, steps, precision_);
     out.pred = linear_forward(tape, store_, head_, z.rep);
     out.beta = z.alpha.value();
     return out;

@@ -68,9 +68,10 @@ class DeepDiff {
   std::string target_name() const { return kDifferentialTargetName; }
   // No dropout: the public code passes 0.5 to a one-layer LSTM, where it has no effect.
   void set_dropout_key(std::optional<std::uint64_t>) {}
-  // The precision of the level-1 LSTM products (kernels/bf16_product.hpp): a run-time choice,
-  // not part of the model (checkpoints hold float weights; a model trained with bf16 predicts in
-  // either). bf16 needs the fused or inference path and float; the composed path refuses it.
+  // The precision of the LSTM products, level 1 (kernels/bf16_product.hpp) and level 2
+  // (nn/lstm.hpp): a run-time choice, not part of the model (checkpoints hold float weights; a
+  // model trained with bf16 predicts in either). bf16 needs the fused or inference level-1 path
+  // and float; the composed path refuses it.
   void set_precision(kernels::Precision p) { precision_ = p; }
   kernels::Precision precision() const { return precision_; }
   ParameterStore<T>& params() { return store_; }
@@ -143,18 +144,18 @@ class DeepDiff {
     const Index M = cfg_.marks;
     const Variant v = cfg_.variant;
     if (!has_aux_heads(v)) {
-      Pooled<T> z = encoder_forward(tape, store_, l2_main_, steps(0, n_main_));
+      Pooled<T> z = encoder_forward(tape, store_, l2_main_, steps(0, n_main_), precision_);
       out.pred = linear_forward(tape, store_, head_main_, z.rep);
       out.beta = z.alpha.value();
     } else {
       // A's and B's channels come after the raw block (if any).
       const Index a0 = has_raw_block(v) ? 3 * M : 0, b0 = a0 + M;
-      Pooled<T> za = encoder_forward(tape, store_, l2_a_, steps(a0, M));
-      Pooled<T> zb = encoder_forward(tape, store_, l2_b_, steps(b0, M));
+      Pooled<T> za = encoder_forward(tape, store_, l2_a_, steps(a0, M), precision_);
+      Pooled<T> zb = encoder_forward(tape, store_, l2_b_, steps(b0, M), precision_);
       out.pred_a = linear_forward(tape, store_, head_a_, za.rep);
       out.pred_b = linear_forward(tape, store_, head_b_, zb.rep);
       if (has_raw_block(v)) {
-        Pooled<T> z = encoder_forward(tape, store_, l2_main_, steps(0, 5 * M));
+        Pooled<T> z = encoder_forward(tape, store_, l2_main_, steps(0, 5 * M), precision_);
         out.pred = linear_forward(tape, store_, head_main_, z.rep);
         out.beta = z.alpha.value();
       } else {

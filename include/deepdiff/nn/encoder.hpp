@@ -26,11 +26,12 @@ Encoder make_encoder(ParameterStore<T>& store, const std::string& prefix, Index 
   return e;
 }
 
-// T steps of [B, I] -> rep [B, 2H], alpha [B, T].
+// T steps of [B, I] -> rep [B, 2H], alpha [B, T]. precision: of the LSTM's products (bf16:
+// operands rounded, lstm.hpp); the attention is float either way.
 template <class T>
 Pooled<T> encoder_forward(Tape<T>& tape, ParameterStore<T>& store, const Encoder& e,
-                          const std::vector<Var<T>>& xs) {
-  return attention_forward(tape, store, e.attention, bilstm_forward(tape, store, e.rnn, xs));
+                          const std::vector<Var<T>>& xs, Precision precision = Precision::fp32) {
+  return attention_forward(tape, store, e.attention, bilstm_forward(tape, store, e.rnn, xs, precision));
 }
 
 // K level-1 encoders' outputs. reps: [B, K*2H], channel k's representation in columns

@@ -57,16 +57,28 @@ struct LSTMWeights {
   Var<T> w_ih, w_hh, b_ih, b_hh;
 };
 
+// With Precision::bf16 the two product weights come rounded to bfloat16 (round_bf16: their
+// gradient reaches the float leaves unchanged).
 template <class T>
-LSTMWeights<T> lstm_weights(Tape<T>& tape, ParameterStore<T>& store, const LSTMDirection& d) {
-  return {store.var(tape, d.w_ih), store.var(tape, d.w_hh), store.var(tape, d.b_ih), store.var(tape, d.b_hh)};
+LSTMWeights<T> lstm_weights(Tape<T>& tape, ParameterStore<T>& store, const LSTMDirection& d,
+                            Precision precision = Precision::fp32) {
+  LSTMWeights<T> w{store.var(tape, d.w_ih), store.var(tape, d.w_hh), store.var(tape, d.b_ih), store.var(tape, d.b_hh)};
+  if (precision == Precision::bf16) {
+    w.w_ih = round_bf16(w.w_ih);
+    w.w_hh = round_bf16(w.w_hh);
+  }
+  return w;
 }
 
-// One step: x [B, I], h [B, H], c [B, H] -> (h', c').
+// One step: x [B, I], h [B, H], c [B, H] -> (h', c'). bf16: x and h rounded to bfloat16 for
+// the two products (the weights come rounded from lstm_weights), the products summed in float.
 template <class T>
-std::pair<Var<T>, Var<T>> lstm_cell(const Var<T>& x, const Var<T>& h, const Var<T>& c, const LSTMWeights<T>& w) {
+std::pair<Var<T>, Var<T>> lstm_cell(const Var<T>& x, const Var<T>& h, const Var<T>& c, const LSTMWeights<T>& w,
+                                    Precision precision = Precision::fp32) {
   const Index H = h.value().cols();
-  Var<T> gates = add(add(matmul(x, w.w_ih, true), w.b_ih), add(matmul(h, w.w_hh, true), w.b_hh));
+  const bool bf16 = precision == Precision::bf16;
+  Var<T> gates = add(add(matmul(bf16 ? round_bf16(x) : x, w.w_ih, true), w.b_ih),
+                     add(matmul(bf16 ? round_bf16(h) : h, w.w_hh, true), w.b_hh));
   Var<T> i = sigmoid(slice_cols(gates, 0, H));
   Var<T> f = sigmoid(slice_cols(gates, H, H));
   Var<T> g = tanh(slice_cols(gates, 2 * H, H));
@@ -79,7 +91,7 @@ std::pair<Var<T>, Var<T>> lstm_cell(const Var<T>& x, const Var<T>& h, const Var<
 // One direction over xs (T steps of [B, I]); returns h_t for t = 0..T-1 in sequence order.
 template <class T>
 std::vector<Var<T>> lstm_sequence(Tape<T>& tape, const std::vector<Var<T>>& xs, const LSTMWeights<T>& w,
-                                  Index hidden, bool reverse) {
+                                  Index hidden, bool reverse, Precision precision = Precision::fp32) {
   const Index T_ = static_cast<Index>(xs.size());
   std::vector<Var<T>> hs(xs.size());
   if (xs.empty()) return hs;
@@ -88,7 +100,7 @@ std::vector<Var<T>> lstm_sequence(Tape<T>& tape, const std::vector<Var<T>>& xs, 
   Var<T> c = tape.constant(Tensor<T>(Shape{B, hidden}));
   for (Index s = 0; s < T_; ++s) {
     const std::size_t t = static_cast<std::size_t>(reverse ? T_ - 1 - s : s);
-    std::tie(h, c) = lstm_cell(xs[t], h, c, w);
+    std::tie(h, c) = lstm_cell(xs[t], h, c, w, precision);
     hs[t] = h;
   }
   return hs;
@@ -97,9 +109,9 @@ std::vector<Var<T>> lstm_sequence(Tape<T>& tape, const std::vector<Var<T>>& xs, 
 // Bidirectional: T steps of [B, I] -> T steps of [B, 2H].
 template <class T>
 std::vector<Var<T>> bilstm_forward(Tape<T>& tape, ParameterStore<T>& store, const BiLSTM& m,
-                                   const std::vector<Var<T>>& xs) {
-  std::vector<Var<T>> f = lstm_sequence(tape, xs, lstm_weights(tape, store, m.fwd), m.hidden, false);
-  std::vector<Var<T>> b = lstm_sequence(tape, xs, lstm_weights(tape, store, m.bwd), m.hidden, true);
+                                   const std::vector<Var<T>>& xs, Precision precision = Precision::fp32) {
+  std::vector<Var<T>> f = lstm_sequence(tape, xs, lstm_weights(tape, store, m.fwd, precision), m.hidden, false, precision);
+  std::vector<Var<T>> b = lstm_sequence(tape, xs, lstm_weights(tape, store, m.bwd, precision), m.hidden, true, precision);
   std::vector<Var<T>> out(xs.size());
   for (std::size_t t = 0; t < xs.size(); ++t) out[t] = concat_cols(std::vector<Var<T>>{f[t], b[t]});
   return out;

@@ -116,7 +116,7 @@ inline void init_any_model(AnyModel& m, std::uint64_t seed) {
   if (m.cell_b) init(m.cell_b->params());
 }
 
-// The precision of the level-1 LSTM products (kernels/bf16_product.hpp) of the kinds that have
+// The precision of the LSTM products (level 1 and 2; tensor/bfloat16.hpp) of the kinds that have
 // them: the seven variants and attentivechrome_diff. deepchrome (a CNN), ridge and xgboost have
 // none and compute as before. Not saved: a checkpoint predicts in either precision.
 inline void set_any_precision(AnyModel& m, kernels::Precision p) {

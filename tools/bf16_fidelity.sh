@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# What --precision bf16 costs in accuracy (docs/results.md, "bf16 against fp32"): the same runs
+# in fp32 and in bf16, then the tables.
+#   1. Synthetic pairs (deepdiff synth, GENES genes, T = 200), per rule and seed: raw_d and
+#      raw_aux_siamese with the shortened recipe (15 epochs, lr 1e-3), test PCC in both.
+#   2. The real sample (data/sample, K562 vs H1): all seven variants, the published recipe
+#      (120 epochs, lr 1e-4), test PCC in both.
+#   3. Every fp32 checkpoint above predicting its test genes in bf16: |delta y| against its
+#      fp32 predictions.
+#
+#   tools/bf16_fidelity.sh build/examples/deepdiff OUT_DIR [SEEDS (1,2,3)] [RULES (additive,combinatorial)] [GENES (1000)]
+#
+# One thread per run (the results do not depend on it). Finished runs are not redone (rerun
+# after an interruption). The tables go to stdout and OUT_DIR/table.md.
+set -euo pipefail
+BIN=$1
+OUT=$2
+SEEDS=${3:-1,2,3}
+RULES=${4:-additive,combinatorial}
+GENES=${5:-1000}
+SAMPLE=${SAMPLE:-$(cd "$(dirname "$0")/.." && pwd)/data/sample}
+mkdir -p "$OUT"
+
+train() {  # DATA RUN_DIR PRECISION ARGS...
+  local data=$1 run=$2 prec=$3
+  shift 3
+  [ -s "$run/metrics.json" ] && grep -q '"complete": true' "$run/metrics.json" && return 0
+  "$BIN" train --data-root "$data" --save-root "$run" --precision "$prec" --threads 1 --no-report --no-plots \
+    --no-alpha-csv --quiet --force "$@" > "$run.log" 2>&1
+}
+cross() {  # RUN_DIR DATA: the fp32 checkpoint predicting in bf16
+  [ -s "$1/predictions_bf16.csv" ] ||
+    "$BIN" predict --checkpoint "$1/checkpoint.bin" --data-root "$2" --precision bf16 --threads 1 --out "$1/predictions_bf16.csv" > /dev/null
+}
+
+for rule in ${RULES//,/ }; do
+  for seed in ${SEEDS//,/ }; do
+    data="$OUT/data-$rule-s$seed"
+    [ -s "$data/Cell1.test.csv" ] || "$BIN" synth --genes "$GENES" --rule "$rule" --seed "$seed" --out "$data" > /dev/null
+    for v in raw_d raw_aux_siamese; do
+      for p in fp32 bf16; do
+        train "$data" "$OUT/$rule-s$seed-$v-$p" "$p" --model-name "$v" --epochs 15 --lr 1e-3 --seed "$seed"
+      done
+      cross "$OUT/$rule-s$seed-$v-fp32" "$data"
+      echo "synthetic $rule seed $seed $v done"
+    done
+  done
+done
+for v in raw_d raw_c raw aux raw_aux aux_siamese raw_aux_siamese; do
+  for p in fp32 bf16; do
+    train "$SAMPLE" "$OUT/sample-$v-$p" "$p" --model-name "$v" --epochs 120 --lr 1e-4 --seed 1
+  done
+  cross "$OUT/sample-$v-fp32" "$SAMPLE"
+  echo "sample $v done"
+done
+
+python3 - "$OUT" "$SEEDS" "$RULES" <<'PY' | tee "$OUT/table.md"
+import csv, json, statistics, sys
+out, seeds, rules = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+pcc = lambda run: json.load(open(f"{out}/{run}/metrics.json"))["test"]["pcc"]
+sd = lambda x: statistics.stdev(x) if len(x) > 1 else float("nan")
+
+def preds(path):
+    with open(path) as f:
+        rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))]
+    i = rows[0].index("prediction")
+    return [float(r[i]) for r in rows[1:]]
+
+print("| data | model | test PCC fp32 | test PCC bf16 | bf16 - fp32 (mean, sd over seeds) | within one seed-sd |")
+print("|---|---|---|---|---|---|")
+deltas = []
+for rule in rules:
+    for v in ["raw_d", "raw_aux_siamese"]:
+        f = [pcc(f"{rule}-s{s}-{v}-fp32") for s in seeds]
+        b = [pcc(f"{rule}-s{s}-{v}-bf16") for s in seeds]
+        d = [y - x for x, y in zip(f, b)]
+        within = abs(statistics.mean(d)) <= min(sd(f), sd(b))
+        print(f"| synthetic {rule} | {v} | {statistics.mean(f):.4f} +- {sd(f):.4f} | {statistics.mean(b):.4f} +- {sd(b):.4f} "
+              f"| {statistics.mean(d):+.4f} +- {sd(d):.4f} | {'yes' if within else 'no'} |")
+        for s in seeds:
+            run = f"{out}/{rule}-s{s}-{v}-fp32"
+            deltas += [abs(x - y) for x, y in zip(preds(f"{run}/predictions.csv"), preds(f"{run}/predictions_bf16.csv"))]
+for v in ["raw_d", "raw_c", "raw", "aux", "raw_aux", "aux_siamese", "raw_aux_siamese"]:
+    f, b = pcc(f"sample-{v}-fp32"), pcc(f"sample-{v}-bf16")
+    print(f"| sample (K562 vs H1) | {v} | {f:.4f} | {b:.4f} | {b - f:+.4f} | (one seed) |")
+    run = f"{out}/sample-{v}-fp32"
+    deltas += [abs(x - y) for x, y in zip(preds(f"{run}/predictions.csv"), preds(f"{run}/predictions_bf16.csv"))]
+deltas.sort()
+q = lambda p: deltas[min(len(deltas) - 1, int(p * len(deltas)))]
+print()
+print(f"fp32 checkpoints predicting in bf16, |delta y| over {len(deltas)} test predictions: median {q(0.5):.2e}, "
+      f"90% {q(0.9):.2e}, 99% {q(0.99):.2e}, max {deltas[-1]:.2e}")
+PY
