@@ -91,12 +91,13 @@ struct RunCost {
 // `epochs` epochs of the published recipe (seed 1 initialization, batch 10, lr 1e-4) on
 // `threads` OpenMP threads of the calling thread.
 RunCost measure_run(const Pair& pair, Variant v, Index bins, int epochs, int threads, std::uint64_t seed,
-                    const std::function<void(const EpochRecord&)>& on_epoch) {
+                    Precision precision, const std::function<void(const EpochRecord&)>& on_epoch) {
   omp_set_num_threads(threads);
   ModelConfig cfg;
   cfg.variant = v;
   cfg.bins = bins;
   DeepDiff<float> model(cfg);
+  model.set_precision(precision);
   Rng init(seed);
   model.params().init_uniform(init, -0.1, 0.1);
   FitOptions opt;
@@ -152,6 +153,7 @@ int main(int argc, char** argv) {
        cxxopts::value<int>()->default_value("3"))
       ("variants", "comma-separated variants, or all", cxxopts::value<std::string>()->default_value("all"))
       ("no-lanes", "skip the 2 runs x 1 thread measurement")
+      ("precision", "of the LSTM products: fp32 or bf16 (deepdiff train --precision)", cxxopts::value<std::string>()->default_value("fp32"))
       ("h,help", "show this help");
   cxxopts::ParseResult a;
   try {
@@ -171,6 +173,13 @@ int main(int argc, char** argv) {
   const Index bins = quick ? 20 : a["bins"].as<long long>();
   const int epochs = quick ? 1 : a["epochs"].as<int>();
   const bool lanes = !a.count("no-lanes");
+  Precision precision;
+  try {
+    precision = parse_precision(a["precision"].as<std::string>());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_study: --precision: %s\n", e.what());
+    return 2;
+  }
   std::vector<Variant> variants;
   try {
     variants = parse_variants(a["variants"].as<std::string>());
@@ -197,7 +206,9 @@ int main(int argc, char** argv) {
               static_cast<long long>(pair.train.genes()), static_cast<long long>(pair.valid.genes()),
               static_cast<long long>(pair.test.genes()), static_cast<long long>(bins), seconds_since(t_data),
               omp_get_num_procs());
-  std::printf("published recipe (batch 10, lr 1e-4, seed 1); %d measured epochs per variant and way\n\n", epochs);
+  std::printf("published recipe (batch 10, lr 1e-4, seed 1); %d measured epochs per variant and way; precision %s "
+              "(bf16 products: %s)\n\n",
+              epochs, precision_name(precision), kernels::bf16_kernel_name());
 
   // Progress on stderr: every epoch, with the time so far and an estimate of what is left. A
   // variant's work is taken as proportional to its parameter count (nearly all of it is the
@@ -226,13 +237,13 @@ int main(int argc, char** argv) {
     const std::string name = variant_name(variants[i]);
     // The lanes' part costs about twice the 2-thread part (two runs, one thread each).
     const double share2 = lanes ? work[i] / 3 : work[i], share1 = work[i] - share2;
-    two[i] = measure_run(pair, variants[i], bins, epochs, 2, 1, progress(name + ", 1 run x 2 threads", share2));
+    two[i] = measure_run(pair, variants[i], bins, epochs, 2, 1, precision, progress(name + ", 1 run x 2 threads", share2));
     work_done += share2;
     if (!lanes) continue;
     // Two runs at once, one thread each (OpenMP's thread count is per calling thread).
     RunCost r[2];
-    std::thread other([&] { r[1] = measure_run(pair, variants[i], bins, epochs, 1, 2, {}); });
-    r[0] = measure_run(pair, variants[i], bins, epochs, 1, 1, progress(name + ", 2 runs x 1 thread", share1));
+    std::thread other([&] { r[1] = measure_run(pair, variants[i], bins, epochs, 1, 2, precision, {}); });
+    r[0] = measure_run(pair, variants[i], bins, epochs, 1, 1, precision, progress(name + ", 2 runs x 1 thread", share1));
     other.join();
     work_done += share1;
     lane[i] = r[0];

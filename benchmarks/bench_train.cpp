@@ -292,10 +292,11 @@ void print_contended(Index genes, Index T, int reps) {
   std::printf("1 / 2: speed-up of 2 threads over 1 under the same competition (below 1: slower than 1 thread).\n");
 }
 
-void print_inference(Index N, Index T, int reps) {
+void print_inference(Index N, Index T, int reps, Precision precision) {
   ModelConfig cfg;
   cfg.bins = T;
   DeepDiff<float> model(cfg);
+  model.set_precision(precision);
   Rng rng(3);
   model.params().init_uniform(rng, -0.1, 0.1);
   std::vector<float> xa(static_cast<std::size_t>(N * T * 5)), xb(xa.size());
@@ -303,8 +304,8 @@ void print_inference(Index N, Index T, int reps) {
     xa[i] = static_cast<float>(std::floor(rng.uniform(0, 7)));
     xb[i] = static_cast<float>(std::floor(rng.uniform(0, 7)));
   }
-  std::printf("\nraw_d inference, predict_arrays on %lld synthetic genes x %lld bins (best of %d): genes/s\n%-6s",
-              static_cast<long long>(N), static_cast<long long>(T), reps, "batch");
+  std::printf("\nraw_d inference, %s, predict_arrays on %lld synthetic genes x %lld bins (best of %d): genes/s\n%-6s",
+              precision_name(precision), static_cast<long long>(N), static_cast<long long>(T), reps, "batch");
   const Index batches[] = {10, 20, 50, 100, 200};
   for (int th : {1, 2}) std::printf(" %10s%d %8s", "thr=", th, "x b10");
   std::printf(" %s\n", "max |pred - pred(b10)|");
@@ -337,10 +338,11 @@ struct TorchResult {
   double ms_per_gene_step = 0, inference_gps = 0;
 };
 
-TorchResult run_torch(const std::string& tools, const std::string& variant, int threads, int steps) {
+TorchResult run_torch(const std::string& tools, const std::string& variant, int threads, int steps, bool autocast) {
   TorchResult r;
   const std::string cmd = "/usr/bin/python3 " + tools + "/bench_torch.py --variant " + variant + " --threads " +
-                          std::to_string(threads) + " --steps " + std::to_string(steps) + " 2>/dev/null";
+                          std::to_string(threads) + " --steps " + std::to_string(steps) +
+                          (autocast ? " --autocast" : "") + " 2>/dev/null";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return r;
   std::string out;
@@ -403,6 +405,9 @@ int main(int argc, char** argv) {
   std::printf("batch %lld genes x %lld bins x 5 marks, H1 = %lld; one training step = forward + loss + backward + "
               "clip + Adam\n\n",
               static_cast<long long>(B), static_cast<long long>(T), static_cast<long long>(H));
+  std::printf("bf16 rows: --precision bf16 (products: %s) against PyTorch under torch.autocast(\"cpu\", "
+              "dtype=torch.bfloat16); %%peak and %%fma stay against the float peaks\n",
+              kernels::bf16_kernel_name());
   std::printf("%-16s %3s %-9s %12s %12s %9s %7s %7s %12s %10s %10s\n", "variant", "thr", "path", "ms/gene/step",
               "s/epoch@10k", "GFLOP/s", "%peak", "%fma", "infer gene/s", "x composed", "x PyTorch");
 
@@ -415,9 +420,12 @@ int main(int argc, char** argv) {
     const Index K = v == Variant::raw_d ? 5 : 25;
     const double flops_step = level1_flops_per_gene(K, static_cast<double>(T), static_cast<double>(H));
     double composed_ms = 0;
+    for (Precision prec : {Precision::fp32, Precision::bf16})
     for (int threads : {1, 2}) {
+      const bool bf16 = prec == Precision::bf16;
       omp_set_num_threads(threads);
       DeepDiff<float> model(cfg);
+      model.set_precision(prec);
       Rng rng(1);
       model.params().init_uniform(rng, -0.1, 0.1);
       TrainOptions topt;
@@ -427,7 +435,7 @@ int main(int argc, char** argv) {
         Tape<float> tape;
         model.forward(tape, batch.xa, batch.xb, EncoderPath::inference);
       });
-      if (composed && threads == 1) {
+      if (composed && threads == 1 && !bf16) {
         TrainOptions c = topt;
         c.path = EncoderPath::composed;
         DeepDiff<float> m2(cfg);
@@ -437,16 +445,16 @@ int main(int argc, char** argv) {
                       static_cast<double>(B);
       }
       TorchResult tr;
-      if (torch) tr = run_torch(a["tools"].as<std::string>(), variant_name(v), threads, std::max(2, reps / 2));
+      if (torch) tr = run_torch(a["tools"].as<std::string>(), variant_name(v), threads, std::max(2, reps / 2), bf16);
       const double ms = 1e3 * step / static_cast<double>(B);
       const double gflops = flops_step * static_cast<double>(B) / step / 1e9;
       char xc[32] = "-", xt[32] = "-";
-      if (composed_ms > 0) std::snprintf(xc, sizeof xc, "%.1f", composed_ms / ms);
+      if (composed_ms > 0 && !bf16) std::snprintf(xc, sizeof xc, "%.1f", composed_ms / ms);
       if (tr.ok) std::snprintf(xt, sizeof xt, "%.1f", tr.ms_per_gene_step / ms);
       std::printf("%-16s %3d %-9s %12.3f %12.1f %9.1f %6.1f%% %6.1f%% %12.0f %10s %10s\n", variant_name(v).c_str(),
-                  threads, "fused", ms, ms * 10.0, gflops, 100.0 * gflops / (peak * threads),
+                  threads, bf16 ? "bf16" : "fused", ms, ms * 10.0, gflops, 100.0 * gflops / (peak * threads),
                   100.0 * gflops / (fma * threads), static_cast<double>(B) / infer, xc, xt);
-      if (composed && threads == 1) {
+      if (composed && threads == 1 && !bf16) {
         const double g = flops_step / (composed_ms * 1e-3) / 1e9;
         std::printf("%-16s %3d %-9s %12.3f %12.1f %9.1f %6.1f%% %6.1f%% %12s %10s %10s\n", variant_name(v).c_str(), 1,
                     "composed", composed_ms, composed_ms * 10.0, g, 100.0 * g / peak, 100.0 * g / fma, "-", "1.0", "-");
@@ -454,7 +462,7 @@ int main(int argc, char** argv) {
       if (tr.ok) {
         const double g = flops_step / (tr.ms_per_gene_step * 1e-3) / 1e9;
         std::printf("%-16s %3d %-9s %12.3f %12.1f %9.1f %6.1f%% %6.1f%% %12.0f %10s %10s\n", variant_name(v).c_str(),
-                    threads, "pytorch", tr.ms_per_gene_step, tr.ms_per_gene_step * 10.0, g,
+                    threads, bf16 ? "pt-bf16" : "pytorch", tr.ms_per_gene_step, tr.ms_per_gene_step * 10.0, g,
                     100.0 * g / (peak * threads), 100.0 * g / (fma * threads), tr.inference_gps, "-", "1.0");
       }
     }
@@ -468,7 +476,8 @@ int main(int argc, char** argv) {
       print_phases(cfg, batch, quick ? 2 : std::max(reps, 20));
     }
   const Index infer_genes = quick ? 40 : static_cast<Index>(a["infer-genes"].as<long long>());
-  if (infer_genes > 0) print_inference(infer_genes, T, quick ? 1 : 2);
+  if (infer_genes > 0)
+    for (Precision p : {Precision::fp32, Precision::bf16}) print_inference(infer_genes, T, quick ? 1 : 2, p);
   const Index contended_genes = quick ? 40 : static_cast<Index>(a["contended-genes"].as<long long>());
   if (contended_genes > 0) print_contended(contended_genes, T, quick ? 1 : a["contended-reps"].as<int>());
   omp_set_num_threads(omp_get_num_procs());
