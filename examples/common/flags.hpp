@@ -85,11 +85,11 @@ inline long long hidden_flag(const cxxopts::ParseResult& r) {
   return h;
 }
 
-// --precision: fp32 or bf16 (kernels/bf16_product.hpp), one help text for every command. bf16
+// --precision: fp32 or bf16 (tensor/bfloat16.hpp), one help text for every command. bf16
 // needs the level-1 hidden size in whole float packets; the commands check their --hidden or
 // checkpoint with check_precision_hidden.
 inline const char* const kPrecisionHelp =
-    "precision of the level-1 LSTM products: fp32, or bf16 (operands rounded to bfloat16, sums in float; "
+    "precision of the LSTM products (both levels): fp32, or bf16 (operands rounded to bfloat16, sums in float; "
     "faster where the CPU has AVX512_BF16, an exact emulation elsewhere; docs/usage.md)";
 
 inline deepdiff::kernels::Precision precision_flag(const cxxopts::ParseResult& r) {

@@ -51,7 +51,7 @@ struct RunOptions {
   std::string save_root;
   TrainOptions train;
   Index hidden1 = 32;
-  // Of the level-1 LSTM products (kernels/bf16_product.hpp); speed and rounding only, not saved.
+  // Of the LSTM products (tensor/bfloat16.hpp); speed and rounding only, not saved.
   kernels::Precision precision = kernels::Precision::fp32;
   int threads = 0;  // 0: OpenMP's default
   bool resume = false;

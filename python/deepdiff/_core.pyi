@@ -113,7 +113,7 @@ class Model:
 
         variant: any of MODELS (ValueError listing them otherwise; "xgboost" without HAVE_XGBOOST:
         RuntimeError). hidden: variants and attentivechrome_diff only. deepchrome needs bins >= 14.
-        precision: "fp32" or "bf16" (the level-1 LSTM products; see the precision property).
+        precision: "fp32" or "bf16" (the LSTM products of both levels; see the precision property).
         ridge and xgboost hold nothing until fit().
         """
     @staticmethod
@@ -187,7 +187,7 @@ class Model:
         """Level-1 hidden size (variants, attentivechrome_diff); None for the others."""
     @property
     def precision(self) -> str:
-        """'fp32' or 'bf16': of the level-1 LSTM products in fit, predict and attention (bf16: operands
+        """'fp32' or 'bf16': of the LSTM products (both levels) in fit, predict and attention (bf16: operands
         rounded to bfloat16, sums in float). Settable; not saved (a loaded model starts at 'fp32')."""
     @precision.setter
     def precision(self, value: str) -> None: ...

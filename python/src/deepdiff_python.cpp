@@ -297,7 +297,7 @@ struct Model {
   // hold nothing until fitted, yet fit must check the splits against what the user asked for.
   Index bins, marks, hidden;
   std::optional<std::uint64_t> seed;  // of the initialization (unknown for a loaded checkpoint)
-  deepdiff::kernels::Precision precision = deepdiff::kernels::Precision::fp32;  // of the level-1 products
+  deepdiff::kernels::Precision precision = deepdiff::kernels::Precision::fp32;  // of the LSTM products
   // The last fit's epochs; `parts[i]` is the fit record i belongs to ("" for a single model,
   // "cell A" / "cell B" for attentivechrome_diff).
   std::vector<deepdiff::EpochRecord> history;
@@ -780,9 +780,8 @@ std::string repr(const Model& m) {
   return s;
 }
 
-// A new model of kind `name`, initialized as `deepdiff train --model-name NAME --seed SEED`.
-// precision "fp32" or "bf16" (kernels/bf16_product.hpp) for the kinds with level-1 LSTMs;
-// ValueError otherwise, or for a hidden size bf16 cannot take.
+// precision "fp32" or "bf16" (tensor/bfloat16.hpp) of the LSTM products of the kinds that have
+// them; ValueError otherwise, or for a hidden size bf16 cannot take.
 void set_precision(Model& m, const std::string& name) {
   deepdiff::kernels::Precision p;
   try {
@@ -798,6 +797,7 @@ void set_precision(Model& m, const std::string& name) {
   m.precision = p;
 }
 
+// A new model of kind `name`, initialized as `deepdiff train --model-name NAME --seed SEED`.
 std::unique_ptr<Model> new_model(const std::string& name, std::uint64_t seed, long long hidden, long long bins,
                                  long long marks, const std::string& precision) {
   if (!deepdiff::is_variant_name(name) && !deepdiff::is_baseline_name(name))
@@ -900,7 +900,7 @@ Args:
         the variants and attentivechrome_diff, ignored by the others.
     bins, marks: T and M of the inputs (the public data: 200 bins, 5 marks). deepchrome needs
         bins >= 14 (a convolution of 10, a pooling window of 5).
-    precision: "fp32" or "bf16", of the level-1 LSTM products (the `precision` property; bf16
+    precision: "fp32" or "bf16", of the LSTM products of both levels (the `precision` property; bf16
         needs hidden a multiple of the float vector width, 16 with AVX-512). ValueError otherwise.
 
 ridge and xgboost hold nothing until fit() (or Model.load): predict, save and attention
@@ -1093,7 +1093,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property(
           "precision", [](const Model& self) { return std::string(deepdiff::kernels::precision_name(self.precision)); },
           [](Model& self, const std::string& p) { set_precision(self, p); },
-          "Precision of the level-1 LSTM products in fit, predict and attention: 'fp32' (default) or 'bf16'\n"
+          "Precision of the LSTM products (both levels) in fit, predict and attention: 'fp32' (default) or 'bf16'\n"
           "(operands rounded to bfloat16, sums in float; faster where the CPU has AVX512_BF16). Not saved:\n"
           "a loaded model starts at 'fp32'. Kinds without LSTMs (ridge, xgboost, deepchrome) ignore it.")
       .def_static("load",

@@ -293,7 +293,8 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
   const bool tiled = whole_packets<T>(G);
   const bool fused = has_fused_gates<T>() && whole_packets<T>(H);
   const bool to_cache = fused && st.acts_stride != 0;  // training: a new tile per step
-  const bool bf16 = hpack != nullptr;  // bf16 products: W_hh^T and each h_{s-1} packed as bf16 pairs
+  // bf16 products (the caller passes hpack): W_hh^T packed once into WT, each h_{s-1} into hpack.
+  const bool bf16 = hpack != nullptr;
   ConstRowVectorMap<T> w_ih(w.w_ih, G);
   ConstRowVectorMap<T> b(bias, G);
   if constexpr (std::is_same_v<T, float>) {
@@ -464,8 +465,10 @@ struct BackwardWorkspace {
   T* dh = nullptr;
   T* dc = nullptr;
   T* tc = nullptr;
-  // bf16 only (null otherwise): the products' operands packed (bf16_product.hpp): W_hh for
-  // dH (B, [G, H]), dZ_{s+1} (A, [Bj, G]), all h_{s-1} transposed (A, [H, T*Bj]), dZ (B, [T*Bj, G]).
+  // bf16 only (null otherwise; lstm_backward_sweep takes the bf16 products when they are set):
+  // the products' operands packed (bf16_product.hpp): W_hh for dH (B, [G, H]), dZ_{s+1} (A,
+  // [Bj, G]), all h_{s-1} (A of the weight gradient, packed as B is: PairLayout::pairs), dZ (B,
+  // [T*Bj, G]).
   T* w_pack = nullptr;
   T* dz_next_pack = nullptr;
   T* h_pack = nullptr;
