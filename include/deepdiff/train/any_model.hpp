@@ -124,7 +124,6 @@ inline void set_any_precision(AnyModel& m, kernels::Precision p) {
   if (m.cell_a) m.cell_a->set_precision(p);
   if (m.cell_b) m.cell_b->set_precision(p);
 }
-inline bool any_model_has_precision(const AnyModel& m) { return m.deepdiff || m.cell_a; }
 
 // Parameters of the neural kinds (both cells' for attentivechrome_diff); 0 for ridge, xgboost.
 inline Index any_parameter_count(const AnyModel& m) {
