@@ -52,7 +52,8 @@ void reference(const Case& c, bool with_init, std::vector<double>& C, std::vecto
     for (Index n = 0; n < c.N; ++n) {
       const std::size_t i = static_cast<std::size_t>(r * c.N + n);
       double acc = with_init ? double(c.x[r]) * c.u[n] + c.v[n] : c.C0[i];
-      double m = std::abs(acc);
+      // Without FMA (SSE builds) the init x u + v is rounded twice: |x u| + |v| bounds it.
+      double m = with_init ? std::abs(double(c.x[r]) * c.u[n]) + std::abs(c.v[n]) : std::abs(acc);
       for (Index k = 0; k < c.Kd; ++k) {
         const double p = double(kernels::bf16_round(c.A[r * c.ars + k * c.aks])) *
                          double(kernels::bf16_round(c.B[k * c.bks + n * c.bns]));
