@@ -7,7 +7,7 @@
 #include <cxxopts.hpp>
 
 #include <deepdiff/data/expression_scale.hpp>
-#include <deepdiff/kernels/bf16_product.hpp>
+#include <deepdiff/kernels/bilstm_attention.hpp>
 #include <deepdiff/model/memory.hpp>
 
 #include <cmath>
@@ -107,10 +107,9 @@ inline deepdiff::kernels::Precision precision_flag(const cxxopts::ParseResult& r
 }
 
 inline void check_precision_hidden(deepdiff::kernels::Precision p, long long hidden1, const std::string& what) {
-  const long long lanes = deepdiff::packet_size<float>();
-  if (p == deepdiff::kernels::Precision::bf16 && hidden1 % lanes != 0)
-    throw UsageError("--precision bf16 needs a level-1 hidden size that is a multiple of " + std::to_string(lanes) + " (" +
-                     what + " is " + std::to_string(hidden1) + ")");
+  if (p == deepdiff::kernels::Precision::bf16 && !deepdiff::kernels::bf16_supports_hidden(hidden1))
+    throw UsageError("--precision bf16 needs a level-1 hidden size that is a multiple of " +
+                     std::to_string(deepdiff::packet_size<float>()) + " (" + what + " is " + std::to_string(hidden1) + ")");
 }
 
 // --expression-scale: none, cpm or size-factors (data/expression_scale.hpp).

@@ -789,10 +789,11 @@ void set_precision(Model& m, const std::string& name) {
   } catch (const std::invalid_argument& e) {
     raise(PyExc_ValueError, std::string("precision: ") + e.what());
   }
-  const Index lanes = deepdiff::packet_size<float>();
-  if (p == deepdiff::kernels::Precision::bf16 && m.hidden % lanes != 0)
-    raise(PyExc_ValueError, "precision='bf16' needs a level-1 hidden size that is a multiple of " + std::to_string(lanes) +
-                                " (this model's is " + std::to_string(m.hidden) + ")");
+  // hidden 0: a kind without LSTMs (ridge, xgboost, deepchrome), which bf16 leaves as it is.
+  if (p == deepdiff::kernels::Precision::bf16 && m.hidden != 0 && !deepdiff::kernels::bf16_supports_hidden(m.hidden))
+    raise(PyExc_ValueError, "precision='bf16' needs a level-1 hidden size that is a multiple of " +
+                                std::to_string(deepdiff::packet_size<float>()) + " (this model's is " +
+                                std::to_string(m.hidden) + ")");
   deepdiff::set_any_precision(m.any, p);
   m.precision = p;
 }

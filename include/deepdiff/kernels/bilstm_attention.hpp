@@ -220,6 +220,11 @@ LstmStore<T> task_store(const Plan& p, Index j, T* r) {
   return st;
 }
 
+// Whether Precision::bf16 can run with hidden size H: float on the fast path (H in whole
+// packets). The kernels check it (check_call); the programs and the Python package ask first,
+// to refuse a flag or argument by name.
+inline bool bf16_supports_hidden(Index H) { return has_fused_gates<float>() && whole_packets<float>(H); }
+
 // Shapes against weights and inputs; throws std::invalid_argument naming `who`.
 template <class P, class X>
 void check_call(const EncoderParams<P>& w, const std::vector<X>& x, const Dims& dims, const char* who) {
@@ -230,7 +235,7 @@ void check_call(const EncoderParams<P>& w, const std::vector<X>& x, const Dims& 
     throw std::invalid_argument(name + ": " + std::to_string(w.channel.size()) + " weight sets and " +
                                 std::to_string(x.size()) + " channels for K = " + std::to_string(dims.K));
   using T = std::remove_cv_t<std::remove_pointer_t<P>>;
-  if (dims.precision == Precision::bf16 && !(std::is_same_v<T, float> && has_fused_gates<T>() && whole_packets<T>(dims.H)))
+  if (dims.precision == Precision::bf16 && !(std::is_same_v<T, float> && bf16_supports_hidden(dims.H)))
     throw std::invalid_argument(name + ": bf16 products need float and a hidden size that is a multiple of " +
                                 std::to_string(packet_size<float>()) + " (H = " + std::to_string(dims.H) + ")");
 }
