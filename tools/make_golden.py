@@ -15,6 +15,15 @@ Cases:
   sample  the first 4 genes of data/sample Cell1 (A) / Cell2 (B), train
           split, with their expression from CellN.expr.csv; T=200, H1=4, H2=2; parameters
           uniform(-0.1, 0.1) as published.
+  bf16    raw_d only: the random case's inputs at M=3, H1=16, H2=8 (whole float
+          vectors with AVX-512, AVX2 and SSE, as the bf16 kernels need), the model's LSTMs
+          replaced by bf16_lstm, which rounds the operands of their products to bfloat16 the
+          way `--precision bf16` does (docs/usage.md): level 1 (input size 1) rounds h_{t-1}
+          and W_hh in h W_hh^T, and the backward's products dZ W_hh and dZ^T h round dZ too
+          (what the kernels and PyTorch's bf16 autocast do); level 2 rounds x, h, W_ih and
+          W_hh in the forward pass and passes the gradient through the rounding unchanged.
+          Everything else is float64, so the file is what exact arithmetic on the same rounded
+          operands gives; an fp32 model is ~1e-2 from it, a bf16 one ~1e-4.
 The baselines (docs/deepdiff-spec.md, "Baselines"), in eval mode (DeepChrome's dropout off;
 gradients flow as in training), each with the loss it trains on:
   deepchrome         random only: B=3, T=20, M=5, the spec's conv (50 channels, kernel 10,
@@ -64,6 +73,7 @@ import copy
 import csv
 import os
 import sys
+import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -76,7 +86,10 @@ except ImportError:  # pragma: no cover
 
 import deepdiff_torch as ddt  # noqa: E402
 
-CASES = ("random", "sample")
+CASES = ("random", "sample")  # every variant has both
+BF16_CASE = "bf16"
+BF16_VARIANTS = ("raw_d",)  # every kind of bf16 product: level 1's three, level 2's
+ALL_CASES = CASES + (BF16_CASE,)
 # The neural baselines (docs/deepdiff-spec.md, "Baselines"): DeepChrome, and one cell's
 # AttentiveChrome (attentivechrome: cell A, reads xa, trains on ya; attentivechrome_b: cell B).
 BASELINE_VARIANTS = ("deepchrome", "attentivechrome", "attentivechrome_b")
@@ -90,6 +103,7 @@ CLIP_NORM = 1.0
 CASE_CONFIG = {
     "random": dict(bins=7, marks=5, hidden1=6, hidden2=3, batch=3, init=0.5),
     "sample": dict(bins=200, marks=5, hidden1=4, hidden2=2, batch=4, init=0.1),
+    BF16_CASE: dict(bins=7, marks=3, hidden1=16, hidden2=8, batch=3, init=0.5),
 }
 # DeepChrome's golden model: the spec's convolution (50 channels, kernel 10, pool 5) at T = 20
 # (two pooling windows, the last bin left over), with narrow fully connected layers. At the
@@ -103,6 +117,9 @@ SKIPPED = {("deepchrome", "sample"): "DeepChrome at T = 200 (1,900 inputs to fc1
            # cell B's model differs from A's only in the input and target it reads, which the
            # random case checks; its sample file would take the goldens past their 7 MiB budget
            ("attentivechrome_b", "sample"): "cell B's sample case adds nothing the random case does not check"}
+for _v in ALL_VARIANTS:
+    if _v not in BF16_VARIANTS:
+        SKIPPED[(_v, BF16_CASE)] = "raw_d's bf16 case has every kind of bf16 product (the file budget allows one)"
 RANDOM_EXPR_A = [10.0, 200.0, 50.0]   # y = log2((eB+1)/(eA+1)) = 3.05, -2.70, 0.26
 RANDOM_EXPR_B = [90.0, 30.0, 60.0]
 
@@ -193,6 +210,83 @@ def sample_case_inputs(data_dir, cfg):
     return xa, xb, ea, eb, genes_a
 
 
+def bf16(x):
+    """x rounded to the nearest bfloat16 (ties to even), as float64. Through float32 first, as
+    ours rounds float values (x is float64 here: the two differ only within 2^-24 of a tie)."""
+    return x.to(torch.float32).to(torch.bfloat16).to(torch.float64)
+
+
+class _RoundStraightThrough(torch.autograd.Function):
+    """bf16(x) forward, the gradient unchanged (level 2: autograd's round_bf16)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return bf16(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class _Bf16Product(torch.autograd.Function):
+    """h @ w.T on bf16-rounded operands; the backward's products dh = g w and dw = g.T h round
+    their operands too (level 1's kernels, kernels/bf16_product.hpp)."""
+
+    @staticmethod
+    def forward(ctx, h, w):
+        hr, wr = bf16(h), bf16(w)
+        ctx.save_for_backward(hr, wr)
+        return hr @ wr.t()
+
+    @staticmethod
+    def backward(ctx, g):
+        hr, wr = ctx.saved_tensors
+        gr = bf16(g)
+        return gr @ wr, gr.t() @ hr
+
+
+def bf16_lstm(rnn, x, rounding=True):
+    """A bidirectional one-layer nn.LSTM `rnn` (batch_first) on x [B, L, I] -> h [B, L, 2H], its
+    products rounded as `--precision bf16` rounds them (level 1 when I == 1, else level 2).
+    With rounding=False it is nn.LSTM itself (tools/test_tools.py checks that)."""
+    level1 = rnn.input_size == 1
+    st = _RoundStraightThrough.apply if rounding else (lambda t: t)
+    outs = []
+    for suffix in ("", "_reverse"):
+        w_ih, w_hh = getattr(rnn, "weight_ih_l0" + suffix), getattr(rnn, "weight_hh_l0" + suffix)
+        bias = getattr(rnn, "bias_ih_l0" + suffix) + getattr(rnn, "bias_hh_l0" + suffix)
+        steps = range(x.shape[1]) if not suffix else range(x.shape[1] - 1, -1, -1)
+        h = x.new_zeros(x.shape[0], rnn.hidden_size)
+        c = x.new_zeros(x.shape[0], rnn.hidden_size)
+        hs = [None] * x.shape[1]
+        for t in steps:
+            xt = x[:, t, :]
+            if not rounding:
+                z = xt @ w_ih.t() + bias + h @ w_hh.t()
+            elif level1:
+                z = xt @ w_ih.t() + bias + _Bf16Product.apply(h, w_hh)
+            else:
+                z = st(xt) @ st(w_ih).t() + bias + st(h) @ st(w_hh).t()
+            i, f, g, o = z.chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            hs[t] = h
+        outs.append(torch.stack(hs, dim=1))
+    return torch.cat(outs, dim=2)
+
+
+def _bf16_encoder_forward(self, x):
+    return self.bin_attention(bf16_lstm(self.rnn, x))
+
+
+def use_bf16_lstms(model):
+    """The model with every Encoder's LSTM computed by bf16_lstm (in place; returns it)."""
+    for m in model.modules():
+        if isinstance(m, ddt.Encoder):
+            m.forward = types.MethodType(_bf16_encoder_forward, m)
+    return model
+
+
 class Writer:
     def __init__(self):
         self.lines = []
@@ -246,7 +340,7 @@ def golden_text(variant, case, seed, data_dir):
     cfg = case_config(variant, case)
     torch.set_num_threads(1)
     header_extra = []
-    if case == "random":
+    if case in ("random", BF16_CASE):
         xa, xb, ea, eb = random_case_inputs(seed, cfg)
     else:
         xa, xb, ea, eb, genes = sample_case_inputs(data_dir, cfg)
@@ -256,6 +350,10 @@ def golden_text(variant, case, seed, data_dir):
     targets = ddt.make_targets(ea, eb)
 
     model, config_line, loss_fn, loss_formula = build(variant, cfg)
+    if case == BF16_CASE:
+        use_bf16_lstms(model)
+        header_extra.append(("precision", "bf16: the LSTM products' operands rounded to bfloat16 (bf16_lstm), "
+                             "all else float64"))
     # Dropout (DeepChrome) off: the deterministic forward; gradients flow as in training.
     model.eval()
     torch.manual_seed(seed)
@@ -339,8 +437,9 @@ def main(argv=None):
                     help="comma-separated subset of the seven variants and the baselines deepchrome, "
                          "attentivechrome (cell A), attentivechrome_b (cell B) (default: all ten; "
                          "deepchrome has no sample case)")
-    ap.add_argument("--cases", default=",".join(CASES), type=lambda s: parse_list(s, CASES, "case"),
-                    help="comma-separated subset of: random, sample (default: both)")
+    ap.add_argument("--cases", default=",".join(ALL_CASES), type=lambda s: parse_list(s, ALL_CASES, "case"),
+                    help="comma-separated subset of: random, sample, bf16 (default: all three; bf16 only for "
+                         "raw_d and raw_aux_siamese)")
     ap.add_argument("--data", default=DEFAULT_DATA,
                     help="the sample data folder (data/sample) for the sample case (default: %(default)s)")
     args = ap.parse_args(argv)

@@ -702,7 +702,7 @@ class BaselineExportTest(unittest.TestCase):
 class GoldenTest(unittest.TestCase):
     def test_golden_files_are_reproducible(self):
         cases = [("raw_d", "random"), ("aux_siamese", "random"), ("deepchrome", "random"),
-                 ("attentivechrome_b", "random")]
+                 ("attentivechrome_b", "random"), ("raw_d", "bf16")]
         if os.path.isdir(make_golden.DEFAULT_DATA):
             cases.append(("raw_d", "sample"))
         with tempfile.TemporaryDirectory() as tmp:
@@ -772,6 +772,42 @@ class GoldenTest(unittest.TestCase):
                     for k in ("loss/contrastive", "out/emb_a", "out/emb_b"):
                         self.assertEqual(k in t, variant in ddt.SIAMESE_VARIANTS, k)
 
+    def test_bf16_lstm_is_nn_lstm_without_rounding(self):
+        # make_golden's bf16_lstm is nn.LSTM but for the rounding: without it, the same values;
+        # with it, differences of bf16's size at both levels
+        torch.manual_seed(3)
+        for inputs in (1, 12):
+            rnn = torch.nn.LSTM(inputs, 16, batch_first=True, bidirectional=True).double()
+            x = torch.randn(3, 7, inputs, dtype=torch.float64)
+            want, _ = rnn(x)
+            self.assertLess(float((make_golden.bf16_lstm(rnn, x, rounding=False) - want).abs().max()), 1e-15)
+            self.assertGreater(float((make_golden.bf16_lstm(rnn, x) - want).abs().max()), 1e-5)
+
+    def test_bf16_golden_files_are_consistent(self):
+        for variant in make_golden.BF16_VARIANTS:
+            path = os.path.join(GOLDEN, "%s.bf16.txt" % variant)
+            with self.subTest(file=path):
+                meta, t = parse_golden(path)
+                self.assertEqual((meta["variant"], meta["case"]), (variant, "bf16"))
+                self.assertTrue(meta["precision"].startswith("bf16"))
+                cfg = dict(kv.split("=") for kv in meta["config"].split())
+                model = ddt.build_model(variant, int(cfg["bins"]), int(cfg["marks"]),
+                                        int(cfg["hidden1"]), int(cfg["hidden2"])).double()
+                names = list(model.state_dict())
+                self.assertEqual([k[6:] for k in t if k.startswith("param/")], names)
+                self.assertEqual([k[5:] for k in t if k.startswith("grad/")], names)
+                model.load_state_dict({k: t["param/" + k] for k in names}, strict=True)
+                with torch.no_grad():
+                    plain = model(t["input/xa"], t["input/xb"])["pred"]
+                    rounded = make_golden.use_bf16_lstms(model)(t["input/xa"], t["input/xb"])
+                # the file holds the rounded model's values, which are not the plain model's
+                for k, v in rounded.items():
+                    self.assertIsNone(close_report(v, t["out/" + k]), k)
+                self.assertIsNotNone(close_report(plain, t["out/pred"]))
+        for variant in ddt.VARIANTS:
+            if variant not in make_golden.BF16_VARIANTS:
+                self.assertFalse(os.path.exists(os.path.join(GOLDEN, "%s.bf16.txt" % variant)))
+
     def test_baseline_golden_files_are_consistent(self):
         for variant in make_golden.BASELINE_VARIANTS:
             for case in make_golden.CASES:
@@ -807,8 +843,9 @@ class GoldenTest(unittest.TestCase):
                         self.assertGreater(float(t["grad/" + k].abs().max()), 0.0, k)
 
     def test_golden_size_budget(self):
+        # 7 MiB for the float64 cases, and one more for raw_d's bf16 case (646 KB)
         total = sum(os.path.getsize(os.path.join(GOLDEN, f)) for f in os.listdir(GOLDEN))
-        self.assertLess(total, 7 * 1024 * 1024)
+        self.assertLess(total, 8 * 1024 * 1024)
 
 
 if __name__ == "__main__":
