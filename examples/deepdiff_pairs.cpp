@@ -66,7 +66,7 @@ Outputs in OUT:
                                     with attention attention_beta.csv, attention_alpha.csv),
                                     train.log (its epoch lines) and report.html (its page)
   OUT/results.csv, results.md       one row per run: pair, cells, variant, seed, recipe (with the
-                                    expression scale), best
+                                    expression scale and the precision), best
                                     epoch, valid PCC, test PCC, test MSE, training seconds,
                                     status (ok, pending, missing data: ..., error: ...);
                                     rewritten atomically after every run
@@ -294,6 +294,7 @@ int run_study(const StudyOptions& o) {
       << ", hidden " << o.settings.hidden;
     if (t.expression_scale != deepdiff::ExpressionScale::none)
       h << ", expression scale " << deepdiff::expression_scale_name(t.expression_scale);
+    if (o.settings.precision != deepdiff::Precision::fp32) h << ", precision " << deepdiff::precision_name(o.settings.precision);
     h << "; data " << (o.synthetic ? "synthetic" : data_abs) << "; results in "
       << (fs::path(o.save_root) / (table_stem(o) + ".csv")).string();
     std::cout << h.str() << std::endl;
@@ -398,6 +399,7 @@ int run_study(const StudyOptions& o) {
       ro.save_root = dir;
       ro.train = r.settings.train;
       ro.hidden1 = r.settings.hidden;
+      ro.precision = r.settings.precision;
       ro.threads = o.threads;
       ro.resume = true;
       ro.lock = false;  // held here, around the whole run (train.log included)
@@ -529,7 +531,8 @@ int cmd_study(int argc, char** argv) {
       ("lr", "Adam learning rate (at most 1)", cxxopts::value<double>()->default_value("0.0001"))
       ("batch-size", "genes per batch", cxxopts::value<long long>()->default_value("10"))
       ("hidden", "level-1 LSTM hidden size per direction, even, >= 2 (level 2 uses half)", cxxopts::value<long long>()->default_value("32"))
-      ("expression-scale", std::string(deepdiff_cli::kExpressionScaleHelp) + "; every run of the study uses it", cxxopts::value<std::string>()->default_value("none"));
+      ("expression-scale", std::string(deepdiff_cli::kExpressionScaleHelp) + "; every run of the study uses it", cxxopts::value<std::string>()->default_value("none"))
+      ("precision", std::string(deepdiff_cli::kPrecisionHelp) + "; every run of the study uses it (the baselines without LSTMs compute as they do in fp32)", cxxopts::value<std::string>()->default_value("fp32"));
   o.add_options("synthetic")
       ("synthetic", "generate a stand-in for every pair (OUT/synthetic-data/<pair>/, its own seed and effect 0.6..1.5) and study those")
       ("genes", "synthetic genes per pair (split 60/20/20)", cxxopts::value<long long>()->default_value("200"))
@@ -606,6 +609,8 @@ int cmd_study(int argc, char** argv) {
   s.settings.train.batch_size = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "batch-size", 1, deepdiff_cli::kMaxBatch));
   s.settings.hidden = static_cast<deepdiff::Index>(deepdiff_cli::hidden_flag(r));
   s.settings.train.expression_scale = deepdiff_cli::expression_scale_flag(r);
+  s.settings.precision = deepdiff_cli::precision_flag(r);
+  deepdiff_cli::check_precision_hidden(s.settings.precision, s.settings.hidden, "--hidden");
   s.threads = deepdiff_cli::threads_flag(r);
   s.genes = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "genes", 10, deepdiff_cli::kMaxSynthGenes));
   s.bins = static_cast<deepdiff::Index>(deepdiff_cli::int_flag(r, "bins", 1, deepdiff_cli::kMaxSynthBins));

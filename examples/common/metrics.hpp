@@ -71,7 +71,8 @@ struct RunSettings {
   std::string data_root, cell1, cell2, model_name;
   deepdiff::TrainOptions train;
   int threads = 0;
-  std::string precision = "float32";
+  // Of the LSTM products (train --precision); files written before bf16 say "float32": fp32.
+  deepdiff::Precision precision = deepdiff::Precision::fp32;
   long long bins = 0, marks = 0, hidden1 = 0, hidden2 = 0;
   long long train_genes = 0, valid_genes = 0;
   std::optional<long long> test_genes;
@@ -132,7 +133,7 @@ inline void to_json(Json& j, const RunSettings& s) {
            {"seed", s.train.seed},
            {"threads", s.threads},
            {"encoder_path", s.train.path == deepdiff::EncoderPath::composed ? "composed" : "fused"},
-           {"precision", s.precision},
+           {"precision", deepdiff::precision_name(s.precision)},
            {"bins", s.bins},
            {"marks", s.marks},
            {"hidden1", s.hidden1},
@@ -160,7 +161,10 @@ inline void from_json(const Json& j, RunSettings& s) {
   s.train.path = j.value("encoder_path", std::string("fused")) == "composed" ? deepdiff::EncoderPath::composed
                                                                               : deepdiff::EncoderPath::fused;
   s.threads = j.value("threads", 0);
-  s.precision = j.value("precision", std::string("float32"));
+  {
+    const std::string p = j.value("precision", std::string("float32"));
+    s.precision = p == "float32" ? deepdiff::Precision::fp32 : deepdiff::parse_precision(p);
+  }
   j.at("bins").get_to(s.bins);
   s.marks = j.value("marks", 0LL);
   j.at("hidden1").get_to(s.hidden1);

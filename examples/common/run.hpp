@@ -51,7 +51,8 @@ struct RunOptions {
   std::string save_root;
   TrainOptions train;
   Index hidden1 = 32;
-  // Of the LSTM products (tensor/bfloat16.hpp); speed and rounding only, not saved.
+  // Of the LSTM products (tensor/bfloat16.hpp). Not in the checkpoint (it predicts in either);
+  // recorded in metrics.json and state.bin (a resume in another precision is refused).
   kernels::Precision precision = kernels::Precision::fp32;
   int threads = 0;  // 0: OpenMP's default
   bool resume = false;
@@ -143,6 +144,7 @@ inline std::string metrics_json(const RunOptions& o, const ModelSizes& cfg, cons
   s.model_name = o.model_name;
   s.train = o.train;
   s.threads = threads;
+  s.precision = o.precision;
   s.bins = cfg.bins;
   s.marks = cfg.marks;
   s.hidden1 = cfg.hidden1;

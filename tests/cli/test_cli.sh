@@ -44,6 +44,11 @@ expect 0 "$BIN" predict --checkpoint "$WORK/bf16/checkpoint.bin" --data-root "$D
 expect 0 "$BIN" predict --checkpoint "$WORK/bf16/checkpoint.bin" --data-root "$D" --out "$WORK/bf16/p32.csv"
 cmp -s "$WORK/bf16/p16.csv" "$WORK/bf16/p32.csv" && bad "bf16 and fp32 predictions are the same bytes" || ok
 cmp -s "$WORK/bf16/p16.csv" "$WORK/bf16/predictions.csv" && ok || bad "predict --precision bf16 differs from train's bf16 predictions.csv"
+grep -q '"precision": "bf16"' "$WORK/bf16/metrics.json" && ok || bad "metrics.json does not record bf16"
+# the epochs of one run stay in one precision: a resume in the other is refused, naming the flag
+expect 2 "$BIN" train --data-root "$D" --save-root "$WORK/bf16" --epochs 2 --lr 1e-3 --hidden 32 --resume --no-plots --no-report --quiet
+contains "\-\-precision: bf16 in the state file, fp32 now"
+expect 0 "$BIN" train --data-root "$D" --save-root "$WORK/bf16" --epochs 2 --lr 1e-3 --hidden 32 --precision bf16 --resume --no-plots --no-report --quiet
 expect 2 "$BIN" eval --checkpoint "$WORK/bf16/checkpoint.bin" --data-root "$D" --precision bf17;  contains "\-\-precision"
 R="$WORK/run"
 expect 0 "$BIN" train --data-root "$D" --save-root "$R" --epochs 2 --lr 1e-3 --hidden 4 --threads 2

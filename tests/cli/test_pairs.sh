@@ -11,8 +11,8 @@ HAVE_XGBOOST=${3:-OFF}
 rm -rf "$WORK" && mkdir -p "$WORK"
 source "$(dirname "$0")/lib.sh"
 rows() { echo $(($(wc -l < "$1") - 1)); }
-# the rows without the timing column (16: train_seconds), sorted: what must agree between runs
-rowset() { tail -n +2 "$1" | cut -d, -f1-15,17- | sort; }
+# the rows without the timing column (17: train_seconds), sorted: what must agree between runs
+rowset() { tail -n +2 "$1" | cut -d, -f1-16,18- | sort; }
 
 # --- help and usage errors (exit 2) ---
 expect 0 "$BIN" --help;  contains "merge"; contains "--shard"; contains "E037-E038"; contains "default: 120"
@@ -44,7 +44,7 @@ contains "\[1/4\] E123-E003 raw_d seed 1"; contains "\[4/4\] E037-E038 aux seed 
 [ -f "$F/results.csv" ] && [ "$(rows "$F/results.csv")" -eq 4 ] && ok || bad "results.csv does not have 4 rows"
 head -1 "$F/results.csv" | grep -q "^pair,cell_1,cell_2,cells,variant,seed,.*best_epoch,valid_pcc,test_pcc,test_mse,train_seconds,status$" \
   && ok || bad "results.csv header: $(head -1 "$F/results.csv")"
-[ "$(cut -d, -f17 "$F/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "not every row is ok"
+[ "$(cut -d, -f18 "$F/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "not every row is ok"
 grep -q "| E037-E038 | CD4 memory vs CD4 naive primary T cells (synthetic) | aux | 1 |" "$F/results.md" && ok \
   || bad "results.md lacks the E037-E038 aux row"
 for f in summary_test_pcc.svg E123-E003/attention_summary.csv E123-E003/attention_summary.svg \
@@ -124,6 +124,23 @@ grep -q ",size-factors,.*,ok$" "$WORK/scaled/results.csv" && ok || bad "results.
 # merge refuses tables of two scales (the unscaled study F and this one), naming the column
 expect 1 "$BIN" merge "$F" "$WORK/scaled" --save-root "$WORK/mixed"
 contains "differ in expression_scale none vs size-factors"
+# --precision: a usage error naming the flag, checked against --hidden (6: no float vector width
+# divides it); a bf16 study records it in every run, its table and its recipe line; a run
+# folder of the other precision is another study's, and merge refuses the mix
+expect 2 "$BIN" "${STUDY[@]}" --save-root "$WORK/x" --precision fp16;  contains "\-\-precision: precision 'fp16'"
+expect 2 "$BIN" "${STUDY[@]}" --save-root "$WORK/x" --precision bf16 --hidden 6;  contains "multiple of"; contains "\-\-hidden is 6"
+[ ! -e "$WORK/x" ] && ok || bad "a --precision usage error created the save-root"
+BF=(--synthetic --pairs E037-E038 --model-names raw_d --genes 40 --bins 12 --hidden 16 --epochs 1 --lr 1e-3 --threads 1)
+expect 0 "$BIN" "${BF[@]}" --save-root "$WORK/bf16" --precision bf16;  contains "precision bf16"
+grep -q '"precision": "bf16"' "$WORK/bf16/E037-E038/raw_d/seed1/metrics.json" && ok || bad "the bf16 run's metrics.json does not say bf16"
+grep -q ",bf16,.*,ok$" "$WORK/bf16/results.csv" && ok || bad "results.csv does not record bf16"
+grep -q "LSTM products in bf16" "$WORK/bf16/results.md" && ok || bad "results.md does not name bf16"
+expect 0 "$BIN" "${BF[@]}" --save-root "$WORK/bf16" --precision bf16;  contains "already complete"
+expect 0 "$BIN" "${BF[@]}" --save-root "$WORK/fp32"
+grep -q '"precision": "fp32"' "$WORK/fp32/E037-E038/raw_d/seed1/metrics.json" && ok || bad "the fp32 run's metrics.json does not say fp32"
+expect 1 "$BIN" merge "$WORK/fp32" "$WORK/bf16" --save-root "$WORK/mixed"
+contains "differ in precision fp32 vs bf16"
+expect 1 "$BIN" "${BF[@]}" --save-root "$WORK/bf16";  contains "precision bf16 (wanted fp32)"  # last: it writes its error row into that table
 
 # --- shards 1/2 and 2/2, then merge ---
 expect 0 "$BIN" "${STUDY[@]}" --save-root "$WORK/s1" --shard 1/2;  contains "shard 1 of 2: 2 runs"
@@ -194,7 +211,7 @@ for run in E123-E003/raw_d E123-E003/aux E037-E038/raw_d E037-E038/aux; do
 done
 trained=$(cat "$WORK/two_a.out" "$WORK/two_b.out" | grep -c "seed 1: test PCC")
 [ "$trained" -eq 4 ] && ok || bad "the two copies trained $trained runs, wanted 4 in all"
-[ "$(cut -d, -f17 "$WORK/two/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "the shared table is not complete"
+[ "$(cut -d, -f18 "$WORK/two/results.csv" | grep -c '^ok$')" -eq 4 ] && ok || bad "the shared table is not complete"
 # a lock held by a live process is waited for; a stale lock file (its holder gone) is taken over
 M2="$WORK/two/E037-E038/aux/seed1/metrics.json"
 sed -i 's/"complete": true/"complete": false/' "$M2"
@@ -218,7 +235,7 @@ BASE=(--synthetic --pairs E123-E003,E037-E038,E116-E003 --model-names $MODELS --
 B="$WORK/base"
 NR=$((3 * (NB + 1) * 2))
 expect 0 "$BIN" "${BASE[@]}" --save-root "$B";  contains "$NR ok"; contains "comparisons.csv"
-[ "$(cut -d, -f17 "$B/results.csv" | grep -c '^ok$')" -eq "$NR" ] && ok || bad "not every baseline row is ok"
+[ "$(cut -d, -f18 "$B/results.csv" | grep -c '^ok$')" -eq "$NR" ] && ok || bad "not every baseline row is ok"
 grep -q "| pair | cells | raw_d | ridge |.* deepchrome | attentivechrome_diff |$" "$B/results.md" && ok \
   || bad "results.md header: $(grep '^| pair' "$B/results.md" | head -1)"
 grep -q '\*\*' "$B/results.md" && ok || bad "results.md marks no best model in bold"

@@ -187,12 +187,12 @@ grep -q "continuing an interrupted run after epoch" "$WORK"/logs/study-"${jid2}"
 # shellcheck disable=SC2086
 "$BIN" $STUDY_ARGS --save-root "$WORK/unsharded" --threads 1 > "$WORK/unsharded.out" 2>&1 \
   || { tail -5 "$WORK/unsharded.out"; fail "the unsharded study failed"; }
-rowset() { tail -n +2 "$1" | cut -d, -f1-15,17- | sort; }
+rowset() { tail -n +2 "$1" | cut -d, -f1-16,18- | sort; }
 merged=$STUDY_SAVE_ROOT/results.csv
 [ -f "$merged" ] || fail "no merged table $merged"
 rows=$(($(wc -l < "$merged") - 1))
 [ "$rows" -eq 10 ] || fail "the merged table has $rows rows, wanted 10"
-[ "$(cut -d, -f17 "$merged" | grep -c '^ok$')" -eq 10 ] || fail "not every merged row is ok: $(cut -d, -f1,17 "$merged")"
+[ "$(cut -d, -f18 "$merged" | grep -c '^ok$')" -eq 10 ] || fail "not every merged row is ok: $(cut -d, -f1,18 "$merged")"
 if [ "$(rowset "$merged")" != "$(rowset "$WORK/unsharded/results.csv")" ]; then
   diff <(rowset "$merged") <(rowset "$WORK/unsharded/results.csv")
   fail "the merged table differs from the unsharded study's"

@@ -314,7 +314,7 @@ Outcome run_state(const Seeds& s, Rng& r, const std::string& dir) {
   } catch (const CheckpointError& e) {
     return {Outcome::rejected, e.what()};
   }
-  const std::vector<std::string> diff = recipe_differences(read_checkpoint(path), o);
+  const std::vector<std::string> diff = recipe_differences(read_checkpoint(path), o, model_precision(m));
   if (!diff.empty()) return {Outcome::rejected, "recipe differs: " + diff.front()};
   const TrainState<float>& st = t.state();
   if (st.epochs_done < 0 || st.epochs_done != static_cast<int>(st.history.size()) || st.adam.step < st.epochs_done ||

@@ -62,6 +62,7 @@ TEST_CASE("results CSV: what results_csv writes, read_results reads back", "[stu
   rows[1].status = "error: a message, with a comma and \"quotes\"\nand a line break";
   rows[2].cells = "a, b | c";
   rows[2].settings.train.expression_scale = deepdiff::ExpressionScale::size_factors;
+  rows[2].settings.precision = deepdiff::Precision::bf16;
   deepdiff::write_file_atomic(d.file("results.csv"), results_csv(rows));
   const std::vector<Row> back = read_results(d.file("results.csv"), "ROOT");
   REQUIRE(back.size() == rows.size());
@@ -78,6 +79,7 @@ TEST_CASE("results CSV: what results_csv writes, read_results reads back", "[stu
     CHECK(b.settings.train.batch_size == a.settings.train.batch_size);
     CHECK(b.settings.hidden == a.settings.hidden);
     CHECK(b.settings.train.expression_scale == a.settings.train.expression_scale);
+    CHECK(b.settings.precision == a.settings.precision);
     CHECK(b.best_epoch == a.best_epoch);
     CHECK(b.status == a.status);
     CHECK(b.source_root == "ROOT");
@@ -95,26 +97,47 @@ TEST_CASE("results CSV: what results_csv writes, read_results reads back", "[stu
   CHECK(results_csv(back) == results_csv(rows));
 }
 
-TEST_CASE("results CSV: a table from before the expression_scale column reads as scale none", "[study]") {
+TEST_CASE("results CSV: tables from before the expression_scale and precision columns read as none, fp32", "[study]") {
   TempDir d;
   std::vector<Row> rows = {make_row("E123-E003", "raw_d", 1, 0.5)};
-  std::string text = results_csv(rows);
-  // The same table as the older version wrote it: without the column (header and row).
-  text.replace(text.find(",expression_scale"), 17, "");
-  text.replace(text.find(",none,"), 6, ",");
-  d.write("old.csv", text);
-  const std::vector<Row> back = read_results(d.file("old.csv"), ".");
-  REQUIRE(back.size() == 1);
-  CHECK(back[0].settings.train.expression_scale == deepdiff::ExpressionScale::none);
-  CHECK(back[0].test_pcc == 0.5);
-  CHECK(back[0].status == rows[0].status);
-  CHECK(results_csv(back) == results_csv(rows));
+  const std::string now = results_csv(rows);
+  // The same table as older versions wrote it: without precision (before bf16), and without
+  // both (before expression scales), header and row.
+  std::string no_precision = now;
+  no_precision.replace(no_precision.find(",precision"), 10, "");
+  no_precision.replace(no_precision.find(",none,fp32,"), 11, ",none,");
+  std::string no_scale = no_precision;
+  no_scale.replace(no_scale.find(",expression_scale"), 17, "");
+  no_scale.replace(no_scale.find(",none,"), 6, ",");
+  for (const auto& [name, text] : {std::pair<std::string, std::string>{"no_precision.csv", no_precision},
+                                   {"no_scale.csv", no_scale}}) {
+    INFO(name);
+    d.write(name, text);
+    const std::vector<Row> back = read_results(d.file(name), ".");
+    REQUIRE(back.size() == 1);
+    CHECK(back[0].settings.train.expression_scale == deepdiff::ExpressionScale::none);
+    CHECK(back[0].settings.precision == deepdiff::Precision::fp32);
+    CHECK(back[0].test_pcc == 0.5);
+    CHECK(back[0].status == rows[0].status);
+    CHECK(results_csv(back) == now);
+  }
+  // Only whole older headers: precision without expression_scale was never written.
+  std::string odd = now;
+  odd.replace(odd.find(",expression_scale"), 17, "");
+  odd.replace(odd.find(",none,fp32,"), 11, ",fp32,");
+  d.write("odd.csv", odd);
+  CHECK_THROWS_WITH(read_results(d.file("odd.csv"), "."), Catch::Contains("not a deepdiff-pairs results table"));
 
-  std::string bad = results_csv(rows);
+  std::string bad = now;
   bad.replace(bad.find(",none,"), 6, ",tpm,");
   d.write("bad_scale.csv", bad);
   CHECK_THROWS_WITH(read_results(d.file("bad_scale.csv"), "."),
                     Catch::Contains("bad_scale.csv:2: expression_scale: 'tpm' is not a valid value"));
+  bad = now;
+  bad.replace(bad.find(",fp32,"), 6, ",fp16,");
+  d.write("bad_precision.csv", bad);
+  CHECK_THROWS_WITH(read_results(d.file("bad_precision.csv"), "."),
+                    Catch::Contains("bad_precision.csv:2: precision: 'fp16' is not a valid value"));
 }
 
 TEST_CASE("read_results: a foreign or damaged table is refused with FILE:LINE", "[study]") {
@@ -131,7 +154,7 @@ TEST_CASE("read_results: a foreign or damaged table is refused with FILE:LINE", 
   d.write("variant.csv", bad);
   CHECK_THROWS_WITH(read_results(d.file("variant.csv"), "."), Catch::Contains("variant.csv:2: variant: 'raw_x'"));
   d.write("ragged.csv", good + "E123-E003,E123\n");
-  CHECK_THROWS_WITH(read_results(d.file("ragged.csv"), "."), Catch::Contains("ragged.csv:3: 2 fields, the header has 17"));
+  CHECK_THROWS_WITH(read_results(d.file("ragged.csv"), "."), Catch::Contains("ragged.csv:3: 2 fields, the header has 18"));
   d.write("empty.csv", "");
   CHECK_THROWS_WITH(read_results(d.file("empty.csv"), "."), Catch::Contains("empty file"));
 }
@@ -155,6 +178,9 @@ TEST_CASE("check_merge: duplicates, another recipe, other cell names are refused
   other = rows;
   other[1].settings.train.expression_scale = deepdiff::ExpressionScale::cpm;
   CHECK(contains(error_of(other), "differ in expression_scale none vs cpm"));
+  other = rows;
+  other[1].settings.precision = deepdiff::Precision::bf16;
+  CHECK(contains(error_of(other), "differ in precision fp32 vs bf16"));
   other = rows;
   other[1].settings.train.batch_size = 20;
   CHECK(contains(error_of(other), "differ in batch_size 10 vs 20"));

@@ -1,4 +1,6 @@
 // Tests of include/deepdiff/train/state_io.hpp.
+#include <deepdiff/model/deepchrome.hpp>
+
 #include "../training_fixtures.hpp"
 
 namespace {
@@ -46,17 +48,17 @@ TEST_CASE("issue 14.3: the state file stores the recipe, recipe_differences name
   const TrainedState& t = trained_state();
   CHECK(t.ck.meta.at("lr") == "0.001");
   CHECK(t.ck.meta.at("clip") == "1");
-  CHECK(recipe_differences(t.ck, t.opt).empty());
+  CHECK(recipe_differences(t.ck, t.opt, Precision::fp32).empty());
   TrainOptions longer = t.opt;
   longer.epochs = 10;  // extending a run is fine
-  CHECK(recipe_differences(t.ck, longer).empty());
+  CHECK(recipe_differences(t.ck, longer, Precision::fp32).empty());
   TrainOptions other = t.opt;
   other.lr = 2e-3;
   other.seed = 9;
   other.batch_size = 5;
   other.clip = 0;
   other.epochs = 1;
-  const std::vector<std::string> d = recipe_differences(t.ck, other);
+  const std::vector<std::string> d = recipe_differences(t.ck, other, Precision::fp32);
   REQUIRE(d.size() == 5);
   CHECK(d[0] == "seed: 3 in the state file, 9 now");
   CHECK(d[1] == "batch_size: 7 in the state file, 5 now");
@@ -68,7 +70,7 @@ TEST_CASE("issue 14.3: the state file stores the recipe, recipe_differences name
   old.meta.erase("lr");
   old.meta.erase("clip");
   std::vector<std::string> unchecked;
-  CHECK(recipe_differences(old, other, &unchecked).size() == 3);
+  CHECK(recipe_differences(old, other, Precision::fp32, &unchecked).size() == 3);
   CHECK(unchecked == std::vector<std::string>{"lr", "clip"});
   CHECK(restore_error(old).empty());
 }
@@ -80,7 +82,7 @@ TEST_CASE("issue 25: the state file stores an expression scale other than none, 
   TrainOptions sf = t.opt;
   sf.expression_scale = ExpressionScale::size_factors;
   std::vector<std::string> unchecked;
-  CHECK(recipe_differences(t.ck, sf, &unchecked) ==
+  CHECK(recipe_differences(t.ck, sf, Precision::fp32, &unchecked) ==
         std::vector<std::string>{"expression_scale: none in the state file, size-factors now"});
   CHECK(unchecked.empty());  // not "unchecked": a file without the entry was trained with none
   DeepDiff<float> m(t.cfg);
@@ -88,9 +90,31 @@ TEST_CASE("issue 25: the state file stores an expression scale other than none, 
   restore_training(m, st, t.ck, "state.bin");
   const Checkpoint scaled = training_checkpoint(m, st, sf);
   CHECK(scaled.meta.at("expression_scale") == "size-factors");
-  CHECK(recipe_differences(scaled, sf).empty());
-  CHECK(recipe_differences(scaled, t.opt) ==
+  CHECK(recipe_differences(scaled, sf, Precision::fp32).empty());
+  CHECK(recipe_differences(scaled, t.opt, Precision::fp32) ==
         std::vector<std::string>{"expression_scale: size-factors in the state file, none now"});
+}
+
+TEST_CASE("issue 23: the state file stores a bf16 run's precision, its absence is fp32", "[train][reliability][bf16]") {
+  const TrainedState& t = trained_state();
+  CHECK(t.ck.meta.count("precision") == 0);  // fp32: the file every run wrote before bf16
+  std::vector<std::string> unchecked;
+  CHECK(recipe_differences(t.ck, t.opt, Precision::bf16, &unchecked) ==
+        std::vector<std::string>{"precision: fp32 in the state file, bf16 now"});
+  CHECK(unchecked.empty());
+  DeepDiff<float> m(t.cfg);
+  TrainState<float> st;
+  restore_training(m, st, t.ck, "state.bin");
+  CHECK(model_precision(m) == Precision::fp32);
+  m.set_precision(Precision::bf16);
+  CHECK(model_precision(m) == Precision::bf16);
+  const Checkpoint bf = training_checkpoint(m, st, t.opt);
+  CHECK(bf.meta.at("precision") == "bf16");
+  CHECK(recipe_differences(bf, t.opt, Precision::bf16).empty());
+  CHECK(recipe_differences(bf, t.opt, Precision::fp32) ==
+        std::vector<std::string>{"precision: bf16 in the state file, fp32 now"});
+  // A model without LSTMs computes in fp32 whatever is asked of the others.
+  CHECK(model_precision(DeepChrome<float>(DeepChromeConfig{})) == Precision::fp32);
 }
 
 TEST_CASE("issue 14.6: non-finite parameters and inconsistent counters are refused on load", "[train][reliability]") {

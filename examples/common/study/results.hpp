@@ -32,10 +32,11 @@
 namespace deepdiff_study {
 
 // The study's recipe: the library's training options (their seed is each run's own) and the
-// one model setting a study chooses, the level-1 hidden size.
+// model settings a study chooses, the level-1 hidden size and the precision of its products.
 struct Settings {
   deepdiff::TrainOptions train;
   Index hidden = 32;
+  deepdiff::Precision precision = deepdiff::Precision::fp32;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -62,21 +63,21 @@ struct Row {
   }
 };
 
-// expression_scale (train --expression-scale) is a column so that merge can refuse to mix
-// scales: a y of raw counts and a y of size-factor-scaled counts are different targets.
+// expression_scale (train --expression-scale) and precision (--precision) are columns so that
+// merge can refuse to mix them: a y of raw counts and a y of size-factor-scaled counts are
+// different targets, and a bf16 study is not an fp32 one.
 inline const std::vector<std::string>& table_columns() {
   static const std::vector<std::string> c = {"pair",      "cell_1",    "cell_2",   "cells",     "variant",
                                              "seed",      "epochs",    "lr",       "batch_size", "hidden",
-                                             "expression_scale", "best_epoch", "valid_pcc", "test_pcc", "test_mse",
-                                             "train_seconds", "status"};
+                                             "expression_scale", "precision", "best_epoch", "valid_pcc", "test_pcc",
+                                             "test_mse", "train_seconds", "status"};
   return c;
 }
 
-// The header of tables written before the expression_scale column: read as scale none, the
-// only scale there was.
-inline std::vector<std::string> table_columns_without_scale() {
-  std::vector<std::string> c = table_columns();
-  c.erase(std::find(c.begin(), c.end(), "expression_scale"));
+// The columns added since the first tables, in the order they were added, and the value a table
+// without one meant (the only one there was): expression_scale none, precision fp32.
+inline const std::vector<std::pair<std::string, std::string>>& added_columns() {
+  static const std::vector<std::pair<std::string, std::string>> c = {{"expression_scale", "none"}, {"precision", "fp32"}};
   return c;
 }
 
@@ -109,7 +110,8 @@ inline std::string results_csv(const std::vector<Row>& rows) {
     w.row(std::vector<std::string>{
         r.pair, r.cell1, r.cell2, r.cells, r.variant, std::to_string(r.seed()), std::to_string(r.settings.train.epochs),
         deepdiff::csv_number(r.settings.train.lr), std::to_string(r.settings.train.batch_size), std::to_string(r.settings.hidden),
-        deepdiff::expression_scale_name(r.settings.train.expression_scale), r.best_epoch > 0 ? std::to_string(r.best_epoch) : std::string(), num_or_blank(r.valid_pcc),
+        deepdiff::expression_scale_name(r.settings.train.expression_scale), deepdiff::precision_name(r.settings.precision),
+        r.best_epoch > 0 ? std::to_string(r.best_epoch) : std::string(), num_or_blank(r.valid_pcc),
         num_or_blank(r.test_pcc), num_or_blank(r.test_mse), fixed(r.train_seconds, 3), r.status});
   }
   return w.str();
@@ -212,6 +214,8 @@ inline std::string results_md(const std::vector<Row>& rows, const std::string& t
     o += b;
     if (s.train.expression_scale != deepdiff::ExpressionScale::none)
       o += std::string(" expression scaled by ") + deepdiff::expression_scale_name(s.train.expression_scale) + ";";
+    if (s.precision != deepdiff::Precision::fp32)
+      o += std::string(" LSTM products in ") + deepdiff::precision_name(s.precision) + ";";
     o += seeds.size() == 1 ? " seed " : " seeds ";
     bool first = true;
     for (const std::string& x : seeds) o += (first ? "" : ", ") + x, first = false;
@@ -313,8 +317,23 @@ inline bool parse_integer(const std::string& s, long long& out) {
 // Rows of a results table written by results_csv (a study's, a shard's, or a merge's).
 inline std::vector<Row> read_results(const std::string& path, const std::string& source_root) {
   const deepdiff::CsvTable t = deepdiff::read_csv_table(path, deepdiff::read_file(path));
-  const bool scale_column = t.header == table_columns();
-  if (!scale_column && t.header != table_columns_without_scale()) {
+  // The header is table_columns() or an older version's, which lacks the last `lacks` of
+  // added_columns(); `missing` holds (position in table_columns(), value) of those.
+  std::vector<std::pair<std::size_t, std::string>> missing;
+  bool known = false;
+  const std::vector<std::pair<std::string, std::string>>& added = added_columns();
+  for (std::size_t lacks = 0; lacks <= added.size() && !known; ++lacks) {
+    std::vector<std::string> cols;
+    missing.clear();
+    for (const std::string& c : table_columns()) {
+      std::size_t a = 0;
+      while (a < added.size() && added[a].first != c) ++a;
+      if (a < added.size() && a + lacks >= added.size()) missing.emplace_back(cols.size() + missing.size(), added[a].second);
+      else cols.push_back(c);
+    }
+    known = t.header == cols;
+  }
+  if (!known) {
     std::string want;
     for (const std::string& c : table_columns()) want += (want.empty() ? "" : ",") + c;
     throw deepdiff::DataError(path, 1, "not a deepdiff-pairs results table", "expected the header " + want);
@@ -322,7 +341,7 @@ inline std::vector<Row> read_results(const std::string& path, const std::string&
   std::vector<Row> rows;
   for (std::size_t i = 0; i < t.rows.size(); ++i) {
     std::vector<std::string> f = t.rows[i];
-    if (!scale_column) f.insert(f.begin() + 10, "none");
+    for (const auto& [at, value] : missing) f.insert(f.begin() + static_cast<std::ptrdiff_t>(at), value);
     const std::size_t ln = t.lines[i];
     Row r;
     r.pair = f[0];
@@ -344,11 +363,16 @@ inline std::vector<Row> read_results(const std::string& path, const std::string&
     } catch (const std::exception&) {
       throw bad("expression_scale", f[10]);
     }
-    if (!f[11].empty() && !parse_integer(f[11], best)) throw bad("best_epoch", f[11]);
-    if (!parse_double(f[12], r.valid_pcc)) throw bad("valid_pcc", f[12]);
-    if (!parse_double(f[13], r.test_pcc)) throw bad("test_pcc", f[13]);
-    if (!parse_double(f[14], r.test_mse)) throw bad("test_mse", f[14]);
-    if (!parse_double(f[15], r.train_seconds)) throw bad("train_seconds", f[15]);
+    try {
+      r.settings.precision = deepdiff::parse_precision(f[11]);
+    } catch (const std::exception&) {
+      throw bad("precision", f[11]);
+    }
+    if (!f[12].empty() && !parse_integer(f[12], best)) throw bad("best_epoch", f[12]);
+    if (!parse_double(f[13], r.valid_pcc)) throw bad("valid_pcc", f[13]);
+    if (!parse_double(f[14], r.test_pcc)) throw bad("test_pcc", f[14]);
+    if (!parse_double(f[15], r.test_mse)) throw bad("test_mse", f[15]);
+    if (!parse_double(f[16], r.train_seconds)) throw bad("train_seconds", f[16]);
     if (variant_index(r.variant) >= static_cast<int>(deepdiff::model_names().size())) throw bad("variant", r.variant);
     if (r.pair != r.cell1 + "-" + r.cell2) throw bad("pair", r.pair + " (cells " + r.cell1 + ", " + r.cell2 + ")");
     r.settings.train.seed = static_cast<std::uint64_t>(seed);
@@ -356,7 +380,7 @@ inline std::vector<Row> read_results(const std::string& path, const std::string&
     r.settings.train.batch_size = static_cast<Index>(batch);
     r.settings.hidden = static_cast<Index>(hidden);
     r.best_epoch = static_cast<int>(best);
-    r.status = f[16];
+    r.status = f[17];
     if (r.status.empty()) throw bad("status", "");
     r.source_root = source_root;
     r.origin = path + ":" + std::to_string(ln);
@@ -386,6 +410,9 @@ inline void check_merge(const std::vector<Row>& rows) {
     else if (a.expression_scale != b.expression_scale)
       diff = std::string("expression_scale ") + deepdiff::expression_scale_name(a.expression_scale) + " vs " +
              deepdiff::expression_scale_name(b.expression_scale);
+    else if (first->settings.precision != r.settings.precision)
+      diff = std::string("precision ") + deepdiff::precision_name(first->settings.precision) + " vs " +
+             deepdiff::precision_name(r.settings.precision);
     if (!diff.empty())
       throw std::runtime_error("inconsistent rows: " + first->origin + " and " + r.origin + " differ in " + diff +
                                " (they are not parts of one study)");
@@ -440,6 +467,7 @@ inline RunCheck inspect_run(const std::string& dir, const Row& want, const std::
     differs("clip", num(s.train.clip), num(want.settings.train.clip));
     differs("expression_scale", deepdiff::expression_scale_name(s.train.expression_scale),
             deepdiff::expression_scale_name(want.settings.train.expression_scale));
+    differs("precision", deepdiff::precision_name(s.precision), deepdiff::precision_name(want.settings.precision));
     if (diff.empty()) {
       const std::string& dr = s.data_root;
       if (synthetic) {

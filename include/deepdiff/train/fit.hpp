@@ -212,7 +212,7 @@ FitResult<T> fit(Net<T>& model, const FitData& data, const FitOptions& opt, cons
     try {
       const Checkpoint ck = read_checkpoint(opt.state_file);
       restore_training(model, st, ck, opt.state_file);  // refuses inconsistent counters
-      std::vector<std::string> diff = recipe_differences(ck, opt.train, &start.unchecked);
+      std::vector<std::string> diff = recipe_differences(ck, opt.train, model_precision(model), &start.unchecked);
       if (!diff.empty()) throw RecipeMismatch(opt.state_file, std::move(diff));
     } catch (...) {
       model.params().values() = initial;  // a refused resume leaves the model as it was

@@ -5,12 +5,33 @@
 
 #include <cmath>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "deepdiff/model/model_io.hpp"
+#include "deepdiff/tensor/bfloat16.hpp"
 #include "deepdiff/train/trainer.hpp"
 
 namespace deepdiff {
+
+// The state file's entry for the precision of the LSTM products a run trained in, written only
+// for bf16: a file without it trained in fp32 (every file written before the option).
+inline constexpr const char* kPrecisionKey = "precision";
+
+// The precision a model computes its LSTM products in: its precision() where it has one
+// (DeepDiff, AttentiveChrome), else fp32 (DeepChrome: a CNN). The model, not TrainOptions, holds
+// it, so that fit trains in whatever precision the caller set.
+template <class Net, class = void>
+struct HasPrecision : std::false_type {};
+template <class Net>
+struct HasPrecision<Net, std::void_t<decltype(std::declval<const Net&>().precision())>> : std::true_type {};
+
+template <class Net>
+Precision model_precision(const Net& model) {
+  if constexpr (HasPrecision<Net>::value) return model.precision();
+  else return Precision::fp32;
+}
 
 // Training state for --resume: the current parameters, Adam's moments and step, the best
 // epoch's parameters and the per-epoch history.
@@ -29,6 +50,8 @@ Checkpoint training_checkpoint(const Net<T>& model, const TrainState<T>& st, con
   // Only a scale other than none: a file without the entry was trained with none (every state
   // file written before the option), so the paper's recipe writes the same file as before.
   if (opt.expression_scale != ExpressionScale::none) ck.meta[kExpressionScaleKey] = expression_scale_name(opt.expression_scale);
+  // The same for the precision: a resume in another one would mix both in one run's epochs.
+  if (model_precision(model) != Precision::fp32) ck.meta[kPrecisionKey] = precision_name(model_precision(model));
   auto flat = [](const std::string& name, const AlignedVector<T>& v) {
     NamedArray a{name, Shape{static_cast<Index>(v.size())}, std::vector<double>(v.begin(), v.end())};
     return a;
@@ -108,12 +131,14 @@ void restore_training(Net<T>& model, TrainState<T>& st, const Checkpoint& ck, co
     if (r.epoch == st.best_epoch) st.best_valid_pcc = r.valid_pcc;
 }
 
-// The recipe settings stored in a training checkpoint that differ from `opt`, one line each
+// The recipe settings stored in a training checkpoint that differ from `opt` and the model's
+// `precision` (model_precision), one line each
 // ("lr: 0.001 in state.bin, 0.002 now"), and a line when the checkpoint already has more
 // epochs than opt.epochs. Resuming with another recipe would record the new settings for
 // epochs trained with the old ones. Settings the file does not store (written before lr and
 // clip were recorded) go to `unchecked` when given.
 inline std::vector<std::string> recipe_differences(const Checkpoint& ck, const TrainOptions& opt,
+                                                   Precision precision,
                                                    std::vector<std::string>* unchecked = nullptr) {
   std::vector<std::string> diff;
   const std::string file = "in the state file";
@@ -141,6 +166,12 @@ inline std::vector<std::string> recipe_differences(const Checkpoint& ck, const T
     const auto it = ck.meta.find(kExpressionScaleKey);
     const std::string was = it == ck.meta.end() ? "none" : it->second, now = expression_scale_name(opt.expression_scale);
     if (was != now) diff.push_back(std::string(kExpressionScaleKey) + ": " + was + " " + file + ", " + now + " now");
+  }
+  {
+    // Absent means fp32, as above.
+    const auto it = ck.meta.find(kPrecisionKey);
+    const std::string was = it == ck.meta.end() ? "fp32" : it->second, now = precision_name(precision);
+    if (was != now) diff.push_back(std::string(kPrecisionKey) + ": " + was + " " + file + ", " + now + " now");
   }
   const auto e = ck.meta.find("epochs_done");
   if (e != ck.meta.end()) {
