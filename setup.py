@@ -3,10 +3,19 @@
     pip install --no-build-isolation .          # offline, with Debian's python3-pybind11
 
 One translation unit, python/src/deepdiff_python.cpp, over the header-only library in
-include/. It is compiled with the flags of the CMake build of `deepdiff` (-O3, OpenMP,
-EIGEN_DONT_PARALLELIZE, -march=native unless DEEPDIFF_NATIVE=0), so `Model.fit` gives the
-numbers `deepdiff train` gives on the same machine. Environment:
-    DEEPDIFF_NATIVE=0        portable binary (no -march=native)
+include/, compiled with the flags of the CMake build of `deepdiff` (-O3, OpenMP,
+EIGEN_DONT_PARALLELIZE), so `Model.fit` gives the numbers `deepdiff train` gives on the same
+machine. Like the programs (cmake/portable.cmake) the module is portable by default: that unit
+is compiled once per level of DEEPDIFF_PORTABLE_LEVELS, each copy sealed (ld -r
+--force-group-allocation, then objcopy keeps one global symbol, its init function), and the
+module python/src/dispatch_module.cpp, compiled for the x86-64 baseline, runs the widest copy
+the CPU supports (DEEPDIFF_KERNELS=<level> asks for one; deepdiff.__kernels__ says which runs).
+Environment:
+    DEEPDIFF_PORTABLE=0      one copy, for this machine (-march=native) or, with
+                             DEEPDIFF_NATIVE=0, for the x86-64 baseline
+    DEEPDIFF_PORTABLE_LEVELS=avx512bf16,avx2
+                             the copies (avx512bf16, avx512, avx2), widest first
+    DEEPDIFF_NATIVE=0        with DEEPDIFF_PORTABLE=0: no -march=native
     EIGEN3_INCLUDE_DIR=DIR   Eigen 3.4 elsewhere than /usr/include/eigen3
     DEEPDIFF_WITH_XGBOOST=auto|1|0
                              the xgboost baseline: linked to the XGBoost C API where it is found
@@ -15,7 +24,9 @@ numbers `deepdiff train` gives on the same machine. Environment:
 """
 import glob
 import os
+import platform
 import re
+import shutil
 import subprocess
 import sysconfig
 
@@ -86,7 +97,48 @@ def build_info_header(version):
     return folder, path
 
 
+LEVEL_FLAGS = {"avx512bf16": ["-march=x86-64-v4", "-mavx512bf16"], "avx512": ["-march=x86-64-v4"],
+               "avx2": ["-march=x86-64-v3"]}
+
+
+def portable_levels():
+    """The levels of the module's copies, or [] for a module of one copy: what CMake's
+    DEEPDIFF_PORTABLE and DEEPDIFF_PORTABLE_LEVELS give the programs."""
+    if os.environ.get("DEEPDIFF_PORTABLE", "1") in ("0", "off", "no"):
+        return []
+    levels = [x for x in os.environ.get("DEEPDIFF_PORTABLE_LEVELS", "avx512bf16,avx2").split(",") if x]
+    bad = [x for x in levels if x not in LEVEL_FLAGS]
+    if bad or not levels:
+        raise SystemExit("DEEPDIFF_PORTABLE_LEVELS: %s is not a comma-separated list of avx512bf16, avx512, avx2"
+                         % ",".join(bad or ["(empty)"]))
+    if platform.machine() not in ("x86_64", "AMD64") or not shutil.which("ld") or not shutil.which("objcopy"):
+        print("deepdiff: one copy (a portable module needs x86-64 and binutils' ld and objcopy)")
+        return []
+    return levels
+
+
 class BuildExt(build_ext):
+    def build_extension(self, ext):
+        if not LEVELS:
+            return super().build_extension(ext)
+        # Each copy: deepdiff_python.cpp for its level, partially linked into one object whose
+        # every symbol is local but its init function (cmake/portable.cmake says why).
+        sealed = []
+        for level in LEVELS:
+            out = os.path.join(self.build_temp, "copy-" + level)
+            objects = self.compiler.compile(
+                COPY_SOURCES, output_dir=out, include_dirs=ext.include_dirs, depends=ext.depends,
+                extra_postargs=COMMON_FLAGS + LEVEL_FLAGS[level] + [
+                    "-fno-gnu-unique", "-DDEEPDIFF_PYTHON_COPY=deepdiff_python_" + level,
+                    "-DDEEPDIFF_PORTABLE_COPY=" + level, '-DDEEPDIFF_PORTABLE_LEVELS="%s"' % ",".join(LEVELS)])
+            partial, done = os.path.join(out, "copy.partial.o"), os.path.join(out, "copy.sealed.o")
+            self.spawn(["ld", "-r", "--force-group-allocation", "-o", partial] + objects)
+            self.spawn(["objcopy", "--keep-global-symbol=deepdiff_python_" + level,
+                        "--rename-section", ".init_array=deepdiff_init_" + level, partial, done])
+            sealed.append(done)
+        ext.extra_objects = sealed
+        super().build_extension(ext)
+
     def build_extensions(self):
         # Python's own CFLAGS carry -g (debug info doubles the compile time of this
         # template-heavy unit) and -fwrapv, which changes how GCC optimizes the kernels'
@@ -103,10 +155,11 @@ class BuildExt(build_ext):
 flags = ["-std=gnu++17", "-O3", "-DNDEBUG", "-fopenmp", "-fvisibility=hidden", "-fno-semantic-interposition",
          "-DEIGEN_DONT_PARALLELIZE",
          "-Wall", "-Wextra", "-Wpedantic", "-Wno-maybe-uninitialized"]
-if os.environ.get("DEEPDIFF_NATIVE", "1") != "0":
-    flags.append("-march=native")
-
 flags += ["-isystem", eigen_include()]  # as CMake does: Eigen's own warnings are not ours
+LEVELS = portable_levels()
+COPY_SOURCES = ["python/src/deepdiff_python.cpp"]
+if not LEVELS and os.environ.get("DEEPDIFF_NATIVE", "1") != "0":
+    flags.append("-march=native")
 
 with open(os.path.join(HERE, "python", "deepdiff", "__init__.py")) as f:
     version = re.search(r'^__version__ = "([^"]+)"', f.read(), re.M).group(1)
@@ -125,12 +178,13 @@ if xgb:
     if xgb[1] not in ("/usr/lib", "/usr/lib64", os.path.join("/usr/lib", sysconfig.get_config_var("MULTIARCH") or "")):
         rpath.append(xgb[1])  # found there at run time too, without LD_LIBRARY_PATH
 
+COMMON_FLAGS = list(flags)  # the copies' (each adds its level's); the dispatching module adds its copies
 ext = Extension(
     "deepdiff._core",
-    sources=["python/src/deepdiff_python.cpp"],
+    sources=["python/src/dispatch_module.cpp"] if LEVELS else COPY_SOURCES,
     include_dirs=include_dirs,
-    depends=sorted(glob.glob("include/deepdiff/**/*.hpp", recursive=True)) + [build_info],
-    extra_compile_args=flags,
+    depends=sorted(glob.glob("include/deepdiff/**/*.hpp", recursive=True)) + [build_info] + COPY_SOURCES,
+    extra_compile_args=flags + ["-DDEEPDIFF_COPY_%s=1" % x.upper() for x in LEVELS],
     extra_link_args=["-fopenmp"],
     libraries=libraries,
     library_dirs=library_dirs,

@@ -548,7 +548,7 @@ int cmd_attribute(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int DEEPDIFF_MAIN(int argc, char** argv) {  // main, or this copy's entry (common/version.hpp)
   if (argc < 2) {
     std::fputs(kTopHelp, stderr);
     return 2;

@@ -752,7 +752,7 @@ int cmd_report(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int DEEPDIFF_MAIN(int argc, char** argv) {  // main, or this copy's entry (common/version.hpp)
   const std::string sub = argc >= 2 ? argv[1] : "";
   const bool merge = sub == "merge", report = sub == "report";
   const char* what = merge ? "deepdiff-pairs merge" : report ? "deepdiff-pairs report" : "deepdiff-pairs";

@@ -28,13 +28,15 @@ need=()
 # The fourth line is for deepdiff prepare: htslib, libBigWig, nlohmann-json to build it; samtools, bedtools,
 # deepTools and pyBigWig as the reference tools its tests compare against. The last: the study's baselines
 # (XGBoost's C library) and their oracles (scikit-learn's Ridge, XGBoost's Python package, SciPy's Wilcoxon).
-# The last: a real browser (headless Chromium driven by Selenium) for the HTML reports' tests (label browser).
+# The last: a real browser (headless Chromium driven by Selenium) for the HTML reports' tests (label browser),
+# and qemu-user, which emulates CPUs older than this one (an AVX2 Haswell, a Nehalem without AVX) so that the
+# portable programs and module are seen to run there, or to say why not, instead of dying with SIGILL.
 for p in g++ cmake make libeigen3-dev catch2 libcxxopts-dev python3-torch python3-numpy libblas3 liblapack3 \
          python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-pybind11 pybind11-dev \
          python3-pytest python3-matplotlib \
          libhts-dev libbigwig-dev nlohmann-json3-dev pkg-config samtools bedtools python3-deeptools python3-pybigwig \
          libxgboost-dev python3-xgboost python3-sklearn python3-scipy \
-         chromium chromium-driver python3-selenium; do
+         chromium chromium-driver python3-selenium qemu-user; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if ((${#need[@]})); then

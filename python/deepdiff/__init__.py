@@ -15,7 +15,8 @@ Every model of the study is a Model: the seven variants (VARIANTS) and the basel
 (BASELINES: ridge, xgboost, deepchrome, attentivechrome_diff), e.g. deepdiff.Model("ridge").
 
 See docs/python.md, and help(deepdiff.Model.fit) etc. __version__ is the package's version,
-__commit__ the git commit it was built from ("unknown" outside a checkout), as
+__commit__ the git commit it was built from ("unknown" outside a checkout), __kernels__ the
+vector instructions its code runs (in a portable build: which copy this CPU runs), as
 `deepdiff --version` says for the programs.
 """
 
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 
 from ._core import (  # noqa: F401
     __commit__,
+    __kernels__,
     BASELINES,
     HAVE_XGBOOST,
     MODELS,
@@ -37,4 +39,4 @@ from ._core import (  # noqa: F401
 )
 
 __all__ = ["BASELINES", "HAVE_XGBOOST", "MODELS", "VARIANTS", "CheckpointError", "DataError", "Model", "Split", "load",
-           "pearson", "synth", "__version__", "__commit__"]
+           "pearson", "synth", "__version__", "__commit__", "__kernels__"]

@@ -23,6 +23,7 @@ HAVE_XGBOOST: bool
 """Whether this build has the xgboost baseline (the XGBoost C API was found when it was built)."""
 
 __commit__: str
+__kernels__: str
 """The git commit this module was built from, its short sha ("-dirty": with uncommitted changes), or "unknown"."""
 
 class DataError(ValueError):

@@ -20,6 +20,7 @@
 #include <deepdiff/data/dataset.hpp>
 #include <deepdiff/data/metrics.hpp>
 #include <deepdiff/data/synthetic.hpp>
+#include <deepdiff/kernels/isa.hpp>
 #include <deepdiff/model/attribution.hpp>
 #include <deepdiff/model/model_io.hpp>
 #include <deepdiff/train/any_model.hpp>
@@ -1009,7 +1010,16 @@ Raises ValueError for an unknown method, steps < 1, batch_size < 1, and a model 
 DeepDiff variant (the baselines have no attributions here). Ctrl-C stops between gene batches.
 )";
 
+// A portable build (setup.py) compiles this file once per instruction-set level, with
+// DEEPDIFF_PYTHON_COPY naming that copy's init function (C linkage: the one symbol its sealing
+// keeps global), which the module of python/src/dispatch_module.cpp calls on a CPU it suits;
+// otherwise this is the module itself.
+#ifdef DEEPDIFF_PYTHON_COPY
+extern "C" void DEEPDIFF_PYTHON_COPY(py::module_& m);
+void DEEPDIFF_PYTHON_COPY(py::module_& m) {
+#else
 PYBIND11_MODULE(_core, m) {
+#endif
   m.doc() = "deepdiff-cpp's engine for Python: load data, train, predict, attention, checkpoints.";
 
   g_data_error = py::exception<deepdiff::DataError>(m, "DataError", PyExc_ValueError).ptr();
@@ -1030,6 +1040,9 @@ PYBIND11_MODULE(_core, m) {
   m.attr("HAVE_XGBOOST") = deepdiff::xgboost_available();
   // The git commit this module was built from (setup.py writes the header), as `deepdiff --version` says.
   m.attr("__commit__") = DEEPDIFF_BUILD_COMMIT;
+  // The vector instructions this module's code runs (and, portable, which copy of which).
+  const std::string copy = deepdiff::kernels::portable_copy();
+  m.attr("__kernels__") = deepdiff::kernels::compiled_isa() + (copy.empty() ? std::string() : "; portable: " + copy);
 
   py::class_<deepdiff::Split, SplitPtr>(m, "Split", kSplitDoc)
       .def(py::init([](const py::object& xa, const py::object& xb, const py::object& ea, const py::object& eb,

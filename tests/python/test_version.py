@@ -21,3 +21,12 @@ def test_the_same_version_and_commit_as_the_program(cli):
     # it was built, so "-dirty" is not compared)
     if m.group(2) != "unknown" and deepdiff.__commit__ != "unknown":
         assert m.group(2).split("-")[0] == deepdiff.__commit__.split("-")[0]
+
+
+def test_kernels_name_the_copy_the_program_runs(cli):
+    # the module and the program say alike which instructions run (a portable build: which of
+    # its copies this CPU runs), and they are the same build of the same code
+    assert "__kernels__" in deepdiff.__all__
+    line = subprocess.run([cli, "--version"], stdout=subprocess.PIPE, universal_newlines=True, check=True).stdout
+    assert line.rstrip().endswith(", " + deepdiff.__kernels__ + ")"), (line, deepdiff.__kernels__)
+
