@@ -37,7 +37,8 @@ for model in raw_d raw_aux_siamese; do
             avx2) cmd=(env DEEPDIFF_KERNELS=avx2 "$PORTABLE") ;;
           esac
           "${cmd[@]}" train --data-root "$WORK/data" --save-root "$out" --model-name "$model" --precision "$prec" \
-            --epochs 2 --lr 1e-3 --threads "$thr" --fixed-threads --no-plots --no-report --quiet --force >/dev/null
+            --epochs 2 --lr 1e-3 --threads "$thr" --fixed-threads --no-plots --no-report --quiet --force \
+            >/dev/null 2>>"$WORK/stderr.log"  # (the avx2 copy notes once per bf16 run that it emulates bf16)
           s=$(seconds "$out/metrics.json")
           case $which in native) n+=("$s") ;; portable) p+=("$s") ;; avx2) a+=("$s") ;; esac
         done
