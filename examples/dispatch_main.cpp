@@ -42,43 +42,30 @@ DEEPDIFF_COPY_INITIALIZERS(avx2)
 #endif
 
 int main(int argc, char** argv) {
-  using deepdiff::kernels::IsaLevel;
-  using deepdiff::kernels::CopyInitializer;
-  struct Copy {
-    IsaLevel level;
-    int (*main)(int, char**);
-    const CopyInitializer *init_begin, *init_end;
-  };
-  const std::vector<Copy> copies = {  // widest first, as kernels::all_isa_levels()
+  using Main = int (*)(int, char**);
+  const std::vector<deepdiff::kernels::PortableCopy<Main>> copies = {  // widest first
 #if DEEPDIFF_COPY_AVX512BF16
-      {IsaLevel::avx512bf16, deepdiff_main_avx512bf16, __start_deepdiff_init_avx512bf16, __stop_deepdiff_init_avx512bf16},
+      DEEPDIFF_PORTABLE_COPY_ENTRY(avx512bf16, deepdiff_main_),
 #endif
 #if DEEPDIFF_COPY_AVX512
-      {IsaLevel::avx512, deepdiff_main_avx512, __start_deepdiff_init_avx512, __stop_deepdiff_init_avx512},
+      DEEPDIFF_PORTABLE_COPY_ENTRY(avx512, deepdiff_main_),
 #endif
 #if DEEPDIFF_COPY_AVX2
-      {IsaLevel::avx2, deepdiff_main_avx2, __start_deepdiff_init_avx2, __stop_deepdiff_init_avx2},
+      DEEPDIFF_PORTABLE_COPY_ENTRY(avx2, deepdiff_main_),
 #endif
   };
-  std::vector<IsaLevel> levels;
-  for (const Copy& c : copies) levels.push_back(c.level);
-  IsaLevel run;
+  Main copy_main = nullptr;
   try {
-    run = deepdiff::kernels::choose_isa_level(levels, std::getenv("DEEPDIFF_KERNELS"));
+    copy_main = deepdiff::kernels::enter_copy(copies, std::getenv("DEEPDIFF_KERNELS"), argc, argv, environ);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "%s: %s\n", DEEPDIFF_PROGRAM_NAME, e.what());
     return 2;
-  } catch (const std::exception& e) {
+  } catch (const std::runtime_error& e) {
     std::fprintf(stderr,
                  "%s: error: %s. Build the programs on this machine with cmake -DDEEPDIFF_PORTABLE=OFF "
                  "(docs/usage.md, \"Portable binaries\")\n",
                  DEEPDIFF_PROGRAM_NAME, e.what());
     return 1;
   }
-  for (const Copy& c : copies) {
-    if (c.level != run) continue;
-    deepdiff::kernels::run_copy_initializers(c.init_begin, c.init_end, argc, argv, environ);
-    return c.main(argc, argv);
-  }
-  return 1;  // not reached: choose_isa_level returns one of `levels`
+  return copy_main(argc, argv);
 }

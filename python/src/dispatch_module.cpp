@@ -35,32 +35,17 @@ DEEPDIFF_COPY_INITIALIZERS(avx2)
 
 // An exception here is an ImportError with its message (pybind11's module init).
 PYBIND11_MODULE(_core, m) {
-  using deepdiff::kernels::IsaLevel;
-  using deepdiff::kernels::CopyInitializer;
-  struct Copy {
-    IsaLevel level;
-    void (*init)(pybind11::module_&);
-    const CopyInitializer *init_begin, *init_end;
-  };
-  const std::vector<Copy> copies = {  // widest first, as kernels::all_isa_levels()
+  using Init = void (*)(pybind11::module_&);
+  const std::vector<deepdiff::kernels::PortableCopy<Init>> copies = {  // widest first
 #if DEEPDIFF_COPY_AVX512BF16
-      {IsaLevel::avx512bf16, deepdiff_python_avx512bf16, __start_deepdiff_init_avx512bf16,
-       __stop_deepdiff_init_avx512bf16},
+      DEEPDIFF_PORTABLE_COPY_ENTRY(avx512bf16, deepdiff_python_),
 #endif
 #if DEEPDIFF_COPY_AVX512
-      {IsaLevel::avx512, deepdiff_python_avx512, __start_deepdiff_init_avx512, __stop_deepdiff_init_avx512},
+      DEEPDIFF_PORTABLE_COPY_ENTRY(avx512, deepdiff_python_),
 #endif
 #if DEEPDIFF_COPY_AVX2
-      {IsaLevel::avx2, deepdiff_python_avx2, __start_deepdiff_init_avx2, __stop_deepdiff_init_avx2},
+      DEEPDIFF_PORTABLE_COPY_ENTRY(avx2, deepdiff_python_),
 #endif
   };
-  std::vector<IsaLevel> levels;
-  for (const Copy& c : copies) levels.push_back(c.level);
-  const IsaLevel run = deepdiff::kernels::choose_isa_level(levels, std::getenv("DEEPDIFF_KERNELS"));
-  for (const Copy& c : copies) {
-    if (c.level != run) continue;
-    // the copy's static initializers first, as the loader would have run them (kernels/isa.hpp)
-    deepdiff::kernels::run_copy_initializers(c.init_begin, c.init_end, 0, nullptr, environ);
-    c.init(m);
-  }
+  deepdiff::kernels::enter_copy(copies, std::getenv("DEEPDIFF_KERNELS"), 0, nullptr, environ)(m);
 }

@@ -92,3 +92,19 @@ TEST_CASE("isa: run_copy_initializers calls each entry once, in order, with the 
   run_copy_initializers(nullptr, nullptr, 0, nullptr, nullptr);  // a copy without initializers
   CHECK(order == "ab");
 }
+
+TEST_CASE("isa: enter_copy runs the chosen copy's initializers and returns its entry", "[kernels][isa]") {
+  static std::string ran;
+  ran.clear();
+  const CopyInitializer wide[] = {[](int, char**, char**) { ran += "wide"; }};
+  const CopyInitializer avx2[] = {[](int, char**, char**) { ran += "avx2"; }};
+  const std::vector<PortableCopy<int>> copies = {{IsaLevel::avx512bf16, 1, wide, wide + 1},
+                                                 {IsaLevel::avx2, 2, avx2, avx2 + 1}};
+  if (cpu_supports(IsaLevel::avx2)) {
+    CHECK(enter_copy(copies, "avx2", 0, nullptr, nullptr) == 2);
+    CHECK(ran == "avx2");  // only the chosen copy's
+  }
+  ran.clear();
+  CHECK_THROWS_AS(enter_copy(copies, "avx512", 0, nullptr, nullptr), std::invalid_argument);
+  CHECK(ran.empty());  // a refused copy runs nothing
+}

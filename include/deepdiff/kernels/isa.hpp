@@ -178,4 +178,35 @@ inline IsaLevel choose_isa_level(const std::vector<IsaLevel>& available, const c
                            (available.empty() ? std::string("-") : isa_level_needs(available.back())));
 }
 
+// One copy of a portable build: its level, its entry point (a program's main, the Python
+// module's init), the bounds of its initializers. DEEPDIFF_PORTABLE_COPY_ENTRY(avx2, prefix_)
+// is {IsaLevel::avx2, prefix_avx2, and the bounds of deepdiff_init_avx2}.
+template <class Entry>
+struct PortableCopy {
+  IsaLevel level;
+  Entry entry;
+  const CopyInitializer *init_begin, *init_end;
+};
+
+#define DEEPDIFF_PORTABLE_COPY_ENTRY(level, prefix)                                                   \
+  {                                                                                                 \
+    ::deepdiff::kernels::IsaLevel::level, prefix##level, __start_deepdiff_init_##level, __stop_deepdiff_init_##level \
+  }
+
+// The entry of the copy to run (choose_isa_level over `copies`, widest first; it throws as that
+// does), after its static initializers have run with (argc, argv, envp).
+template <class Entry>
+Entry enter_copy(const std::vector<PortableCopy<Entry>>& copies, const char* requested, int argc, char** argv,
+                 char** envp) {
+  std::vector<IsaLevel> levels;
+  for (const PortableCopy<Entry>& c : copies) levels.push_back(c.level);
+  const IsaLevel run = choose_isa_level(levels, requested);
+  for (const PortableCopy<Entry>& c : copies) {
+    if (c.level != run) continue;
+    run_copy_initializers(c.init_begin, c.init_end, argc, argv, envp);
+    return c.entry;
+  }
+  throw std::logic_error("choose_isa_level chose a level it was not given");
+}
+
 }  // namespace deepdiff::kernels
