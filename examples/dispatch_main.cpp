@@ -31,15 +31,6 @@ int deepdiff_main_avx2(int argc, char** argv);
 #endif
 extern char** environ;
 }
-#if DEEPDIFF_COPY_AVX512BF16
-DEEPDIFF_COPY_INITIALIZERS(avx512bf16)
-#endif
-#if DEEPDIFF_COPY_AVX512
-DEEPDIFF_COPY_INITIALIZERS(avx512)
-#endif
-#if DEEPDIFF_COPY_AVX2
-DEEPDIFF_COPY_INITIALIZERS(avx2)
-#endif
 
 int main(int argc, char** argv) {
   using Main = int (*)(int, char**);

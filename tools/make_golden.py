@@ -261,11 +261,9 @@ def bf16_lstm(rnn, x, rounding=True):
         hs = [None] * x.shape[1]
         for t in steps:
             xt = x[:, t, :]
-            if not rounding:
-                z = xt @ w_ih.t() + bias + h @ w_hh.t()
-            elif level1:
+            if rounding and level1:
                 z = xt @ w_ih.t() + bias + _Bf16Product.apply(h, w_hh)
-            else:
+            else:  # level 2 (st rounds), or nn.LSTM's own formula (st is the identity)
                 z = st(xt) @ st(w_ih).t() + bias + st(h) @ st(w_hh).t()
             i, f, g, o = z.chunk(4, dim=1)
             c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)

@@ -23,15 +23,6 @@ void deepdiff_python_avx2(pybind11::module_& m);
 #endif
 extern char** environ;
 }
-#if DEEPDIFF_COPY_AVX512BF16
-DEEPDIFF_COPY_INITIALIZERS(avx512bf16)
-#endif
-#if DEEPDIFF_COPY_AVX512
-DEEPDIFF_COPY_INITIALIZERS(avx512)
-#endif
-#if DEEPDIFF_COPY_AVX2
-DEEPDIFF_COPY_INITIALIZERS(avx2)
-#endif
 
 // An exception here is an ImportError with its message (pybind11's module init).
 PYBIND11_MODULE(_core, m) {

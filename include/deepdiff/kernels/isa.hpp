@@ -210,3 +210,15 @@ Entry enter_copy(const std::vector<PortableCopy<Entry>>& copies, const char* req
 }
 
 }  // namespace deepdiff::kernels
+
+// A dispatcher's build defines DEEPDIFF_COPY_<LEVEL>=1 for each copy it holds: the bounds of
+// those copies' initializers, at global scope, where DEEPDIFF_PORTABLE_COPY_ENTRY names them.
+#if DEEPDIFF_COPY_AVX512BF16
+DEEPDIFF_COPY_INITIALIZERS(avx512bf16)
+#endif
+#if DEEPDIFF_COPY_AVX512
+DEEPDIFF_COPY_INITIALIZERS(avx512)
+#endif
+#if DEEPDIFF_COPY_AVX2
+DEEPDIFF_COPY_INITIALIZERS(avx2)
+#endif
