@@ -46,6 +46,28 @@ inline T bget(const Tensor<T>& x, Index i, Index j) {
   return x.data()[r * x.cols() + c];
 }
 
+// out[i*C + j] = f(i*C + j, a(i, j), b(i, j)) over the broadcast [R, C] output, a(i, j) and b(i, j)
+// as bget reads them. The common shapes (both full, one a single row) run as plain loops that
+// the compiler vectorizes; the values are the same as the general loop's, element by element.
+template <class T, class F>
+void broadcast_apply(const Tensor<T>& a, const Tensor<T>& b, Index R, Index C, T* out, F f) {
+  const T* pa = a.data();
+  const T* pb = b.data();
+  const bool a_full = a.rows() == R && a.cols() == C, b_full = b.rows() == R && b.cols() == C;
+  if (a_full && b_full) {
+    for (Index k = 0; k < R * C; ++k) out[k] = f(k, pa[k], pb[k]);
+  } else if (a_full && b.rows() == 1 && b.cols() == C) {
+    for (Index i = 0; i < R; ++i)
+      for (Index j = 0; j < C; ++j) out[i * C + j] = f(i * C + j, pa[i * C + j], pb[j]);
+  } else if (b_full && a.rows() == 1 && a.cols() == C) {
+    for (Index i = 0; i < R; ++i)
+      for (Index j = 0; j < C; ++j) out[i * C + j] = f(i * C + j, pa[j], pb[i * C + j]);
+  } else {
+    for (Index i = 0; i < R; ++i)
+      for (Index j = 0; j < C; ++j) out[i * C + j] = f(i * C + j, bget(a, i, j), bget(b, i, j));
+  }
+}
+
 // Add g (shape of the broadcast output) into gx, summing over broadcast dimensions of x.
 template <class T>
 void reduce_into(Tensor<T>& gx, const Tensor<T>& g) {
@@ -72,24 +94,20 @@ Var<T> broadcast_binary(const Var<T>& a, const Var<T>& b, const char* name, F f,
   const Tensor<T>& bv = b.value();
   Shape s = broadcast_shape(av, bv, name);
   Tensor<T> out(s);
-  const Index R = out.rows(), C = out.cols();
-  for (Index i = 0; i < R; ++i)
-    for (Index j = 0; j < C; ++j) out.data()[i * C + j] = f(bget(av, i, j), bget(bv, i, j));
+  broadcast_apply(av, bv, out.rows(), out.cols(), out.data(), [&f](Index, T x, T y) { return f(x, y); });
   const int ia = a.id, ib = b.id;
   return a.tape->record(std::move(out), {a, b}, [ia, ib, dfa, dfb](Tape<T>& tp, const Tensor<T>& g) {
     const Tensor<T>& av = tp.value(ia);
     const Tensor<T>& bv = tp.value(ib);
-    const Index R = g.rows(), C = g.cols();
+    const T* gd = g.data();
     if (tp.requires_grad(ia)) {
       Tensor<T> full(g.shape());
-      for (Index i = 0; i < R; ++i)
-        for (Index j = 0; j < C; ++j) full.data()[i * C + j] = g.data()[i * C + j] * dfa(bget(av, i, j), bget(bv, i, j));
+      broadcast_apply(av, bv, g.rows(), g.cols(), full.data(), [gd, &dfa](Index k, T x, T y) { return gd[k] * dfa(x, y); });
       reduce_into(tp.grad(ia), full);
     }
     if (tp.requires_grad(ib)) {
       Tensor<T> full(g.shape());
-      for (Index i = 0; i < R; ++i)
-        for (Index j = 0; j < C; ++j) full.data()[i * C + j] = g.data()[i * C + j] * dfb(bget(av, i, j), bget(bv, i, j));
+      broadcast_apply(av, bv, g.rows(), g.cols(), full.data(), [gd, &dfb](Index k, T x, T y) { return gd[k] * dfb(x, y); });
       reduce_into(tp.grad(ib), full);
     }
   });

@@ -41,8 +41,10 @@
 //           a multiple of the packet size).
 //
 // Memory. The training cache keeps, per gene, channel, direction and step, the gate
-// activations (G), the cell state (H) and h (H): 2 * T * (G + 2H) values per gene and channel,
-// 307 KB in float at T = 200, H = 32. tanh(c) is recomputed in the backward pass. Buffers
+// activations (G), the cell state (H), tanh of it (H) and h (H): 2 * T * (G + 3H) values per
+// gene and channel, 358 KB in float at T = 200, H = 32. Keeping tanh(c) (streamed out, like the
+// gates) costs 17% more cache and saves the backward pass one of the six transcendental
+// functions per element and step; the values are the same bits as recomputing it. Buffers
 // come from a process-wide pool (buffer_pool.hpp) and are 64-byte aligned; every per-step tile
 // of the forward pass starts on a 64-byte boundary, in the training cache and in the inference
 // scratch alike, so Eigen's vectorized loops split every tile the same way: that is what makes
@@ -170,26 +172,27 @@ struct TileSizes {
   Index acts, cell, h;  // [Bj, G], [Bj, H], h region of (T+1) steps [Bj, H] each (contiguous)
   TileSizes(const Plan& p, Index Bj)
       : acts(round_up<T>(Bj * p.G)), cell(round_up<T>(Bj * p.H)), h(round_up<T>((p.nt + 1) * Bj * p.H)) {}
-  // One LSTM task's training cache: T gate tiles, T cell tiles, h. tanh(c) is recomputed by
-  // the backward pass rather than stored (by the same function).
-  Index train(Index nt) const { return nt * (acts + cell) + h; }
+  // One LSTM task's training cache: T gate tiles, T cell tiles, T tanh(cell) tiles, h.
+  Index train(Index nt) const { return nt * (acts + 2 * cell) + h; }
 };
 
 // Where one LSTM task keeps its activations. h holds T+1 steps contiguously ([(T+1)*Bj, H]):
 // step 0 is h_{-1} = 0 and step s+1 is h_s, so that "all h_{s-1}" and "all h_s" are
 // contiguous [T*Bj, H] matrices for the weight-gradient and attention products.
-// Training: acts and c have one tile per step (stride = tile size). Inference: acts is one
-// reused tile (stride 0) and c alternates between two tiles.
+// Training: acts, c and tc have one tile per step (stride = tile size). Inference: acts is
+// one reused tile (stride 0), c alternates between two tiles, and tc is not kept (null).
 template <class T>
 struct LstmStore {
   T* acts = nullptr;  // [T][Bj, G] gate activations i, f, g, o
   T* c = nullptr;     // [T][Bj, H] cell states
+  T* tc = nullptr;    // [T][Bj, H] tanh(c) (training; stride c_stride)
   T* h = nullptr;     // [(T+1)*Bj, H]
   Index acts_stride = 0, c_stride = 0;
   bool ping_pong = false;  // inference: c tile of step s is (s & 1)
 
   T* acts_at(Index s) const { return acts + s * acts_stride; }
   T* c_at(Index s) const { return c + (ping_pong ? (s & 1) : s) * c_stride; }
+  T* tc_at(Index s) const { return tc ? tc + s * c_stride : nullptr; }
 };
 
 // Start of every LSTM task's region (and the total, last): training -> the whole training
@@ -214,7 +217,8 @@ LstmStore<T> task_store(const Plan& p, Index j, T* r) {
   LstmStore<T> st;
   st.acts = r;
   st.c = r + p.nt * ts.acts;
-  st.h = st.c + p.nt * ts.cell;
+  st.tc = st.c + p.nt * ts.cell;
+  st.h = st.tc + p.nt * ts.cell;
   st.acts_stride = ts.acts;
   st.c_stride = ts.cell;
   return st;
@@ -277,7 +281,7 @@ inline int thread_id() {
 //     tc_s  = tanh(c_s)                          [Bj,H]
 //     h_s   = o * tc_s                           [Bj,H]
 //   x: the channel, row b at x[b*T + t] (pass x already offset to the block's first gene).
-//   Cached for backward (training): A_s, c_s, h_s. WT: workspace [H, G] for W_hh^T; ztile:
+//   Cached for backward (training): A_s, c_s, tc_s, h_s. WT: workspace [H, G] for W_hh^T; ztile:
 //   workspace [Bj, G] for Z_s (fused path, training).
 //
 // Input size 1 makes the input projection of a step a rank-1 term; it initializes the
@@ -329,7 +333,7 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
     T* h = st.h + (s + 1) * Bj * H;
     if constexpr (has_fused_gates<T>()) {
       if (fused) {
-        gates_cell_fused<T>(z, a, to_cache, s == 0 ? nullptr : st.c_at(s - 1), st.c_at(s), h, Bj, H);
+        gates_cell_fused<T>(z, a, to_cache, s == 0 ? nullptr : st.c_at(s - 1), st.c_at(s), st.tc_at(s), h, Bj, H);
         continue;
       }
     }
@@ -347,8 +351,13 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
       ConstArrayMap<T> c_prev(st.c_at(s - 1), Bj, H);
       c = f * c_prev + i * g;
     }
-    tanh_tile<T>(st.c_at(s), h, Bj, H);
-    ArrayMap<T>(h, Bj, H) *= o;
+    if (st.tc) {
+      tanh_tile<T>(st.c_at(s), st.tc_at(s), Bj, H);
+      ArrayMap<T>(h, Bj, H) = ConstArrayMap<T>(st.tc_at(s), Bj, H) * o;
+    } else {
+      tanh_tile<T>(st.c_at(s), h, Bj, H);
+      ArrayMap<T>(h, Bj, H) *= o;
+    }
   }
   if (to_cache) stream_fence();  // the streamed tiles are visible before backward's tasks run
 }
@@ -459,8 +468,8 @@ void attention_backward_block(const T* hf, const T* hb, Index nt, Index Bj, Inde
 //   Input gradient, only when dx is given (attributions; training never asks for it):
 //     dx_t = dZ_s . w_ih                                 [Bj,G] x [G]: the input enters Z_s
 //   written (assigned) at dx[b*T + t], this direction's share only.
-//   tc_s = tanh(c_s) is recomputed from the cached c_s.
-//   Workspace: dz [T*Bj*G], u [T*Bj*2], ev [T*Bj], dh [Bj*H], dc [Bj*H], tc [Bj*H].
+//   tc_s = tanh(c_s) comes from the training cache.
+//   Workspace: dz [T*Bj*G], u [T*Bj*2], ev [T*Bj], dh [Bj*H], dc [Bj*H].
 // ==========================================================================================
 template <class T>
 struct BackwardWorkspace {
@@ -469,7 +478,6 @@ struct BackwardWorkspace {
   T* ev = nullptr;
   T* dh = nullptr;
   T* dc = nullptr;
-  T* tc = nullptr;
   // bf16 only (null otherwise; lstm_backward_sweep takes the bf16 products when they are set):
   // the products' operands packed (bf16_product.hpp): W_hh for dH (B, [G, H]), dZ_{s+1} (A,
   // [Bj, G]), all h_{s-1} (A of the weight gradient, packed as B is: PairLayout::pairs), dZ (B,
@@ -481,7 +489,7 @@ struct BackwardWorkspace {
   static Index size(Index nt, Index Bmax, Index H, bool bf16 = false) {
     const Index G = 4 * H;
     const Index fp32 =
-        round_up<T>(nt * Bmax * G) + round_up<T>(nt * Bmax * 2) + round_up<T>(nt * Bmax) + 3 * round_up<T>(Bmax * H);
+        round_up<T>(nt * Bmax * G) + round_up<T>(nt * Bmax * 2) + round_up<T>(nt * Bmax) + 2 * round_up<T>(Bmax * H);
     if (!bf16) return fp32;
     return fp32 + round_up<T>(pack_size_b(G, H)) + round_up<T>(pack_size_a(Bmax, G)) +
            round_up<T>(pack_size_b(nt * Bmax, H)) + round_up<T>(pack_size_b(nt * Bmax, G));
@@ -493,9 +501,8 @@ struct BackwardWorkspace {
     ev = u + round_up<T>(nt * Bmax * 2);
     dh = ev + round_up<T>(nt * Bmax);
     dc = dh + round_up<T>(Bmax * H);
-    tc = dc + round_up<T>(Bmax * H);
     if (!bf16) return;
-    w_pack = tc + round_up<T>(Bmax * H);
+    w_pack = dc + round_up<T>(Bmax * H);
     dz_next_pack = w_pack + round_up<T>(pack_size_b(G, H));
     h_pack = dz_next_pack + round_up<T>(pack_size_a(Bmax, G));
     dz_pack = h_pack + round_up<T>(pack_size_b(nt * Bmax, H));
@@ -538,16 +545,16 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
       else
         dH.noalias() += ConstMatrixMap<T>(dz_next, Bj, G) * ConstMatrixMap<T>(w.w_hh, G, H);
     }
-    tanh_tile<T>(st.c_at(s), ws.tc, Bj, H);
+    const T* tc_s = st.tc_at(s);
     if (tiled_h) {
-      gate_deltas_fused<T>(a, ws.tc, s > 0 ? st.c_at(s - 1) : nullptr, ws.dh, ws.dc, dz_s, Bj, H);
+      gate_deltas_fused<T>(a, tc_s, s > 0 ? st.c_at(s - 1) : nullptr, ws.dh, ws.dc, dz_s, Bj, H);
       continue;
     }
     ConstStridedArrayMap<T> i(a, Bj, H, Eigen::OuterStride<>(G));
     ConstStridedArrayMap<T> f(a + H, Bj, H, Eigen::OuterStride<>(G));
     ConstStridedArrayMap<T> g(a + 2 * H, Bj, H, Eigen::OuterStride<>(G));
     ConstStridedArrayMap<T> o(a + 3 * H, Bj, H, Eigen::OuterStride<>(G));
-    ConstArrayMap<T> tc(ws.tc, Bj, H);
+    ConstArrayMap<T> tc(tc_s, Bj, H);
     StridedArrayMap<T> dZi(dz_s, Bj, H, Eigen::OuterStride<>(G));
     StridedArrayMap<T> dZf(dz_s + H, Bj, H, Eigen::OuterStride<>(G));
     StridedArrayMap<T> dZg(dz_s + 2 * H, Bj, H, Eigen::OuterStride<>(G));

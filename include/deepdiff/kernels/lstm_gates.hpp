@@ -114,10 +114,11 @@ constexpr bool has_fused_gates() {
 
 // Fused gates + cell update for one step, rows of whole packets: reads the pre-activations
 // z [Bj, G], writes the activations to a [Bj, G] (a may be z), and c, h [Bj, H] (c_prev null
-// at s = 0). With `stream` the activations go out by non-temporal stores (pstream: a then
-// packet-aligned, not z).
+// at s = 0), and tanh(c) to tc [Bj, H] unless it is null (inference). With `stream` the
+// activations and tc go out by non-temporal stores (pstream: a and tc then packet-aligned,
+// a not z).
 template <class T>
-inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* c, T* h, Index Bj, Index H) {
+inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* c, T* tc, T* h, Index Bj, Index H) {
   static_assert(has_fused_gates<T>(), "the fused gate pass is float's");
   using namespace Eigen::internal;
   using P = typename packet_traits<T>::type;
@@ -145,6 +146,12 @@ inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* 
       const Index q = r * H + j;
       const P cn = c_prev ? pmadd(f, ploadu<P>(c_prev + q), pmul(i, g)) : pmul(i, g);
       const P t = ptanh_faithful(cn);
+      if (tc) {
+        if (stream)
+          pstream(tc + q, t);
+        else
+          pstoreu(tc + q, t);
+      }
       pstoreu(c + q, cn);
       pstoreu(h + q, pmul(o, t));
     }
