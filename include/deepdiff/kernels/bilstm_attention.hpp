@@ -351,13 +351,9 @@ void lstm_forward_sweep(const T* x, Index nt, Index Bj, Index H, const typename 
       ConstArrayMap<T> c_prev(st.c_at(s - 1), Bj, H);
       c = f * c_prev + i * g;
     }
-    if (st.tc) {
-      tanh_tile<T>(st.c_at(s), st.tc_at(s), Bj, H);
-      ArrayMap<T>(h, Bj, H) = ConstArrayMap<T>(st.tc_at(s), Bj, H) * o;
-    } else {
-      tanh_tile<T>(st.c_at(s), h, Bj, H);
-      ArrayMap<T>(h, Bj, H) *= o;
-    }
+    T* tc = st.tc ? st.tc_at(s) : h;  // inference keeps no tanh(c): it goes through h
+    tanh_tile<T>(st.c_at(s), tc, Bj, H);
+    ArrayMap<T>(h, Bj, H) = ConstArrayMap<T>(tc, Bj, H) * o;
   }
   if (to_cache) stream_fence();  // the streamed tiles are visible before backward's tasks run
 }

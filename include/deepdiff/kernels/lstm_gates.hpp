@@ -49,6 +49,14 @@ inline void pstream(double* to, const __m256d& v) { _mm256_stream_pd(to, v); }
 inline void pstream(float* to, const __m128& v) { _mm_stream_ps(to, v); }
 inline void pstream(double* to, const __m128d& v) { _mm_stream_pd(to, v); }
 #endif
+// A packet out to `to`, streamed (packet-aligned `to`) or by an ordinary unaligned store.
+template <class T, class P>
+inline void pstore_out(T* to, const P& v, bool stream) {
+  if (stream)
+    pstream(to, v);
+  else
+    Eigen::internal::pstoreu(to, v);
+}
 inline void stream_fence() {
 #if defined(__SSE2__)
   _mm_sfence();
@@ -132,26 +140,14 @@ inline void gates_cell_fused(const T* z, T* a, bool stream, const T* c_prev, T* 
       const P f = psigmoid_faithful(ploadu<P>(zr + H + j));
       const P g = ptanh_faithful(ploadu<P>(zr + 2 * H + j));
       const P o = psigmoid_faithful(ploadu<P>(zr + 3 * H + j));
-      if (stream) {
-        pstream(ar + j, i);
-        pstream(ar + H + j, f);
-        pstream(ar + 2 * H + j, g);
-        pstream(ar + 3 * H + j, o);
-      } else {
-        pstoreu(ar + j, i);
-        pstoreu(ar + H + j, f);
-        pstoreu(ar + 2 * H + j, g);
-        pstoreu(ar + 3 * H + j, o);
-      }
+      pstore_out(ar + j, i, stream);
+      pstore_out(ar + H + j, f, stream);
+      pstore_out(ar + 2 * H + j, g, stream);
+      pstore_out(ar + 3 * H + j, o, stream);
       const Index q = r * H + j;
       const P cn = c_prev ? pmadd(f, ploadu<P>(c_prev + q), pmul(i, g)) : pmul(i, g);
       const P t = ptanh_faithful(cn);
-      if (tc) {
-        if (stream)
-          pstream(tc + q, t);
-        else
-          pstoreu(tc + q, t);
-      }
+      if (tc) pstore_out(tc + q, t, stream);
       pstoreu(c + q, cn);
       pstoreu(h + q, pmul(o, t));
     }
