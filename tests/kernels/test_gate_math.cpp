@@ -241,6 +241,20 @@ TEST_CASE("gate math at infinities and NaN", "[kernels]") {
   }
 }
 
+TEST_CASE("tanh keeps the sign of zero, as std::tanh does", "[kernels]") {
+  // The ulp distance counts +0 and -0 as one value, so the tests above cannot see it.
+  deepdiff::kernels::FlushDenormalsScope ftz;
+  alignas(64) float x[kLanes], t[kLanes];
+  for (int k = 0; k < kLanes; ++k) x[k] = k % 4 == 0 ? 0.0f : k % 4 == 1 ? -0.0f : k % 4 == 2 ? 1e-40f : -1e-40f;
+  using namespace Eigen::internal;
+  pstore(t, deepdiff::kernels::ptanh_faithful(pload<P>(x)));
+  for (int k = 0; k < kLanes; ++k) {
+    INFO("x = " << x[k]);
+    CHECK(t[k] == 0.0f);
+    CHECK(std::signbit(t[k]) == std::signbit(x[k]));
+  }
+}
+
 TEST_CASE("apply_faithful gives a tail element the bits of a whole packet", "[kernels]") {
   std::vector<float> x(static_cast<std::size_t>(3 * kLanes + 3)), a(x.size()), b(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) x[i] = -9.0f + 0.37f * static_cast<float>(i);

@@ -16,13 +16,18 @@
 // in two exact parts, u = r + r^2 t(r) with Cephes' degree-5 t (Eigen's coefficients).
 //   exp(x)     = (1 + u) rounded once, times 2^m as two exact powers of two (|m| <= 128); +inf
 //                above ln(FLT_MAX).
-// The gates need exp only for z <= 0 (pexp_neg_parts), and never round 1 + u on its own:
+// The gates need exp only for z <= 0 (pexp_neg_parts, which gets m and -2^m from one FMA's bits,
+// not from floor and conversions), and never round 1 + u on its own:
 //   sigmoid(x) = 1 / (1 + e)  for x >= 0,  e / (1 + e)  for x < 0,  e = exp(-|x|) <= 1: the
 //                plain 1 / (1 + exp(-x)) passes exp's error whole into a tiny result and
 //                rounds its large sum once more, 3 ulp at x = -16.6.
-//   tanh(x)    = sign(x) * -em / (2 + em),  em = expm1(-2|x|) = 2^m u + (2^m - 1), one FMA:
+//   tanh(x)    = sign(x) * q / (2 - q),  q = -expm1(-2|x|) = (1 - 2^m) - 2^m u, one FMA:
 //                exact for m = 0 and without cancellation otherwise, so no separate
 //                polynomial for small |x| is needed.
+// The gate pass is bound by the operations these take (docs/benchmarks.md), so each is written
+// with as few as the contract allows: -|x| as x | sign bit, Horner's rule for t (one
+// operation fewer than Eigen's split form, same speed measured), the negated forms that need no
+// separate negation.
 
 #pragma once
 
@@ -83,48 +88,64 @@ inline P pexp_faithful(const P& x_in) {
   return pselect(pcmp_lt(pset1<P>(88.72283935546875f), x_in), pset1<P>(INFINITY), v);
 }
 
-// exp(z) = s (1 + u) for z <= 0, in parts, s = 2^m, so that the callers round once (exp:
-// s u + s; expm1: s u + (s - 1)). z is clamped at -87.9, so m >= -127, and s = 0 for m = -127:
-// exp(z) < 2^-126 there, which is 0 under FTZ.
+// exp(z) = -ns (1 + u) for z <= 0, in parts, ns = -2^m, so that the callers round once
+// (exp: ns u + ns; -expm1: ns u + (1 + ns)). z is clamped at -87.9, so m >= -127, and ns = -0
+// for m = -127: exp(z) < 2^-126 there, which is 0 under FTZ.
+//   m without floor and conversions: adding 1.5 * 2^23 + 383 to z log2 e (one FMA) rounds it to
+//   the nearest integer, kept as m + 383 in the low bits of the sum's mantissa (the sum lies in
+//   [2^23, 2^24), where floats are the integers); subtracting the constant again gives m
+//   exactly. The sum's bits shifted left by 23 keep only bits 0..8 of it: 383 + m = 256 +
+//   (127 + m) with 0 <= 127 + m <= 127, i.e. the sign bit set and the biased exponent of 2^m:
+//   -2^m, with no integer add.
+//   u by Horner's rule on Cephes' coefficients (one operation fewer than Eigen's evaluation).
 template <class P>
 struct ExpNegParts {
-  P s, u;
+  P ns, u;
 };
 template <class P>
-inline ExpNegParts<P> pexp_neg_parts(const P& z) {
+inline ExpNegParts<P> pexp_neg_parts(const P& z_in) {
   using namespace Eigen::internal;
   using PI = typename unpacket_traits<P>::integer_packet;
-  const ExpReduced<P> e = pexp_reduce(pmax(z, pset1<P>(-87.9f)));
-  return {ppow2<P>(pcast<P, PI>(e.m)), e.u};
+  const P z = pmax(z_in, pset1<P>(-87.9f));
+  const P magic = pset1<P>(12583295.0f);  // 1.5 * 2^23 + 383
+  const P k = pmadd(z, pset1<P>(1.44269504088896341f), magic);
+  const P m = psub(k, magic);
+  P r = pmadd(m, pset1<P>(-0.693359375f), z);  // ln 2 in two parts, as in pexp_reduce
+  r = pmadd(m, pset1<P>(2.12194440e-4f), r);
+  P t = pmadd(pset1<P>(1.9875691500E-4f), r, pset1<P>(1.3981999507E-3f));
+  t = pmadd(t, r, pset1<P>(8.3334519073E-3f));
+  t = pmadd(t, r, pset1<P>(4.1665795894E-2f));
+  t = pmadd(t, r, pset1<P>(1.6666665459E-1f));
+  t = pmadd(t, r, pset1<P>(5.0000001201E-1f));
+  return {preinterpret<P>(plogical_shift_left<23>(preinterpret<PI>(k))), pmadd(t, pmul(r, r), r)};
 }
 
-// 1 / (1 + exp(-x)) within the contract, as e / (1 + e) for x < 0, e = exp(-|x|).
+// 1 / (1 + exp(-x)) within the contract, as e / (1 + e) for x < 0, e = exp(-|x|); in negated
+// form, -e / (-e - 1) and -1 / (-e - 1), the same roundings.
 template <class P>
 inline P psigmoid_faithful(const P& x) {
   using namespace Eigen::internal;
   const P one = pset1<P>(1.0f);
-  const ExpNegParts<P> p = pexp_neg_parts(pnegate(pabs(x)));
+  const ExpNegParts<P> p = pexp_neg_parts(por(x, pset1<P>(-0.0f)));  // -|x|
 #if defined(EIGEN_VECTORIZE_FMA)
-  const P e = pmadd(p.s, p.u, p.s);  // one rounding
+  const P ne = pmadd(p.ns, p.u, p.ns);  // -e, one rounding
 #else
-  // Without FMA, s u would round first, and near the underflow flush to 0 under FTZ (2^-125
+  // Without FMA, ns u would round first, and near the underflow flush to 0 under FTZ (2^-125
   // instead of 1.7e-38 at x = -86.99, found by the SSE build's exhaustive test).
-  const P e = pmul(p.s, padd(one, p.u));
+  const P ne = pmul(p.ns, padd(one, p.u));
 #endif
-  const P neg = pcmp_lt(x, pzero(x));
-  return pdiv(pselect(neg, e, one), padd(one, e));
+  return pdiv(pselect(pcmp_lt(x, pzero(x)), ne, pset1<P>(-1.0f)), psub(ne, one));
 }
 
-// tanh(x) within the contract: -expm1(-2|x|) / (2 + expm1(-2|x|)) with x's sign.
+// tanh(x) within the contract: q / (2 - q), q = -expm1(-2|x|) = ns u + (1 + ns) >= 0, with x's
+// sign (q = +0 at x = 0, so tanh(+-0) = +-0).
 template <class P>
 inline P ptanh_faithful(const P& x) {
   using namespace Eigen::internal;
-  const P one = pset1<P>(1.0f);
-  const P ax = pabs(x);
-  const ExpNegParts<P> p = pexp_neg_parts(pnegate(padd(ax, ax)));
-  const P em = pmadd(p.s, p.u, psub(p.s, one));
-  const P t = pdiv(pnegate(em), padd(pset1<P>(2.0f), em));
-  return por(t, pand(x, pset1<P>(-0.0f)));
+  const P sign = pset1<P>(-0.0f);
+  const ExpNegParts<P> p = pexp_neg_parts(por(padd(x, x), sign));  // -2|x|
+  const P q = pmadd(p.ns, p.u, padd(pset1<P>(1.0f), p.ns));
+  return por(pdiv(q, psub(pset1<P>(2.0f), q)), pand(x, sign));
 }
 
 // y[i] = f(x[i]) for i < n, where f is one of the packet functions above (x may equal y). Whole
