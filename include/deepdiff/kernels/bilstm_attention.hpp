@@ -527,8 +527,11 @@ void lstm_backward_sweep(const T* x, Index nt, Index Bj, Index H, const typename
     T* dz_s = ws.dz + s * Bj * G;
 
     // The attention's injection at bin t, then the recurrent part.
-    for (Index r = 0; r < Bj; ++r)
-      dH.row(r) = alpha[r * alpha_ld + t] * ConstRowVectorMap<T>(dr + r * dr_ld, H) + de[r * de_ld + t] * wd;
+    if (tiled_h)
+      inject_dh<T>(alpha + t, alpha_ld, dr, dr_ld, de + t, de_ld, w_ctx_d, ws.dh, Bj, H);
+    else
+      for (Index r = 0; r < Bj; ++r)
+        dH.row(r) = alpha[r * alpha_ld + t] * ConstRowVectorMap<T>(dr + r * dr_ld, H) + de[r * de_ld + t] * wd;
     if (s < nt - 1) {
       const T* dz_next = ws.dz + (s + 1) * Bj * G;
       if (bf16) {
