@@ -390,10 +390,16 @@ template <class T>
 void attention_forward_block(const T* hf, const T* hb, Index nt, Index Bj, Index H, const T* context, T* scores,
                              T* alpha_out, Index alpha_ld, T* rep_out, Index rep_ld) {
   ColMajorMap<T> E(scores, Bj, nt);  // E(b, t), column t contiguous
+  // E(r, t) = (h^f_t . w^f) + (h^b_t . w^b), in two passes that each read their h region in
+  // address order (hb holds bin t at step T-1-t): the hardware prefetcher follows them, where
+  // one pass over t read hb backwards and waited for memory (same values either way).
   for (Index t = 0; t < nt; ++t) {
     const T* Hf = hf + (t + 1) * Bj * H;
+    for (Index r = 0; r < Bj; ++r) E(r, t) = row_dot(Hf + r * H, context, H);
+  }
+  for (Index t = nt - 1; t >= 0; --t) {
     const T* Hb = hb + (nt - t) * Bj * H;
-    for (Index r = 0; r < Bj; ++r) E(r, t) = row_dot(Hf + r * H, context, H) + row_dot(Hb + r * H, context + H, H);
+    for (Index r = 0; r < Bj; ++r) E(r, t) += row_dot(Hb + r * H, context + H, H);
   }
   // Softmax over t, per gene: minus the row's max, exp over the whole block (the column-major
   // [Bj, nt] block read as row-major [nt, Bj]), then each row over its sum.
@@ -430,11 +436,14 @@ template <class T>
 void attention_backward_block(const T* hf, const T* hb, Index nt, Index Bj, Index H, const T* alpha, Index alpha_ld,
                               const T* dr, Index dr_ld, T* de, Index de_ld) {
   ConstStridedArrayMap<T> dR(dr, Bj, 2 * H, Eigen::OuterStride<>(dr_ld));
+  // Two passes, each reading its h region in address order, as attention_forward_block's scores.
   for (Index t = 0; t < nt; ++t) {
     ConstArrayMap<T> Hf(hf + (t + 1) * Bj * H, Bj, H);
+    for (Index r = 0; r < Bj; ++r) de[r * de_ld + t] = (Hf.row(r) * dR.row(r).leftCols(H)).sum();
+  }
+  for (Index t = nt - 1; t >= 0; --t) {
     ConstArrayMap<T> Hb(hb + (nt - t) * Bj * H, Bj, H);
-    for (Index r = 0; r < Bj; ++r)
-      de[r * de_ld + t] = (Hf.row(r) * dR.row(r).leftCols(H)).sum() + (Hb.row(r) * dR.row(r).rightCols(H)).sum();
+    for (Index r = 0; r < Bj; ++r) de[r * de_ld + t] += (Hb.row(r) * dR.row(r).rightCols(H)).sum();
   }
   for (Index r = 0; r < Bj; ++r) {
     Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>> a(alpha + r * alpha_ld, nt);
