@@ -66,7 +66,7 @@ void reference(const Case& c, bool with_init, std::vector<double>& C, std::vecto
 }
 
 template <Bf16Kernel K>
-std::vector<float> run(const Case& c, bool with_init) {
+std::vector<float> run(const Case& c, bool with_init, const Prefetch* pf = nullptr) {
   // A read transposed (k down its rows) is packed as B is (PairLayout::pairs).
   const bool a_rows = c.aks == 1;
   std::vector<float> Ap(static_cast<std::size_t>(a_rows ? kernels::pack_size_a<K>(c.M, c.Kd)
@@ -81,7 +81,7 @@ std::vector<float> run(const Case& c, bool with_init) {
   const Rank1Init<float> init{c.x.data(), 1, c.u.data(), c.v.data()};
   kernels::FlushDenormalsScope ftz;
   kernels::product<K>(c.M, c.N, c.Kd, Ap.data(), a_rows ? kernels::PairLayout::rows : kernels::PairLayout::pairs,
-                      Bp.data(), C.data(), c.N, with_init ? &init : nullptr);
+                      Bp.data(), C.data(), c.N, with_init ? &init : nullptr, pf);
   return C;
 }
 
@@ -130,10 +130,13 @@ TEST_CASE("bf16 product: the native VDPBF16PS kernel gives the emulation's bits"
           const Case c = make_case(rng, M, N, Kd, (Kd / 32 + M) % 2 == 0, M % 2 == 0);
           const std::vector<float> native = run<Bf16Kernel::native>(c, with_init);
           const std::vector<float> emulated = run<Bf16Kernel::emulated>(c, with_init);
+          // A prefetch hint (tile_product.hpp) changes no bit: here B's own lines, more than pairs.
+          const Prefetch pf{reinterpret_cast<const char*>(c.B.data()), Index(c.B.size() * sizeof(float) / 64)};
+          const std::vector<float> hinted = run<Bf16Kernel::native>(c, with_init, &pf);
           for (std::size_t i = 0; i < native.size(); ++i)
-            if (bits_of(native[i]) != bits_of(emulated[i]))
+            if (bits_of(native[i]) != bits_of(emulated[i]) || bits_of(hinted[i]) != bits_of(native[i]))
               FAIL("M " << M << " N " << N << " Kd " << Kd << " init " << with_init << " element " << i << ": native "
-                        << native[i] << " emulated " << emulated[i]);
+                        << native[i] << " emulated " << emulated[i] << " native with a prefetch " << hinted[i]);
         }
   SUCCEED("native and emulated agree");
 #else

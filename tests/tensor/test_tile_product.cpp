@@ -127,3 +127,25 @@ TEMPLATE_TEST_CASE("tiled_product: row r of C is the same bits in a product of 1
         }
       }
 }
+
+TEMPLATE_TEST_CASE("tiled_product: a Prefetch changes no bit, whatever its length against Kd", "[tensor]", float,
+                   double) {
+  using T = TestType;
+  const Index ps = packet_size<T>();
+  Rng rng(33);
+  std::vector<T> far = random_values<T>(rng, 64 * 1024);  // the memory to pull in
+  for (const Index np : {Index(1), Index(2), Index(4), Index(5)})
+    for (const Index M : {Index(1), Index(10), Index(13)})
+      for (const Index Kd : {Index(1), Index(7), Index(128)})
+        for (const Index lines : {Index(0), Index(1), Index(Kd), Index(3 * Kd + 1)}) {
+          const Index N = np * ps;
+          INFO("M=" << M << " N=" << N << " Kd=" << Kd << " lines=" << lines);
+          const std::vector<T> a = random_values<T>(rng, M * Kd), b = random_values<T>(rng, Kd * N);
+          const std::vector<T> c0 = random_values<T>(rng, M * N);
+          std::vector<T> plain = c0, hinted = c0;
+          tiled_product<T>(M, N, Kd, a.data(), Kd, 1, b.data(), N, plain.data(), N);
+          const Prefetch pf{reinterpret_cast<const char*>(far.data()), lines};
+          tiled_product<T>(M, N, Kd, a.data(), Kd, 1, b.data(), N, hinted.data(), N, nullptr, &pf);
+          CHECK(std::memcmp(plain.data(), hinted.data(), plain.size() * sizeof(T)) == 0);
+        }
+}

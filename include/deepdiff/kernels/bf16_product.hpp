@@ -161,7 +161,7 @@ namespace detail {
 // words and MR broadcasts of A words feed MR*NR VDPBF16PS. Same tiling as tile_product.hpp.
 template <int MR, int NR>
 inline void bf16_tile(const float* Ap, Index ars, Index aps, Index P, const float* Bp, Index N, float* C, Index ldc,
-                      const Rank1Init<float>* init, Index col) {
+                      const Rank1Init<float>* init, Index col, const Prefetch* pf) {
   __m512 acc[MR][NR];
   if (init) {
     for (int r = 0; r < MR; ++r) {
@@ -173,7 +173,12 @@ inline void bf16_tile(const float* Ap, Index ars, Index aps, Index P, const floa
     for (int r = 0; r < MR; ++r)
       for (int c = 0; c < NR; ++c) acc[r][c] = _mm512_loadu_ps(C + r * ldc + c * 16);
   }
+  // pf: `per` lines at each pair from the start until all are issued (as tile_product.hpp).
+  const char* pf_at = pf ? pf->base : nullptr;
+  const char* const pf_end = pf ? pf->base + 64 * pf->lines : nullptr;
+  const Index per = pf ? (pf->lines + P - 1) / P : 0;
   for (Index p = 0; p < P; ++p) {
+    for (Index q = 0; q < per && pf_at < pf_end; ++q, pf_at += 64) __builtin_prefetch(pf_at, 0, 2);
     __m512bh b[NR];
     for (int c = 0; c < NR; ++c) b[c] = (__m512bh)_mm512_loadu_si512(Bp + p * N + c * 16);
     for (int r = 0; r < MR; ++r) {
@@ -189,19 +194,20 @@ inline void bf16_tile(const float* Ap, Index ars, Index aps, Index P, const floa
 
 template <int NR, int MR = 1>
 inline void bf16_tile_dispatch(Index mr, const float* Ap, Index ars, Index aps, Index P, const float* Bp, Index N,
-                               float* C, Index ldc, const Rank1Init<float>* init, Index col) {
+                               float* C, Index ldc, const Rank1Init<float>* init, Index col, const Prefetch* pf) {
   if constexpr (MR < 12) {
     if (mr != MR) {
-      bf16_tile_dispatch<NR, MR + 1>(mr, Ap, ars, aps, P, Bp, N, C, ldc, init, col);
+      bf16_tile_dispatch<NR, MR + 1>(mr, Ap, ars, aps, P, Bp, N, C, ldc, init, col, pf);
       return;
     }
   }
-  bf16_tile<MR, NR>(Ap, ars, aps, P, Bp, N, C, ldc, init, col);
+  bf16_tile<MR, NR>(Ap, ars, aps, P, Bp, N, C, ldc, init, col, pf);
 }
 
+// pf (may be null) goes to the panel's first tile.
 template <int NR>
 inline void bf16_panel(Index M, const float* Ap, Index ars, Index aps, Index P, const float* Bp, Index N, float* C,
-                       Index ldc, const Rank1Init<float>* init, Index col) {
+                       Index ldc, const Rank1Init<float>* init, Index col, const Prefetch* pf) {
   constexpr Index MaxMR = deepdiff::detail::max_tile_rows<NR>();
   const Index tiles = (M + MaxMR - 1) / MaxMR;
   for (Index q = 0, r = 0; q < tiles; ++q) {
@@ -211,7 +217,8 @@ inline void bf16_panel(Index M, const float* Ap, Index ars, Index aps, Index P, 
       sub = *init;
       sub.x = init->x + r * init->xs;
     }
-    bf16_tile_dispatch<NR>(mr, Ap + r * ars, ars, aps, P, Bp, N, C + r * ldc, ldc, init ? &sub : nullptr, col);
+    bf16_tile_dispatch<NR>(mr, Ap + r * ars, ars, aps, P, Bp, N, C + r * ldc, ldc, init ? &sub : nullptr, col,
+                           q == 0 ? pf : nullptr);
     r += mr;
   }
 }
@@ -223,21 +230,22 @@ inline void bf16_panel(Index M, const float* Ap, Index ars, Index aps, Index P, 
 enum class PairLayout { rows, pairs };
 
 // C[M, N] += Ap Bp, or (with init) C = init + Ap Bp; Ap, Bp packed for K (Ap as `layout`
-// says) with the same Kd. N a whole number of float packets.
+// says) with the same Kd. N a whole number of float packets. pf (optional): lines to prefetch
+// during the first tile (tile_product.hpp's Prefetch).
 template <Bf16Kernel K = kBf16Kernel>
 void product(Index M, Index N, Index Kd, const float* Ap, PairLayout layout, const float* Bp, float* C, Index ldc,
-             const Rank1Init<float>* init = nullptr) {
+             const Rank1Init<float>* init = nullptr, const Prefetch* pf = nullptr) {
   const Index P = bf16_pairs(Kd);
   const bool rows = layout == PairLayout::rows;
   if constexpr (K == Bf16Kernel::emulated) {
-    tiled_product<float>(M, N, 2 * P, Ap, rows ? 2 * P : 1, rows ? 1 : M, Bp, N, C, ldc, init);
+    tiled_product<float>(M, N, 2 * P, Ap, rows ? 2 * P : 1, rows ? 1 : M, Bp, N, C, ldc, init, pf);
   } else {
 #if DEEPDIFF_KERNELS_BF16_NATIVE
     const Index ars = rows ? P : 1, aps = rows ? 1 : M;
     Index c = 0;
-    for (; c + 64 <= N; c += 64) detail::bf16_panel<4>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c);
-    for (; c + 32 <= N; c += 32) detail::bf16_panel<2>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c);
-    for (; c < N; c += 16) detail::bf16_panel<1>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c);
+    for (; c + 64 <= N; c += 64, pf = nullptr) detail::bf16_panel<4>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
+    for (; c + 32 <= N; c += 32, pf = nullptr) detail::bf16_panel<2>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
+    for (; c < N; c += 16, pf = nullptr) detail::bf16_panel<1>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
 #else
     static_assert(K == Bf16Kernel::emulated, "this build has no AVX512_BF16: use the emulated kernel");
 #endif

@@ -35,11 +35,27 @@ struct Rank1Init {
   const T* v;  // [N]
 };
 
+// Memory to pull into L2 while a product computes: `lines` 64-byte lines from `base`, issued
+// a few per k of the product's first tile (prefetcht1), so that the loads overlap its
+// arithmetic. The LSTM backward sweep reads its training cache from memory; issued during the
+// step's product two steps ahead, the gate tiles arrive in time, where bunched at the top of
+// a step, or into L1, they stalled the core instead (docs/benchmarks.md). A hint only: no
+// value changes; a product without one (null) issues nothing.
+struct Prefetch {
+  const char* base = nullptr;
+  Index lines = 0;
+};
+
+// Issues one range at once (prefetcht1): for small ranges beside a spread Prefetch.
+inline void prefetch_lines(const void* base, Index bytes) {
+  for (Index q = 0; q < bytes; q += 64) __builtin_prefetch(static_cast<const char*>(base) + q, 0, 2);
+}
+
 namespace detail {
 
 template <class T, int MR, int NR>
 inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc, Index Kd,
-                         const Rank1Init<T>* init, Index col) {
+                         const Rank1Init<T>* init, Index col, const Prefetch* pf = nullptr) {
   using P = typename Eigen::internal::packet_traits<T>::type;
   constexpr Index PS = packet_size<T>();
   P acc[MR][NR];
@@ -54,7 +70,12 @@ inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb
     for (int r = 0; r < MR; ++r)
       for (int c = 0; c < NR; ++c) acc[r][c] = Eigen::internal::ploadu<P>(C + r * ldc + c * PS);
   }
+  // pf: `per` lines at each k from the start until all are issued.
+  const char* pf_at = pf ? pf->base : nullptr;
+  const char* const pf_end = pf ? pf->base + 64 * pf->lines : nullptr;
+  const Index per = pf ? (pf->lines + Kd - 1) / Kd : 0;
   for (Index k = 0; k < Kd; ++k) {
+    for (Index q = 0; q < per && pf_at < pf_end; ++q, pf_at += 64) __builtin_prefetch(pf_at, 0, 2);
     P b[NR];
     for (int c = 0; c < NR; ++c) b[c] = Eigen::internal::ploadu<P>(B + k * ldb + c * PS);
     for (int r = 0; r < MR; ++r) {
@@ -71,14 +92,14 @@ inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb
 // changes a value: each element of C is its own chain over k, whatever tile holds it.
 template <class T, int NR, int MR = 1>
 inline void product_tile_dispatch(Index mr, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
-                                  Index ldc, Index Kd, const Rank1Init<T>* init, Index col) {
+                                  Index ldc, Index Kd, const Rank1Init<T>* init, Index col, const Prefetch* pf) {
   if constexpr (MR < 12) {
     if (mr != MR) {
-      product_tile_dispatch<T, NR, MR + 1>(mr, A, ars, aks, B, ldb, C, ldc, Kd, init, col);
+      product_tile_dispatch<T, NR, MR + 1>(mr, A, ars, aks, B, ldb, C, ldc, Kd, init, col, pf);
       return;
     }
   }
-  product_tile<T, MR, NR>(A, ars, aks, B, ldb, C, ldc, Kd, init, col);
+  product_tile<T, MR, NR>(A, ars, aks, B, ldb, C, ldc, Kd, init, col, pf);
 }
 
 // Vector registers of the target: 32 with AVX-512 (and NEON), 16 with AVX2/AVX/SSE.
@@ -93,9 +114,10 @@ constexpr Index max_tile_rows() {
   return fit < 12 ? fit : 12;
 }
 
+// pf (may be null) goes to the panel's first tile.
 template <class T, int NR>
 inline void product_panel(Index M, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C, Index ldc,
-                          Index Kd, const Rank1Init<T>* init, Index col) {
+                          Index Kd, const Rank1Init<T>* init, Index col, const Prefetch* pf = nullptr) {
   constexpr Index MaxMR = max_tile_rows<NR>();
   const Index tiles = (M + MaxMR - 1) / MaxMR;
   for (Index q = 0, r = 0; q < tiles; ++q) {
@@ -106,25 +128,26 @@ inline void product_panel(Index M, const T* A, Index ars, Index aks, const T* B,
       sub.x = init->x + r * init->xs;
     }
     product_tile_dispatch<T, NR>(mr, A + r * ars, ars, aks, B, ldb, C + r * ldc, ldc, Kd, init ? &sub : nullptr,
-                                 col);
+                                 col, q == 0 ? pf : nullptr);
     r += mr;
   }
 }
 
 }  // namespace detail
 
-// Requires N % packet_size<T>() == 0.
+// Requires N % packet_size<T>() == 0. pf (optional): lines to prefetch during the first tile.
 template <class T>
 void tiled_product(Index M, Index N, Index Kd, const T* A, Index ars, Index aks, const T* B, Index ldb, T* C,
-                   Index ldc, const Rank1Init<T>* init = nullptr) {
+                   Index ldc, const Rank1Init<T>* init = nullptr, const Prefetch* pf = nullptr) {
   constexpr Index PS = packet_size<T>();
   Index c = 0;
   // Panels 4 packets wide where 6-row tiles of them fit the registers (32), else 2 wide.
   if constexpr (detail::max_tile_rows<4>() >= 6)
-    for (; c + 4 * PS <= N; c += 4 * PS)
-      detail::product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
-  for (; c + 2 * PS <= N; c += 2 * PS) detail::product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
-  for (; c < N; c += PS) detail::product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c);
+    for (; c + 4 * PS <= N; c += 4 * PS, pf = nullptr)
+      detail::product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c, pf);
+  for (; c + 2 * PS <= N; c += 2 * PS, pf = nullptr)
+    detail::product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c, pf);
+  for (; c < N; c += PS, pf = nullptr) detail::product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c, pf);
 }
 
 // Whether a length-n row is a whole number of packets (the tiled and fused paths need it;
