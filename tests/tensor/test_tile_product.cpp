@@ -2,7 +2,8 @@
 // loop, element by element the same bits as one multiply-add chain over k in order (on any
 // tile shape, N in 1..7 packets, A read directly or transposed, leading dimensions wider
 // than N, with and without the rank-1 start), and row r of C the same bits whatever rows
-// come with it (the batch invariance that autograd's matmul and the kernels rely on).
+// come with it (the batch invariance that autograd's matmul and the kernels rely on); a
+// Prefetch hint changes no bit.
 #include "tensor_fixtures.hpp"
 
 #include <deepdiff/tensor/tile_product.hpp>

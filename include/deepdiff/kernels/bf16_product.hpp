@@ -243,8 +243,10 @@ void product(Index M, Index N, Index Kd, const float* Ap, PairLayout layout, con
 #if DEEPDIFF_KERNELS_BF16_NATIVE
     const Index ars = rows ? P : 1, aps = rows ? 1 : M;
     Index c = 0;
-    for (; c + 64 <= N; c += 64, pf = nullptr) detail::bf16_panel<4>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
-    for (; c + 32 <= N; c += 32, pf = nullptr) detail::bf16_panel<2>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
+    for (; c + 64 <= N; c += 64, pf = nullptr)
+      detail::bf16_panel<4>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
+    for (; c + 32 <= N; c += 32, pf = nullptr)
+      detail::bf16_panel<2>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
     for (; c < N; c += 16, pf = nullptr) detail::bf16_panel<1>(M, Ap, ars, aps, P, Bp + c, N, C + c, ldc, init, c, pf);
 #else
     static_assert(K == Bf16Kernel::emulated, "this build has no AVX512_BF16: use the emulated kernel");

@@ -147,7 +147,8 @@ void tiled_product(Index M, Index N, Index Kd, const T* A, Index ars, Index aks,
       detail::product_panel<T, 4>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c, pf);
   for (; c + 2 * PS <= N; c += 2 * PS, pf = nullptr)
     detail::product_panel<T, 2>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c, pf);
-  for (; c < N; c += PS, pf = nullptr) detail::product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c, pf);
+  for (; c < N; c += PS, pf = nullptr)
+    detail::product_panel<T, 1>(M, A, ars, aks, B + c, ldb, C + c, ldc, Kd, init, c, pf);
 }
 
 // Whether a length-n row is a whole number of packets (the tiled and fused paths need it;
