@@ -173,12 +173,9 @@ inline void bf16_tile(const float* Ap, Index ars, Index aps, Index P, const floa
     for (int r = 0; r < MR; ++r)
       for (int c = 0; c < NR; ++c) acc[r][c] = _mm512_loadu_ps(C + r * ldc + c * 16);
   }
-  // pf: `per` lines at each pair from the start until all are issued (as tile_product.hpp).
-  const char* pf_at = pf ? pf->base : nullptr;
-  const char* const pf_end = pf ? pf->base + 64 * pf->lines : nullptr;
-  const Index per = pf ? (pf->lines + P - 1) / P : 0;
+  PrefetchCursor ahead(pf, P);
   for (Index p = 0; p < P; ++p) {
-    for (Index q = 0; q < per && pf_at < pf_end; ++q, pf_at += 64) __builtin_prefetch(pf_at, 0, 2);
+    ahead.next();
     __m512bh b[NR];
     for (int c = 0; c < NR; ++c) b[c] = (__m512bh)_mm512_loadu_si512(Bp + p * N + c * 16);
     for (int r = 0; r < MR; ++r) {

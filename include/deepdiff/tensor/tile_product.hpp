@@ -46,6 +46,24 @@ struct Prefetch {
   Index lines = 0;
 };
 
+// A Prefetch handed out over the `steps` iterations of a product's k loop: next() issues the
+// next ceil(lines / steps) lines (prefetcht1) until all are out. Null: issues nothing.
+class PrefetchCursor {
+ public:
+  PrefetchCursor(const Prefetch* pf, Index steps)
+      : at_(pf ? pf->base : nullptr),
+        end_(pf ? pf->base + 64 * pf->lines : nullptr),
+        per_(pf && steps > 0 ? (pf->lines + steps - 1) / steps : 0) {}
+  void next() {
+    for (Index q = 0; q < per_ && at_ < end_; ++q, at_ += 64) __builtin_prefetch(at_, 0, 2);
+  }
+
+ private:
+  const char* at_;
+  const char* end_;
+  Index per_;
+};
+
 // Issues one range at once (prefetcht1): for small ranges beside a spread Prefetch.
 inline void prefetch_lines(const void* base, Index bytes) {
   for (Index q = 0; q < bytes; q += 64) __builtin_prefetch(static_cast<const char*>(base) + q, 0, 2);
@@ -70,12 +88,9 @@ inline void product_tile(const T* A, Index ars, Index aks, const T* B, Index ldb
     for (int r = 0; r < MR; ++r)
       for (int c = 0; c < NR; ++c) acc[r][c] = Eigen::internal::ploadu<P>(C + r * ldc + c * PS);
   }
-  // pf: `per` lines at each k from the start until all are issued.
-  const char* pf_at = pf ? pf->base : nullptr;
-  const char* const pf_end = pf ? pf->base + 64 * pf->lines : nullptr;
-  const Index per = pf ? (pf->lines + Kd - 1) / Kd : 0;
+  PrefetchCursor ahead(pf, Kd);
   for (Index k = 0; k < Kd; ++k) {
-    for (Index q = 0; q < per && pf_at < pf_end; ++q, pf_at += 64) __builtin_prefetch(pf_at, 0, 2);
+    ahead.next();
     P b[NR];
     for (int c = 0; c < NR; ++c) b[c] = Eigen::internal::ploadu<P>(B + k * ldb + c * PS);
     for (int r = 0; r < MR; ++r) {
