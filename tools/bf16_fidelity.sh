@@ -4,21 +4,25 @@
 #   1. Synthetic pairs (deepdiff synth, GENES genes, T = 200), per rule and seed: raw_d and
 #      raw_aux_siamese with the shortened recipe (15 epochs, lr 1e-3), test PCC in both.
 #   2. The real sample (data/sample, K562 vs H1): all seven variants, the published recipe
-#      (120 epochs, lr 1e-4), test PCC in both.
+#      (120 epochs, lr 1e-4), test PCC in both, for each of SAMPLE_SEEDS.
 #   3. Every fp32 checkpoint above predicting its test genes in bf16: |delta y| against its
 #      fp32 predictions.
 #
-#   tools/bf16_fidelity.sh build/examples/deepdiff OUT_DIR [SEEDS (1,2,3)] [RULES (additive,combinatorial)] [GENES (1000)]
+#   [JOBS=2] [SAMPLE_SEEDS=1] tools/bf16_fidelity.sh build/examples/deepdiff OUT_DIR [SEEDS (1,2,3)] [RULES (additive,combinatorial)] [GENES (1000)]
 #
-# One thread per run (the results do not depend on it). Finished runs are not redone (rerun
-# after an interruption). The tables go to stdout and OUT_DIR/table.md.
+# One thread per run (the results do not depend on it); JOBS runs at a time (default 1), the
+# longest first. Finished runs are not redone (rerun after an interruption). The tables go to
+# stdout and OUT_DIR/table.md.
 set -euo pipefail
 BIN=$1
 OUT=$2
 SEEDS=${3:-1,2,3}
 RULES=${4:-additive,combinatorial}
 GENES=${5:-1000}
+JOBS=${JOBS:-1}
+SAMPLE_SEEDS=${SAMPLE_SEEDS:-1}
 SAMPLE=${SAMPLE:-$(cd "$(dirname "$0")/.." && pwd)/data/sample}
+case "$OUT" in *[[:space:]]*) echo "bf16_fidelity.sh: OUT_DIR must not contain spaces: $OUT" >&2; exit 2;; esac
 mkdir -p "$OUT"
 
 train() {  # DATA RUN_DIR PRECISION ARGS...
@@ -27,36 +31,54 @@ train() {  # DATA RUN_DIR PRECISION ARGS...
   [ -s "$run/metrics.json" ] && grep -q '"complete": true' "$run/metrics.json" && return 0
   "$BIN" train --data-root "$data" --save-root "$run" --precision "$prec" --threads 1 --no-report --no-plots \
     --no-alpha-csv --quiet --force "$@" > "$run.log" 2>&1
+  echo "$(date +%H:%M:%S) $(basename "$run") done"
 }
 cross() {  # RUN_DIR DATA: the fp32 checkpoint predicting in bf16
   [ -s "$1/predictions_bf16.csv" ] ||
     "$BIN" predict --checkpoint "$1/checkpoint.bin" --data-root "$2" --precision bf16 --threads 1 --out "$1/predictions_bf16.csv" > /dev/null
 }
+export -f train
+export BIN
+
+# One line per training run: DATA RUN_DIR PRECISION ARGS..., the longest variants first so
+# that JOBS > 1 ends together.
+runs=()
+for v in raw_aux_siamese raw_d; do
+  for rule in ${RULES//,/ }; do
+    for seed in ${SEEDS//,/ }; do
+      for p in fp32 bf16; do
+        runs+=("$OUT/data-$rule-s$seed $OUT/$rule-s$seed-$v-$p $p --model-name $v --epochs 15 --lr 1e-3 --seed $seed")
+      done
+    done
+  done
+done
+for v in raw_aux_siamese raw_aux raw raw_c aux aux_siamese raw_d; do
+  for seed in ${SAMPLE_SEEDS//,/ }; do
+    for p in fp32 bf16; do
+      runs+=("$SAMPLE $OUT/sample-s$seed-$v-$p $p --model-name $v --epochs 120 --lr 1e-4 --seed $seed")
+    done
+  done
+done
 
 for rule in ${RULES//,/ }; do
   for seed in ${SEEDS//,/ }; do
     data="$OUT/data-$rule-s$seed"
     [ -s "$data/Cell1.test.csv" ] || "$BIN" synth --genes "$GENES" --rule "$rule" --seed "$seed" --out "$data" > /dev/null
-    for v in raw_d raw_aux_siamese; do
-      for p in fp32 bf16; do
-        train "$data" "$OUT/$rule-s$seed-$v-$p" "$p" --model-name "$v" --epochs 15 --lr 1e-3 --seed "$seed"
-      done
-      cross "$OUT/$rule-s$seed-$v-fp32" "$data"
-      echo "synthetic $rule seed $seed $v done"
-    done
+  done
+done
+printf '%s\n' "${runs[@]}" | xargs -P "$JOBS" -L 1 bash -c 'train "$@"' _
+for rule in ${RULES//,/ }; do
+  for seed in ${SEEDS//,/ }; do
+    for v in raw_d raw_aux_siamese; do cross "$OUT/$rule-s$seed-$v-fp32" "$OUT/data-$rule-s$seed"; done
   done
 done
 for v in raw_d raw_c raw aux raw_aux aux_siamese raw_aux_siamese; do
-  for p in fp32 bf16; do
-    train "$SAMPLE" "$OUT/sample-$v-$p" "$p" --model-name "$v" --epochs 120 --lr 1e-4 --seed 1
-  done
-  cross "$OUT/sample-$v-fp32" "$SAMPLE"
-  echo "sample $v done"
+  for seed in ${SAMPLE_SEEDS//,/ }; do cross "$OUT/sample-s$seed-$v-fp32" "$SAMPLE"; done
 done
 
-python3 - "$OUT" "$SEEDS" "$RULES" <<'PY' | tee "$OUT/table.md"
+python3 - "$OUT" "$SEEDS" "$RULES" "$SAMPLE_SEEDS" <<'PY' | tee "$OUT/table.md"
 import csv, json, statistics, sys
-out, seeds, rules = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(",")
+out, seeds, rules, sample_seeds = sys.argv[1], sys.argv[2].split(","), sys.argv[3].split(","), sys.argv[4].split(",")
 pcc = lambda run: json.load(open(f"{out}/{run}/metrics.json"))["test"]["pcc"]
 sd = lambda x: statistics.stdev(x) if len(x) > 1 else float("nan")
 
@@ -66,25 +88,28 @@ def preds(path):
     i = rows[0].index("prediction")
     return [float(r[i]) for r in rows[1:]]
 
+deltas = []
+def row(label, v, prefixes):
+    f = [pcc(f"{p}-{v}-fp32") for p in prefixes]
+    b = [pcc(f"{p}-{v}-bf16") for p in prefixes]
+    d = [y - x for x, y in zip(f, b)]
+    if len(prefixes) > 1:
+        within = "yes" if abs(statistics.mean(d)) <= min(sd(f), sd(b)) else "no"
+        print(f"| {label} | {v} | {statistics.mean(f):.4f} +- {sd(f):.4f} | {statistics.mean(b):.4f} +- {sd(b):.4f} "
+              f"| {statistics.mean(d):+.4f} +- {sd(d):.4f} | {within} |")
+    else:
+        print(f"| {label} | {v} | {f[0]:.4f} | {b[0]:.4f} | {d[0]:+.4f} | (one seed) |")
+    for p in prefixes:
+        run = f"{out}/{p}-{v}-fp32"
+        deltas.extend(abs(x - y) for x, y in zip(preds(f"{run}/predictions.csv"), preds(f"{run}/predictions_bf16.csv")))
+
 print("| data | model | test PCC fp32 | test PCC bf16 | bf16 - fp32 (mean, sd over seeds) | within one seed-sd |")
 print("|---|---|---|---|---|---|")
-deltas = []
 for rule in rules:
     for v in ["raw_d", "raw_aux_siamese"]:
-        f = [pcc(f"{rule}-s{s}-{v}-fp32") for s in seeds]
-        b = [pcc(f"{rule}-s{s}-{v}-bf16") for s in seeds]
-        d = [y - x for x, y in zip(f, b)]
-        within = abs(statistics.mean(d)) <= min(sd(f), sd(b))
-        print(f"| synthetic {rule} | {v} | {statistics.mean(f):.4f} +- {sd(f):.4f} | {statistics.mean(b):.4f} +- {sd(b):.4f} "
-              f"| {statistics.mean(d):+.4f} +- {sd(d):.4f} | {'yes' if within else 'no'} |")
-        for s in seeds:
-            run = f"{out}/{rule}-s{s}-{v}-fp32"
-            deltas += [abs(x - y) for x, y in zip(preds(f"{run}/predictions.csv"), preds(f"{run}/predictions_bf16.csv"))]
+        row(f"synthetic {rule}", v, [f"{rule}-s{s}" for s in seeds])
 for v in ["raw_d", "raw_c", "raw", "aux", "raw_aux", "aux_siamese", "raw_aux_siamese"]:
-    f, b = pcc(f"sample-{v}-fp32"), pcc(f"sample-{v}-bf16")
-    print(f"| sample (K562 vs H1) | {v} | {f:.4f} | {b:.4f} | {b - f:+.4f} | (one seed) |")
-    run = f"{out}/sample-{v}-fp32"
-    deltas += [abs(x - y) for x, y in zip(preds(f"{run}/predictions.csv"), preds(f"{run}/predictions_bf16.csv"))]
+    row("sample (K562 vs H1)", v, [f"sample-s{s}" for s in sample_seeds])
 deltas.sort()
 q = lambda p: deltas[min(len(deltas) - 1, int(p * len(deltas)))]
 print()
