@@ -30,7 +30,8 @@ train() {  # DATA RUN_DIR PRECISION ARGS...
   shift 3
   [ -s "$run/metrics.json" ] && grep -q '"complete": true' "$run/metrics.json" && return 0
   "$BIN" train --data-root "$data" --save-root "$run" --precision "$prec" --threads 1 --no-report --no-plots \
-    --no-alpha-csv --quiet --force "$@" > "$run.log" 2>&1
+    --no-alpha-csv --quiet --force "$@" > "$run.log" 2>&1 ||
+    { echo "$(date +%H:%M:%S) $(basename "$run") failed: see $run.log" >&2; return 1; }
   echo "$(date +%H:%M:%S) $(basename "$run") done"
 }
 cross() {  # RUN_DIR DATA: the fp32 checkpoint predicting in bf16
