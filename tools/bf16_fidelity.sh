@@ -22,7 +22,9 @@ GENES=${5:-1000}
 JOBS=${JOBS:-1}
 SAMPLE_SEEDS=${SAMPLE_SEEDS:-1}
 SAMPLE=${SAMPLE:-$(cd "$(dirname "$0")/.." && pwd)/data/sample}
-case "$OUT" in *[[:space:]]*) echo "bf16_fidelity.sh: OUT_DIR must not contain spaces: $OUT" >&2; exit 2;; esac
+for path in "$OUT" "$SAMPLE"; do  # the run lines below are split on spaces
+  case "$path" in *[[:space:]]*) echo "bf16_fidelity.sh: paths must not contain spaces: $path" >&2; exit 2;; esac
+done
 mkdir -p "$OUT"
 
 train() {  # DATA RUN_DIR PRECISION ARGS...
