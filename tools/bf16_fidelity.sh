@@ -46,21 +46,18 @@ export BIN
 # One line per training run: DATA RUN_DIR PRECISION ARGS..., the longest variants first so
 # that JOBS > 1 ends together.
 runs=()
+add_pair() {  # DATA RUN_PREFIX VARIANT TRAIN_ARGS...: the run in fp32 and in bf16
+  local data=$1 run=$2 v=$3
+  shift 3
+  for p in fp32 bf16; do runs+=("$data $run-$v-$p $p --model-name $v $*"); done
+}
 for v in raw_aux_siamese raw_d; do
   for rule in ${RULES//,/ }; do
-    for seed in ${SEEDS//,/ }; do
-      for p in fp32 bf16; do
-        runs+=("$OUT/data-$rule-s$seed $OUT/$rule-s$seed-$v-$p $p --model-name $v --epochs 15 --lr 1e-3 --seed $seed")
-      done
-    done
+    for seed in ${SEEDS//,/ }; do add_pair "$OUT/data-$rule-s$seed" "$OUT/$rule-s$seed" $v --epochs 15 --lr 1e-3 --seed "$seed"; done
   done
 done
 for v in raw_aux_siamese raw_aux raw raw_c aux aux_siamese raw_d; do
-  for seed in ${SAMPLE_SEEDS//,/ }; do
-    for p in fp32 bf16; do
-      runs+=("$SAMPLE $OUT/sample-s$seed-$v-$p $p --model-name $v --epochs 120 --lr 1e-4 --seed $seed")
-    done
-  done
+  for seed in ${SAMPLE_SEEDS//,/ }; do add_pair "$SAMPLE" "$OUT/sample-s$seed" $v --epochs 120 --lr 1e-4 --seed "$seed"; done
 done
 
 for rule in ${RULES//,/ }; do
@@ -70,13 +67,9 @@ for rule in ${RULES//,/ }; do
   done
 done
 printf '%s\n' "${runs[@]}" | xargs -P "$JOBS" -L 1 bash -c 'train "$@"' _
-for rule in ${RULES//,/ }; do
-  for seed in ${SEEDS//,/ }; do
-    for v in raw_d raw_aux_siamese; do cross "$OUT/$rule-s$seed-$v-fp32" "$OUT/data-$rule-s$seed"; done
-  done
-done
-for v in raw_d raw_c raw aux raw_aux aux_siamese raw_aux_siamese; do
-  for seed in ${SAMPLE_SEEDS//,/ }; do cross "$OUT/sample-s$seed-$v-fp32" "$SAMPLE"; done
+for r in "${runs[@]}"; do  # every fp32 run's checkpoint predicting in bf16
+  read -r data run prec _ <<< "$r"
+  if [ "$prec" = fp32 ]; then cross "$run" "$data"; fi
 done
 
 python3 - "$OUT" "$SEEDS" "$RULES" "$SAMPLE_SEEDS" <<'PY' | tee "$OUT/table.md"
